@@ -1,0 +1,13 @@
+"""jivo-widget: safe, tested JivoChat glue and webhook receiver for Python web apps.
+
+>>> from jivo_widget import Widget
+>>> widget = Widget(widget_id="AbCdEf1234")
+>>> html = widget.render(user_token="u-42")
+"""
+
+from jivo_widget.config import Widget
+from jivo_widget.errors import JivoConfigError, JivoError
+
+__version__ = "0.1.0"
+
+__all__ = ["JivoConfigError", "JivoError", "Widget", "__version__"]

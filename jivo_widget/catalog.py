@@ -1,0 +1,218 @@
+"""Jivo's widget API as data: the single source of truth for every other module.
+
+The config validator, the renderer, the mocked widget (which receives :func:`as_json` in the
+page), the callback checker and the README tables all read this module instead of repeating
+Jivo's documentation. Facts and their sources: ``shared/reference/jivo-api.md``; the widget docs
+live at https://www.jivochat.com/docs/widget/ (fuller in Russian at https://www.jivo.ru/docs/widget/).
+
+Adding a Jivo method is one :class:`Method` entry here plus its behaviour in
+``testing/mock_widget.js``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+__all__ = [
+    "CALLBACKS",
+    "CHANGE_STATE_VALUES",
+    "CLIENT_ATTRIBUTES_MAX_CALLS_PER_HOUR",
+    "CUSTOM_DATA_MAX_FIELDS",
+    "GLOBALS",
+    "LOADER_HOSTS",
+    "METHODS",
+    "OPEN_START_VALUES",
+    "UNDOCUMENTED_METHODS",
+    "Callback",
+    "Method",
+    "Param",
+    "as_json",
+]
+
+#: JS-side type names used in :class:`Param`. ``any`` means the docs do not constrain it.
+JsType = Literal["string", "number", "integer", "boolean", "object", "array", "function", "any"]
+
+#: Documented limits (jivo-api.md §1 fact 6).
+CUSTOM_DATA_MAX_FIELDS = 10
+CLIENT_ATTRIBUTES_MAX_CALLS_PER_HOUR = 10
+
+#: ``jivo_api.open({start})`` values.
+OPEN_START_VALUES = ("chat", "call", "menu")
+#: ``jivo_onChangeState`` values named by the docs; the full set is undocumented.
+CHANGE_STATE_VALUES = ("chat", "call", "chat/call", "label", "chat/min")
+#: Loader hosts, first is the default. Regional hosts are seen in third-party code only.
+LOADER_HOSTS = ("code.jivosite.com", "code.jivo.ru", "code-eu1.jivosite.com")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of a Jivo method or callback."""
+
+    name: str
+    type: JsType
+    optional: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A ``jivo_on*`` global that Jivo calls if the page defines it."""
+
+    name: str
+    fires_when: str
+    params: tuple[Param, ...] = ()
+    era: Literal["seed", "new"] = "seed"
+
+
+@dataclass(frozen=True)
+class Method:
+    """A ``jivo_api`` method, or a global function when ``scope`` is ``"window"``.
+
+    ``mode`` is ``"sync"`` when the result is returned, ``"callback"`` when it is passed to a
+    callback argument. ``returns`` and ``errors`` describe the documented shapes in words;
+    ``limits`` lists documented limits the validator and the mock enforce.
+    """
+
+    name: str
+    params: tuple[Param, ...] = ()
+    returns: str = "undefined"
+    errors: str = ""
+    mode: Literal["sync", "callback"] = "sync"
+    scope: Literal["jivo_api", "window"] = "jivo_api"
+    era: Literal["seed", "new"] = "seed"
+    limits: tuple[str, ...] = field(default=())
+
+
+_CALLBACKS = (
+    Callback("jivo_onLoadCallback", "widget initialisation finished; jivo_api is usable from here"),
+    Callback("jivo_onOpen", "the chat window opened (by the visitor or an invitation)"),
+    Callback("jivo_onClose", "the chat window was minimised"),
+    Callback(
+        "jivo_onChangeState",
+        "the widget changed state",
+        (Param("state", "string", doc="chat, call, chat/call, label, chat/min (set not closed)"),),
+    ),
+    Callback("jivo_onMessageSent", "the visitor sent their first message (empty history)"),
+    Callback(
+        "jivo_onClientStartChat", "the visitor started a chat without a proactive invitation",
+        era="new",
+    ),
+    Callback("jivo_onIntroduction", "the contact form was submitted; read it with getContactInfo"),
+    Callback("jivo_onAccept", "an agent accepted the chat or started a dialog"),
+    Callback("jivo_onMessageReceived", "a new agent message arrived (unread counters)", era="new"),
+    Callback("jivo_onCallStart", "a callback call started (form or startCall)"),
+    Callback(
+        "jivo_onCallEnd",
+        "the call ended or failed to start",
+        (Param("res", "object", optional=True, doc="{result: 'ok'|'fail', reason?}"),),
+    ),
+    Callback("jivo_onResizeCallback", "the widget was resized (open, close, drag)"),
+    Callback("jivo_onWidgetDestroy", "the widget was removed by jivo_destroy()", era="new"),
+)
+
+_METHODS = (
+    Method(
+        "open",
+        (Param("params", "object", optional=True, doc="{start: 'chat'|'call'|'menu'}"),),
+        returns="{result: 'ok'|'fail'}",
+        errors="result 'fail' when the window did not open",
+    ),
+    Method("close", returns="{result: 'ok'|'fail'}", errors="result 'fail' on failure"),
+    Method(
+        "showProactiveInvitation",
+        (Param("text", "string"), Param("department_id", "integer", optional=True)),
+    ),
+    Method(
+        "setWidgetColor",
+        (Param("color", "string", doc="#rrggbb"), Param("color2", "string", optional=True)),
+        era="new",
+    ),
+    Method("chatMode", returns="'online'|'offline'"),
+    Method(
+        "startCall",
+        (Param("phone", "string", doc="'+14084987855'"),),
+        returns="{result: 'ok'} | {result: 'fail', reason}",
+        errors="failure carries `reason`",
+    ),
+    Method(
+        "sendOfflineMessage",
+        (Param("message", "object", doc="{name, email, phone, description, message}"),),
+        returns="{result: 'ok'} | {result: 'fail', error}",
+        errors="failure carries `error` (not `reason`)",
+    ),
+    Method(
+        "sendPageTitle",
+        (
+            Param("title", "string"),
+            Param("fromApi", "boolean", optional=True),
+            Param("url", "string", optional=True),
+        ),
+        era="new",
+    ),
+    Method("setContactInfo", (Param("info", "object", doc="{name, email, phone, description}"),)),
+    Method(
+        "setClientAttributes",
+        (Param("attributes", "object", doc="attribute id -> string or number"),),
+        era="new",
+        limits=(f"at most {CLIENT_ATTRIBUTES_MAX_CALLS_PER_HOUR} calls per hour per visitor",),
+    ),
+    Method(
+        "setCustomData",
+        (Param("fields", "array", doc="[{content, title?, link?, key?}]"),),
+        errors="more than the allowed fields are rejected",
+        limits=(f"at most {CUSTOM_DATA_MAX_FIELDS} fields", "content required", "link http(s)"),
+    ),
+    Method("setUserToken", (Param("token", "string"),)),
+    Method("setRules", (Param("rules", "object", doc="proactive rules JSON"),)),
+    Method("getContactInfo", returns="{client_name, email, phone, description} (null if empty)"),
+    Method(
+        "getVisitorNumber",
+        (Param("callback", "function", doc="cb(err: string|null, number: integer)"),),
+        returns="cb(err, number)",
+        mode="callback",
+    ),
+    Method("getUnreadMessagesCount", returns="number", era="new"),
+    Method("getUtm", returns="{content, campaign, source, medium, term}", era="new"),
+    Method(
+        "isCallbackEnabled",
+        (Param("callback", "function"),),
+        returns="cb({result: 'ok'}) | cb({result: 'fail', reason})",
+        errors="non-ok result carries `reason`",
+        mode="callback",
+    ),
+    Method("clearHistory", era="new"),
+    Method("jivo_init", scope="window", era="new"),
+    Method("jivo_destroy", scope="window", era="new", returns="fires jivo_onWidgetDestroy"),
+)
+
+#: Every ``jivo_on*`` callback by name, in documentation order.
+CALLBACKS: MappingProxyType[str, Callback] = MappingProxyType({c.name: c for c in _CALLBACKS})
+#: Every ``jivo_api`` method by name.
+METHODS: MappingProxyType[str, Method] = MappingProxyType(
+    {m.name: m for m in _METHODS if m.scope == "jivo_api"}
+)
+#: ``window.jivo_init`` / ``window.jivo_destroy``.
+GLOBALS: MappingProxyType[str, Method] = MappingProxyType(
+    {m.name: m for m in _METHODS if m.scope == "window"}
+)
+#: Called by real sites but not documented; the mock records them as contract violations.
+UNDOCUMENTED_METHODS = ("sendMessage", "setUserInfo", "_sendIntroduce")
+
+
+def as_json() -> dict[str, Any]:
+    """The catalog as plain JSON-able data, as the mocked widget receives it in the page."""
+    return {
+        "callbacks": {name: asdict(cb) for name, cb in CALLBACKS.items()},
+        "methods": {name: asdict(m) for name, m in METHODS.items()},
+        "globals": {name: asdict(m) for name, m in GLOBALS.items()},
+        "undocumented": list(UNDOCUMENTED_METHODS),
+        "limits": {
+            "custom_data_max_fields": CUSTOM_DATA_MAX_FIELDS,
+            "client_attributes_max_calls_per_hour": CLIENT_ATTRIBUTES_MAX_CALLS_PER_HOUR,
+        },
+        "open_start_values": list(OPEN_START_VALUES),
+        "change_state_values": list(CHANGE_STATE_VALUES),
+        "loader_hosts": list(LOADER_HOSTS),
+    }
