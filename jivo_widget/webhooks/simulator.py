@@ -1,0 +1,193 @@
+"""The local event simulator behind ``jivo-widget trigger``.
+
+It builds a realistic Jivo payload (a sample from :mod:`jivo_widget.webhooks.samples`, or a JSON
+file), applies ``dotted.path=value`` overrides, and posts it to a receiver. Only the standard
+library is used, so ``trigger`` works without the ``server`` extra and from any pytest run.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jivo_widget.errors import JivoError
+
+__all__ = [
+    "Delivery",
+    "DeliveryError",
+    "OverrideError",
+    "apply_override",
+    "build_payload",
+    "deliver",
+    "parse_override",
+    "parse_value",
+]
+
+
+class OverrideError(JivoError, ValueError):
+    """An override or a payload file is unusable; the message names the path and the problem."""
+
+
+class DeliveryError(JivoError):
+    """The receiver could not be reached at all (connection refused, timeout, bad URL)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the receiver answered: its HTTP status and the raw response body."""
+
+    status: int
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        """True for a 2xx status."""
+        return 200 <= self.status < 300
+
+    def text(self) -> str:
+        """The body as text, pretty-printed when it is JSON (for people reading a terminal)."""
+        decoded = self.body.decode("utf-8", errors="replace")
+        try:
+            return json.dumps(json.loads(decoded), ensure_ascii=False, indent=2)
+        except ValueError:
+            return decoded
+
+
+def parse_value(raw: str) -> Any:
+    """Read an override value: JSON when it parses (``5``, ``true``, ``null``, ``{"a":1}``), else
+    the string itself, so ``--set visitor.email=a@b.c`` needs no quoting."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def parse_override(spec: str) -> tuple[str, Any]:
+    """Split ``dotted.path=value`` into the path and the parsed value."""
+    path, sep, raw = spec.partition("=")
+    if not sep or not path.strip():
+        raise OverrideError(f"override {spec!r} must look like dotted.path=value")
+    return path.strip(), parse_value(raw)
+
+
+def _slot(container: Any, segment: str, path: str, where: str) -> str | int:
+    """The key of ``segment`` in ``container``; a list grows by one when indexed at its end."""
+    if isinstance(container, dict):
+        return segment
+    if isinstance(container, list):
+        if not segment.isdigit():
+            raise OverrideError(f"override path {path!r}: {where!r} indexes a list, use a number")
+        index = int(segment)
+        if index > len(container):
+            raise OverrideError(
+                f"override path {path!r}: index {index} is past the end of a list of "
+                f"{len(container)} (append with index {len(container)})"
+            )
+        if index == len(container):
+            container.append(None)
+        return index
+    raise OverrideError(
+        f"override path {path!r}: {where!r} is a {type(container).__name__}, "
+        "not an object or a list"
+    )
+
+
+def apply_override(payload: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at ``path`` in ``payload`` in place.
+
+    Segments are object keys, or list indices when the container is a list (``agents.0.name``;
+    the index equal to the list's length appends). Missing or null intermediate containers are
+    created: a list when the next segment is ``0``, else an object. Descending into a scalar is
+    refused, because silently replacing ``visitor.number`` by an object would hide a typo.
+    """
+    segments = path.split(".")
+    if any(segment == "" for segment in segments):
+        raise OverrideError(f"override path {path!r} has an empty segment")
+    container: Any = payload
+    for depth, segment in enumerate(segments):
+        where = ".".join(segments[:depth]) or "(root)"
+        key = _slot(container, segment, path, where)
+        if depth == len(segments) - 1:
+            container[key] = value
+            return
+        child = container.get(key) if isinstance(container, dict) else container[key]
+        if child is None:
+            child = [] if segments[depth + 1] == "0" else {}
+            container[key] = child
+        container = child
+
+
+def load_payload_file(path: Path) -> dict[str, Any]:
+    """Read a JSON object from ``path`` (the ``--file`` of ``trigger``)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OverrideError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise OverrideError(f"{path} is not UTF-8: {exc.reason}") from exc
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        raise OverrideError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise OverrideError(f"{path} must hold a JSON object, not a {type(payload).__name__}")
+    return payload
+
+
+def build_payload(
+    event: str,
+    overrides: Iterable[str] = (),
+    *,
+    file: Path | None = None,
+) -> dict[str, Any]:
+    """The payload ``trigger`` posts for ``event``: the packaged sample (or ``file``), with
+    ``event_name`` set to ``event`` and every ``dotted.path=value`` override applied in order.
+
+    Raises :class:`OverrideError` for an unknown event without ``file``, an unreadable file or a
+    bad override.
+    """
+    if file is not None:
+        payload = load_payload_file(file)
+    else:
+        from jivo_widget.webhooks import samples
+
+        known = sorted(samples.names())
+        if event not in known:
+            raise OverrideError(
+                f"no sample for event {event!r}; known events: {', '.join(known)} "
+                "(use --file for any other payload)"
+            )
+        payload = samples.load(event)
+    payload["event_name"] = event
+    for spec in overrides:
+        path, value = parse_override(spec)
+        apply_override(payload, path, value)
+    return payload
+
+
+def deliver(url: str, payload: dict[str, Any] | bytes, *, timeout: float = 10.0) -> Delivery:
+    """POST ``payload`` (a dict is sent as compact UTF-8 JSON) to ``url`` and return the answer.
+
+    Non-2xx answers are returned, not raised; only an unreachable receiver raises
+    :class:`DeliveryError`.
+    """
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Delivery(status=response.status, body=response.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return Delivery(status=exc.code, body=exc.read())
+    except urllib.error.URLError as exc:
+        raise DeliveryError(f"cannot reach {url}: {exc.reason}") from exc
+    except (OSError, ValueError) as exc:
+        # ValueError: a URL urllib cannot even parse ("unknown url type").
+        raise DeliveryError(f"cannot reach {url}: {exc}") from exc
