@@ -7,6 +7,7 @@ library is used, so ``trigger`` works without the ``server`` extra and from any 
 
 from __future__ import annotations
 
+import copy
 import json
 import urllib.error
 import urllib.request
@@ -162,7 +163,8 @@ def build_payload(
                 f"no sample for event {event!r}; known events: {', '.join(known)} "
                 "(use --file for any other payload)"
             )
-        payload = samples.load(event)
+        # A private copy: overrides must never leak into the shared sample.
+        payload = copy.deepcopy(samples.load(event))
     payload["event_name"] = event
     for spec in overrides:
         path, value = parse_override(spec)

@@ -1,0 +1,356 @@
+"""``jivo-widget serve``, ``trigger`` and ``events``: run, exercise and inspect the receiver.
+
+The receiver core (:mod:`jivo_widget.webhooks`) and uvicorn are imported inside the commands, so
+``jivo-widget render`` never pays for them and ``trigger`` works without the ``server`` extra.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from jivo_widget.cli import BadInput, cli
+
+if TYPE_CHECKING:
+    from jivo_widget.webhooks import WebhookApp
+    from jivo_widget.webhooks.store import EventStore, StoredEvent
+
+__all__ = ["events", "load_webhook_app", "parse_age", "serve", "trigger"]
+
+DEFAULT_STORE = "sqlite:///jivo-events.db"
+STORE_ENV = "JIVO_WEBHOOK_STORE"
+SECRET_ENV = "JIVO_WEBHOOK_SECRET"
+APP_ENV = "JIVO_WEBHOOK_APP"
+STATUSES = ("received", "processed", "failed", "invalid", "malformed")
+_AGE_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class RuntimeFailure(click.ClickException):
+    """Something outside the user's input failed (unreachable server, non-2xx answer): exit 1."""
+
+    exit_code = 1
+
+
+def _store_option(func: F) -> F:
+    return click.option(
+        "--store",
+        "store_url",
+        envvar=STORE_ENV,
+        default=DEFAULT_STORE,
+        show_default=True,
+        help=f"Event store URL (sqlite:///FILE or postgresql://…); env {STORE_ENV}.",
+    )(func)
+
+
+def _app_option(func: F) -> F:
+    return click.option(
+        "--app",
+        "app_ref",
+        envvar=APP_ENV,
+        metavar="MODULE:ATTR",
+        help=f"Your WebhookApp, importable from the current directory; env {APP_ENV}.",
+    )(func)
+
+
+def load_webhook_app(ref: str) -> WebhookApp:
+    """Import ``module:attr`` (``attr`` may be dotted) from the current directory.
+
+    Raises :class:`BadInput` when the reference is malformed, the module or attribute is missing,
+    or the object is not a :class:`~jivo_widget.webhooks.WebhookApp`.
+    """
+    from jivo_widget.webhooks import WebhookApp
+
+    module_name, sep, attr_path = ref.partition(":")
+    if not sep or not module_name or not attr_path:
+        raise BadInput(f"--app {ref!r} must look like module:attr (e.g. myapp.hooks:hooks)")
+    # Like uvicorn: the user's modules live in the directory the command runs from.
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise BadInput(f"--app {ref!r}: no module named {exc.name!r}") from exc
+        raise RuntimeFailure(f"--app {ref!r}: importing {module_name} failed: {exc}") from exc
+    except Exception as exc:
+        # The user's module itself is broken: a runtime failure in their code, not bad usage.
+        raise RuntimeFailure(
+            f"--app {ref!r}: importing {module_name} raised {type(exc).__name__}: {exc}"
+        ) from exc
+    for part in attr_path.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError as exc:
+            raise BadInput(f"--app {ref!r}: {module_name} has no attribute {attr_path!r}") from exc
+    if not isinstance(target, WebhookApp):
+        raise BadInput(f"--app {ref!r} is a {type(target).__name__}, not a WebhookApp")
+    return target
+
+
+def parse_age(text: str) -> timedelta:
+    """Read ``30d`` / ``12h`` / ``90m`` / ``45s`` as a :class:`~datetime.timedelta`."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd])\s*", text)
+    if not match:
+        raise BadInput(f"--older-than {text!r} must be a number and a unit s/m/h/d, e.g. 30d")
+    return timedelta(**{_AGE_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _open_store(url: str) -> EventStore:
+    """Open an existing store for the ``events`` commands (never create an empty one by typo)."""
+    from jivo_widget.webhooks.store import open_store
+
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise BadInput(
+                f"no event store at {path} (pass --store URL or set {STORE_ENV}; "
+                "`jivo-widget serve` creates it)"
+            )
+    try:
+        return open_store(url)
+    except ValueError as exc:
+        raise BadInput(f"--store {url!r}: {exc}") from exc
+
+
+# --------------------------------------------------------------------------------------- serve
+
+
+@cli.command()
+@_store_option
+@click.option("--secret", envvar=SECRET_ENV, help=f"The URL secret; env {SECRET_ENV}.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port."
+)
+@_app_option
+def serve(store_url: str, secret: str | None, host: str, port: int, app_ref: str | None) -> None:
+    """Run the webhook receiver under uvicorn: POST /jivo/webhook/{secret}, GET /healthz.
+
+    Without --app it runs in capture-only mode: every event is stored and answered
+    {"result": "ok"}.
+    """
+    try:
+        import uvicorn
+    except ImportError as exc:
+        raise RuntimeFailure(
+            "serve needs the server extra: pip install 'jivo-widget[server]'"
+        ) from exc
+    hooks = _receiver_app(store_url, secret, app_ref)
+    if not secret:
+        click.secho(
+            f"WARNING: no webhook secret (--secret or {SECRET_ENV}): anyone who can reach this "
+            "port can post events. Never expose it like this.",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+    mode = f"handlers from {app_ref}" if app_ref else "capture-only mode"
+    shown = "<secret>" if secret else "<anything>"
+    click.echo(
+        f"Receiving Jivo webhooks at http://{host}:{port}/jivo/webhook/{shown} ({mode}), "
+        f"store {store_url}",
+        err=True,
+    )
+    # No access log: the path carries the secret, and INFO logs must not hold secrets.
+    uvicorn.run(hooks.asgi(), host=host, port=port, workers=1, access_log=False)
+
+
+def _receiver_app(store_url: str, secret: str | None, app_ref: str | None) -> WebhookApp:
+    from jivo_widget.webhooks import WebhookApp
+
+    if app_ref is None:
+        return WebhookApp(secret=secret, store=store_url)
+    hooks = load_webhook_app(app_ref)
+    return hooks
+
+
+# ------------------------------------------------------------------------------------- trigger
+
+
+@cli.command()
+@click.argument("event")
+@click.option(
+    "--url", required=True, help="The receiver, e.g. http://127.0.0.1:8000/jivo/webhook/S"
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a field: visitor.email=a@b.c, agents.0.id=7 (JSON values parsed).",
+)
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Post this JSON object instead of the packaged sample.",
+)
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait.")
+def trigger(
+    event: str, url: str, overrides: Sequence[str], file: Path | None, timeout: float
+) -> None:
+    """Post a realistic EVENT (chat_accepted, chat_finished, …) to a receiver; print the answer."""
+    from jivo_widget.webhooks.simulator import (
+        DeliveryError,
+        OverrideError,
+        build_payload,
+        deliver,
+    )
+
+    try:
+        payload = build_payload(event, overrides, file=file)
+    except OverrideError as exc:
+        raise BadInput(str(exc)) from exc
+    try:
+        delivery = deliver(url, payload, timeout=timeout)
+    except DeliveryError as exc:
+        raise RuntimeFailure(str(exc)) from exc
+    click.echo(f"HTTP {delivery.status}")
+    click.echo(delivery.text())
+    if not delivery.ok:
+        raise RuntimeFailure(f"the receiver answered {delivery.status}")
+
+
+# -------------------------------------------------------------------------------------- events
+
+
+@cli.group()
+def events() -> None:
+    """List, show, replay and purge stored webhook events."""
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+def _summary(event: StoredEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "received_at": _iso(event.received_at),
+        "event_name": event.event_name,
+        "chat_id": event.chat_id,
+        "status": event.status,
+        "attempts": event.attempts,
+        "error": event.error,
+    }
+
+
+def _cell(value: Any, width: int) -> str:
+    text = "" if value is None else str(value).replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@events.command("list")
+@_store_option
+@click.option("--status", type=click.Choice(STATUSES), help="Only events with this status.")
+@click.option("--event", "event_name", metavar="NAME", help="Only events with this event_name.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_events(
+    store_url: str, status: str | None, event_name: str | None, limit: int, as_json: bool
+) -> None:
+    """List stored events, newest first."""
+    rows = _open_store(store_url).list(status=status, event_name=event_name, limit=limit)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(_summary(row), ensure_ascii=False))
+        return
+    columns = (("ID", 8), ("RECEIVED", 25), ("EVENT", 24), ("CHAT", 12), ("STATUS", 9))
+    columns += (("TRIES", 5), ("ERROR", 40))
+    click.echo("  ".join(name.ljust(width) for name, width in columns).rstrip())
+    for row in rows:
+        summary = _summary(row)
+        values = [summary[key] for key in ("id", "received_at", "event_name", "chat_id", "status")]
+        values += [summary["attempts"], summary["error"]]
+        cells = (_cell(v, w).ljust(w) for v, (_, w) in zip(values, columns, strict=True))
+        click.echo("  ".join(cells).rstrip())
+    if not rows:
+        click.echo("(no events)", err=True)
+
+
+def _pretty(raw: bytes | str | None) -> str:
+    if raw is None:
+        return "(none)"
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    try:
+        return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+    except ValueError:
+        return text
+
+
+@events.command("show")
+@click.argument("event_id", type=int)
+@_store_option
+def show_event(event_id: int, store_url: str) -> None:
+    """Show one event: metadata, the payload and the response that was sent."""
+    event = _open_store(store_url).get(event_id)
+    if event is None:
+        raise BadInput(f"no event with id {event_id} in {store_url}")
+    for key, value in _summary(event).items():
+        click.echo(f"{key + ':':<13}{'' if value is None else value}")
+    click.echo(f"{'remote_addr:':<13}{event.remote_addr or ''}")
+    click.echo(f"{'dedupe_key:':<13}{event.dedupe_key}")
+    click.echo("\npayload:")
+    click.echo(_pretty(event.body))
+    click.echo("\nresponse:")
+    click.echo(_pretty(event.response))
+
+
+@events.command("replay")
+@click.argument("event_ids", nargs=-1, type=int)
+@click.option("--failed", is_flag=True, help="Replay every failed event.")
+@_store_option
+@_app_option
+def replay_events(
+    event_ids: tuple[int, ...], failed: bool, store_url: str, app_ref: str | None
+) -> None:
+    """Re-run your handlers on stored events (IDs, or --failed); exit 1 if any still fails."""
+    import asyncio
+
+    if not event_ids and not failed:
+        raise BadInput("name event IDs to replay, or pass --failed")
+    if app_ref is None:
+        raise BadInput(f"replay re-runs your handlers: pass --app module:attr or set {APP_ENV}")
+    _open_store(store_url)  # fail early, with the usual message, on a missing store
+    hooks = _receiver_app(store_url, None, app_ref)
+
+    async def run() -> list[StoredEvent]:
+        results: list[StoredEvent] = []
+        if failed:
+            results.extend(await hooks.receiver.replay_failed())
+        for event_id in event_ids:
+            results.append(await hooks.receiver.replay(event_id))
+        return results
+
+    results = asyncio.run(run())
+    for event in results:
+        suffix = f"  {event.error}" if event.error else ""
+        click.echo(
+            f"{event.id}  {event.event_name}  {event.status}  attempts={event.attempts}{suffix}"
+        )
+    click.echo(f"replayed {len(results)} event(s)", err=True)
+    still_failed = [event.id for event in results if event.status == "failed"]
+    if still_failed:
+        raise RuntimeFailure(f"{len(still_failed)} event(s) still failed: {still_failed}")
+
+
+@events.command("purge")
+@click.option("--older-than", "older_than", required=True, metavar="AGE", help="e.g. 30d, 12h")
+@click.option("--status", type=click.Choice(STATUSES), help="Only events with this status.")
+@_store_option
+def purge_events(older_than: str, status: str | None, store_url: str) -> None:
+    """Delete events received longer ago than AGE (events hold personal data)."""
+    age = parse_age(older_than)
+    cutoff = datetime.now(UTC) - age
+    count = _open_store(store_url).purge(older_than=cutoff, status=status)
+    click.echo(f"purged {count} event(s) received before {_iso(cutoff)}")
