@@ -1,0 +1,447 @@
+"""The widget config (:class:`Widget`) and the per-request data models, validated with pydantic.
+
+A :class:`Widget` is built once (from keyword arguments, a dict or a TOML file) and validated
+at once; the static part of the glue is prepared then (see :mod:`jivo_widget.render`), so
+:meth:`Widget.render` only validates and serializes one request's data. Every broken rule
+raises :class:`~jivo_widget.errors.JivoConfigError` naming the field and the rule; pydantic's
+own ``ValidationError`` never escapes. Limits and names come from :mod:`jivo_widget.catalog`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+from markupsafe import Markup
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from jivo_widget import catalog
+from jivo_widget._strategies import STRATEGIES
+from jivo_widget.errors import JivoConfigError
+
+if TYPE_CHECKING:
+    from jivo_widget.render import Renderer
+
+__all__ = [
+    "Contact",
+    "CustomField",
+    "Invitation",
+    "JivoConfigWarning",
+    "RenderRequest",
+    "Widget",
+]
+
+_WIDGET_ID = re.compile(r"^[A-Za-z0-9_-]{4,32}$")
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# CSP nonces are base64(url) in practice; anything else could break out of the attribute.
+_NONCE_PATTERN = r"^[A-Za-z0-9+/_=-]{1,256}$"
+# An absolute http(s) URL with a host (checked natively by pydantic: it runs per request).
+_HTTP_URL_PATTERN = r"^(?i:https?)://[^\s/?#]+"
+#: Readable messages for pydantic's native pattern / length errors, by pattern.
+_PATTERN_MESSAGES = {
+    _NONCE_PATTERN: "must be a base64 CSP nonce (letters, digits, +/_=-)",
+    _HTTP_URL_PATTERN: "must be an http(s) URL",
+}
+# A handler body sits inside an inline <script>: these would end or re-mode the element.
+_SCRIPT_BREAKERS = re.compile(r"</script|<!--|<script", re.IGNORECASE)
+
+
+class JivoConfigWarning(UserWarning):
+    """A config value is allowed but probably wrong (e.g. a widget id that is not 10 long)."""
+
+
+# --------------------------------------------------------------------------- reusable checks
+
+
+def _fail(rule: str, message: str, **ctx: Any) -> PydanticCustomError:
+    # Formatted here (with repr conversions) rather than by pydantic, whose templates know no !r.
+    return PydanticCustomError(rule, message.format(**ctx))
+
+
+def _loader_url(value: str) -> str:
+    # A root-relative path lets a site serve a self-hosted (or mocked) loader from itself.
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    if not re.match(_HTTP_URL_PATTERN, value):
+        raise _fail("http_url", "must be an http(s) URL or a /path, got {value!r}", value=value)
+    return value
+
+
+def _color(value: str) -> str:
+    if not _COLOR.match(value):
+        raise _fail("color", "must be a #rrggbb hex colour, got {value!r}", value=value)
+    return value
+
+
+HttpUrl = Annotated[str, Field(pattern=_HTTP_URL_PATTERN)]
+Color = Annotated[str, AfterValidator(_color)]
+
+
+def _attribute_value(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _fail(
+            "attribute_value", "must be a string or a number, got {t}", t=type(value).__name__
+        )
+    return value
+
+
+#: Jivo's attribute values are Text or Number (jivo-api.md §4 setClientAttributes).
+ClientAttributes = dict[str, Annotated[str | int | float, BeforeValidator(_attribute_value)]]
+
+
+class _Model(BaseModel):
+    # Strict: a number where a string belongs is a mistake to report, not to coerce.
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- per-request data
+
+
+class Contact(_Model):
+    """Visitor contact info for ``jivo_api.setContactInfo`` (``name``, not ``client_name``)."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    description: str | None = None
+
+
+class CustomField(_Model):
+    """One ``setCustomData`` field shown to agents: ``content`` required, ``link`` http(s)."""
+
+    content: str
+    title: str | None = None
+    link: HttpUrl | None = None
+    key: str | None = None
+
+
+class RenderRequest(_Model):
+    """The per-request arguments of :meth:`Widget.render`, validated in one pass.
+
+    Per-request checks use pydantic's native constraints (no Python callbacks) because they run
+    on every page view; :func:`format_validation_error` turns them into readable messages.
+    """
+
+    user_token: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    contact: Contact | None = None
+    custom_data: (
+        Annotated[list[CustomField], Field(max_length=catalog.CUSTOM_DATA_MAX_FIELDS)] | None
+    ) = None
+    client_attributes: ClientAttributes | None = None
+    page_title: str | None = None
+    page_url: HttpUrl | None = None
+    clear_history: bool = False
+    nonce: Annotated[str, Field(pattern=_NONCE_PATTERN)] | None = None
+
+
+# --------------------------------------------------------------------------- static config
+
+
+class Invitation(_Model):
+    """A proactive invitation: ``showProactiveInvitation(text, department_id)`` after ``delay``."""
+
+    text: Annotated[str, Field(min_length=1)]
+    department_id: int | None = None
+    delay: Annotated[float, Field(ge=0, le=86400)] = 0
+
+    @field_validator("delay", mode="before")
+    @classmethod
+    def _int_delay(cls, value: Any) -> Any:
+        # Strict mode refuses int for float; TOML users write `delay = 20`.
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Handlers = dict[str, list[str]]
+
+
+class Widget(_Model):
+    """A JivoChat widget on a site: validated once, rendered per request with :meth:`render`.
+
+    >>> widget = Widget(widget_id="AbCdEf1234", invitation={"text": "Need help?", "delay": 20})
+    >>> html = widget.render(user_token="u-42", contact={"name": "Ann"}, nonce="abc123")
+    """
+
+    widget_id: str
+    loader_host: str = catalog.LOADER_HOSTS[0]
+    #: Explicit loader URL (a self-hosted or mocked loader); overrides ``loader_host``.
+    loader_url: Annotated[str, AfterValidator(_loader_url)] | None = None
+    enabled: bool = True
+    strategy: str = "eager"
+    invitation: Invitation | None = None
+    #: Proactive rules JSON (``setRules``); a str/path is a JSON file (see :meth:`from_file`).
+    rules: dict[str, Any] | None = None
+    #: Attributes set on every page view unless unchanged (the glue remembers the last ones).
+    client_attributes: ClientAttributes | None = None
+    color: Color | None = None
+    color2: Color | None = None
+    #: Raw JS bodies per catalog callback name; each becomes ``function (<catalog params>) {…}``.
+    handlers: Handlers = Field(default_factory=dict)
+
+    _renderer: Renderer | None = PrivateAttr(default=None)
+
+    @field_validator("widget_id")
+    @classmethod
+    def _widget_id_pattern(cls, value: str) -> str:
+        if not _WIDGET_ID.match(value):
+            raise _fail(
+                "widget_id",
+                "must be 4-32 letters, digits, _ and - (Jivo ids look like 'AbCdEf1234'), "
+                "got {value!r}",
+                value=value,
+            )
+        if len(value) != 10:
+            warnings.warn(
+                f"widget_id {value!r} is {len(value)} characters long; every real Jivo id "
+                "seen is 10",
+                JivoConfigWarning,
+                stacklevel=2,
+            )
+        return value
+
+    @field_validator("loader_host")
+    @classmethod
+    def _known_host(cls, value: str) -> str:
+        if value not in catalog.LOADER_HOSTS:
+            raise _fail(
+                "loader_host",
+                "must be one of {hosts}, got {value!r}",
+                hosts=", ".join(catalog.LOADER_HOSTS),
+                value=value,
+            )
+        return value
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        if value not in STRATEGIES:
+            raise _fail(
+                "strategy",
+                "must be one of {names}, got {value!r}",
+                names=", ".join(STRATEGIES),
+                value=value,
+            )
+        return value
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _rules_file(cls, value: Any) -> Any:
+        if isinstance(value, str | Path):
+            return _read_json_object(Path(value))
+        return value
+
+    @field_validator("handlers", mode="before")
+    @classmethod
+    def _handler_lists(cls, value: Any) -> Any:
+        # One handler may be written as a bare string; any number as a list.
+        if isinstance(value, Mapping):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("handlers")
+    @classmethod
+    def _handler_names_and_code(cls, value: Handlers) -> Handlers:
+        for name, bodies in value.items():
+            if name not in catalog.CALLBACKS:
+                raise _fail(
+                    "callback_name",
+                    "unknown callback {name!r}; valid names: {names}",
+                    name=name,
+                    names=", ".join(catalog.CALLBACKS),
+                )
+            for body in bodies:
+                if _SCRIPT_BREAKERS.search(body):
+                    raise _fail(
+                        "script_breaker",
+                        "{name}: handler code must not contain '</script', '<script' or '<!--' "
+                        "(it is inlined in a <script>; write '<\\/script')",
+                        name=name,
+                    )
+        return value
+
+    @model_validator(mode="after")
+    def _color2_needs_color(self) -> Widget:
+        if self.color2 is not None and self.color is None:
+            raise _fail("color2", "color2 (gradient) needs color")
+        return self
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Prepare the static glue once (templates, static calls, CSP hash)."""
+        from jivo_widget.render import Renderer  # render imports nothing from here at runtime
+
+        self._renderer = Renderer(self)
+
+    # ------------------------------------------------------------------ construction helpers
+
+    def __init__(self, **data: Any) -> None:
+        """Validate ``data``; raises :class:`JivoConfigError` naming the field and the rule."""
+        with _config_errors():
+            super().__init__(**data)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, base_dir: Path | None = None) -> Widget:
+        """Build from a dict (TOML, settings); a str ``rules`` is a JSON file under ``base_dir``."""
+        if not isinstance(data, Mapping):
+            raise JivoConfigError(f"config: must be a table/mapping, got {type(data).__name__}")
+        values = dict(data)
+        rules = values.get("rules")
+        if isinstance(rules, str) and base_dir is not None:
+            values["rules"] = base_dir / rules
+        return cls(**values)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Widget:
+        """Read a TOML file whose keys are :class:`Widget` fields.
+
+        ``rules`` may be a table or the path of a JSON file, relative to the TOML file.
+        """
+        path = Path(path)
+        try:
+            with path.open("rb") as f:
+                data = tomllib.load(f)
+        except OSError as exc:
+            raise JivoConfigError(f"{path}: cannot read config ({exc.strerror})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise JivoConfigError(f"{path}: invalid TOML ({exc})") from None
+        return cls.from_mapping(data, base_dir=path.parent)
+
+    # ------------------------------------------------------------------ derived values
+
+    @property
+    def loader_src(self) -> str:
+        """The loader URL the glue injects: ``loader_url`` or ``https://{host}/widget/{id}``."""
+        return self.loader_url or f"https://{self.loader_host}/widget/{self.widget_id}"
+
+    @property
+    def renderer(self) -> Renderer:
+        """The prepared renderer (built at construction)."""
+        assert self._renderer is not None  # set in model_post_init
+        return self._renderer
+
+    # ------------------------------------------------------------------ per request
+
+    def render(
+        self,
+        *,
+        user_token: str | None = None,
+        contact: Contact | Mapping[str, Any] | None = None,
+        custom_data: Sequence[CustomField | Mapping[str, Any]] | None = None,
+        client_attributes: Mapping[str, str | int | float] | None = None,
+        page_title: str | None = None,
+        page_url: str | None = None,
+        clear_history: bool = False,
+        nonce: str | None = None,
+    ) -> Markup:
+        """The glue HTML for one request (empty when the widget is disabled).
+
+        ``user_token`` → ``setUserToken``; ``contact`` → ``setContactInfo``; ``custom_data``
+        (≤ 10 fields) → ``setCustomData``; ``client_attributes`` (merged over the config's)
+        → ``setClientAttributes`` (skipped in the browser when unchanged: Jivo allows 10 calls
+        an hour); ``page_title`` (and ``page_url``) → ``sendPageTitle`` for SPAs;
+        ``clear_history`` → ``clearHistory`` first (render it on the page after logout);
+        ``nonce`` goes on every ``<script>``. Bad values raise :class:`JivoConfigError`.
+        """
+        if not self.enabled:
+            return Markup("")
+        if page_url is not None and page_title is None:
+            raise JivoConfigError("page_url: needs page_title (sendPageTitle(title, true, url))")
+        with _config_errors():
+            request = RenderRequest(
+                user_token=user_token,
+                contact=contact,  # type: ignore[arg-type]  # dicts are validated into models
+                custom_data=custom_data,  # type: ignore[arg-type]
+                client_attributes=client_attributes,  # type: ignore[arg-type]
+                page_title=page_title,
+                page_url=page_url,
+                clear_history=clear_history,
+                nonce=nonce,
+            )
+        return self.renderer.render(request)
+
+    def csp_hashes(self) -> tuple[str, ...]:
+        """CSP ``script-src`` hash sources (``'sha256-…'``) of the inline scripts, static.
+
+        Only the bootstrap executes; the JSON data block needs no hash. For hash mode also allow
+        the loader (its origin, or ``'strict-dynamic'``).
+        """
+        return self.renderer.csp_hashes if self.enabled else ()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _fail(
+            "rules_file", "cannot read {path} ({err})", path=str(path), err=exc.strerror
+        ) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _fail(
+            "rules_file", "{path} is not valid JSON ({err})", path=str(path), err=str(exc)
+        ) from None
+    if not isinstance(data, dict):
+        raise _fail("rules_file", "{path} must hold a JSON object", path=str(path))
+    return data
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """``('custom_data', 3, 'link')`` → ``custom_data[3].link``; pydantic's union tags dropped."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("str", "int", "float", "list[str]", "function-after[_http_url(), str]"):
+            continue  # which union member failed: noise for a user
+        elif part.startswith(("function-", "constrained-", "list[", "dict[", "nullable")):
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out or "config"
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """One line naming every failing field and its rule (duplicates from unions removed)."""
+    seen: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        where = _location(error["loc"])
+        message = error["msg"]
+        if error["type"] == "too_long" and where.endswith("custom_data"):
+            limit = catalog.CUSTOM_DATA_MAX_FIELDS
+            where = f"{where}[{limit}]"
+            message = f"at most {limit} fields allowed (setCustomData limit)"
+        elif error["type"] == "string_pattern_mismatch":
+            pattern = (error.get("ctx") or {}).get("pattern")
+            message = _PATTERN_MESSAGES.get(str(pattern), message)
+            message = f"{message}, got {error['input']!r}" if "nonce" not in where else message
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        seen.setdefault(where, message)
+    return "; ".join(f"{where}: {message}" for where, message in seen.items())
+
+
+@contextmanager
+def _config_errors() -> Iterator[None]:
+    try:
+        yield
+    except ValidationError as exc:
+        raise JivoConfigError(format_validation_error(exc)) from None
+    except JivoConfigError:
+        raise

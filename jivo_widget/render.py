@@ -1,0 +1,166 @@
+"""Renders a :class:`~jivo_widget.config.Widget` into glue HTML.
+
+Static work once, dynamic work per request (design.md §2): a :class:`Renderer` renders the
+templates in ``templates/jivo_widget/`` when the Widget is built — the bootstrap script (whose
+sha256 is then fixed), the static calls (colour, rules, invitation) serialized, and the outer
+HTML split around two slots (nonce attribute, data block). A request then serializes only its own
+calls with :func:`~jivo_widget.serialize.script_json` and joins strings.
+
+Templates are found in the installed package (``jivo_widget/templates``, where the wheel puts
+them) and, for editable installs and source checkouts, in the top-level ``templates/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup
+from pydantic import BaseModel
+
+from jivo_widget import catalog
+from jivo_widget._strategies import STRATEGIES
+from jivo_widget.errors import JivoError
+from jivo_widget.serialize import script_json
+
+if TYPE_CHECKING:
+    from jivo_widget.config import RenderRequest, Widget
+
+__all__ = ["TEMPLATE_DIRS", "Renderer", "template_environment"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+#: Where templates are looked up, in order: inside the package (wheel), then the source tree.
+TEMPLATE_DIRS = (_PACKAGE_DIR / "templates", _PACKAGE_DIR.parent / "templates")
+
+_GLUE = "jivo_widget/glue.html.j2"
+_BOOTSTRAP = "jivo_widget/bootstrap.js.j2"
+# Placeholders for the per-request slots; NUL never appears in rendered template text.
+_SLOT = "\x00"
+_NONCE_SLOT = f"{_SLOT}nonce{_SLOT}"
+_DATA_SLOT = f"{_SLOT}data{_SLOT}"
+
+_environment: jinja2.Environment | None = None
+
+
+def template_environment() -> jinja2.Environment:
+    """The shared Jinja environment over the glue templates (built on first use)."""
+    global _environment
+    if _environment is None:
+        dirs = [str(d) for d in TEMPLATE_DIRS if (d / _GLUE).is_file()]
+        if not dirs:
+            raise JivoError(
+                "jivo-widget templates not found in " + " or ".join(map(str, TEMPLATE_DIRS))
+            )
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(dirs),
+            # HTML templates escape; JS templates receive only script_json output and the
+            # site's own handler code, which must not be HTML-escaped.
+            autoescape=lambda name: name is not None and name.endswith(".html.j2"),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=False,
+        )
+        env.filters["script_json"] = script_json
+        _environment = env
+    return _environment
+
+
+def _call(method: str, *args: Any, delay: float = 0) -> list[Any]:
+    """A queued call as the bootstrap reads it: ``[method, [args], delay seconds?]``."""
+    return [method, list(args), delay] if delay else [method, list(args)]
+
+
+def _fields(model: BaseModel) -> dict[str, Any]:
+    """The set fields of a flat, validated model: model_dump(exclude_none=True), 10x faster."""
+    return {k: v for k, v in model.__dict__.items() if v is not None}
+
+
+class Renderer:
+    """The prepared glue of one Widget; :meth:`render` is the per-request step."""
+
+    def __init__(self, widget: Widget) -> None:
+        env = template_environment()
+        self.bootstrap = self._render_bootstrap(env, widget)
+        digest = hashlib.sha256(self.bootstrap.encode("utf-8")).digest()
+        #: ``'sha256-…'`` CSP sources of every inline script that executes.
+        self.csp_hashes: tuple[str, ...] = (f"'sha256-{base64.b64encode(digest).decode()}'",)
+
+        self._static_attributes = dict(widget.client_attributes or {})
+        static: list[list[Any]] = []
+        if widget.client_attributes:
+            static.append(_call("setClientAttributes", widget.client_attributes))
+        if widget.color is not None:
+            colors = [widget.color] if widget.color2 is None else [widget.color, widget.color2]
+            static.append(_call("setWidgetColor", *colors))
+        if widget.rules is not None:
+            static.append(_call("setRules", widget.rules))
+        if widget.invitation is not None:
+            inv = widget.invitation
+            args = [inv.text] if inv.department_id is None else [inv.text, inv.department_id]
+            static.append(_call("showProactiveInvitation", *args, delay=inv.delay))
+        self._static_calls = script_json(static)[1:-1]
+        self._static_calls_no_attrs = script_json(
+            [c for c in static if c[0] != "setClientAttributes"]
+        )[1:-1]
+        self._data_head = '{"src":' + script_json(widget.loader_src) + ',"calls":['
+
+        html = env.get_template(_GLUE).render(
+            nonce_attr=Markup(_NONCE_SLOT),
+            data=Markup(_DATA_SLOT),
+            bootstrap=Markup(self.bootstrap),
+        )
+        # ["<script …", "nonce", "…>", "data", …]: odd items are slot names.
+        self._pieces = html.split(_SLOT)
+
+    @staticmethod
+    def _render_bootstrap(env: jinja2.Environment, widget: Widget) -> str:
+        handlers = [
+            (
+                name,
+                [(", ".join(p.name for p in catalog.CALLBACKS[name].params), b) for b in bodies],
+            )
+            for name, bodies in widget.handlers.items()
+        ]
+        return env.get_template(_BOOTSTRAP).render(
+            names=Markup(script_json(list(catalog.CALLBACKS))),
+            handlers=handlers,
+            strategy=STRATEGIES[widget.strategy].template,
+        )
+
+    def data(self, request: RenderRequest) -> str:
+        """The JSON data block for one request (script-safe)."""
+        calls: list[list[Any]] = []
+        if request.clear_history:
+            calls.append(["clearHistory", []])
+        if request.user_token is not None:
+            calls.append(["setUserToken", [request.user_token]])
+        if request.contact is not None:
+            calls.append(["setContactInfo", [_fields(request.contact)]])
+        if request.custom_data is not None:
+            fields = [_fields(f) for f in request.custom_data]
+            calls.append(["setCustomData", [fields]])
+        static = self._static_calls
+        if request.client_attributes is not None:
+            merged = {**self._static_attributes, **request.client_attributes}
+            calls.append(["setClientAttributes", [merged]])
+            static = self._static_calls_no_attrs
+        if request.page_title is not None:
+            title_args: list[Any] = [request.page_title, True]
+            if request.page_url is not None:
+                title_args.append(request.page_url)
+            calls.append(["sendPageTitle", title_args])
+        own = script_json(calls)[1:-1] if calls else ""
+        joined = f"{own},{static}" if own and static else own or static
+        return f"{self._data_head}{joined}]}}"
+
+    def render(self, request: RenderRequest) -> Markup:
+        """The glue HTML for one validated request."""
+        slots = {
+            "nonce": f' nonce="{request.nonce}"' if request.nonce else "",
+            "data": self.data(request),
+        }
+        pieces = self._pieces
+        out = [slots[p] if i % 2 else p for i, p in enumerate(pieces)]
+        return Markup("".join(out))
