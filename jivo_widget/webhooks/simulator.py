@@ -7,9 +7,9 @@ library is used, so ``trigger`` works without the ``server`` extra and from any 
 
 from __future__ import annotations
 
-import copy
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -163,8 +163,7 @@ def build_payload(
                 f"no sample for event {event!r}; known events: {', '.join(known)} "
                 "(use --file for any other payload)"
             )
-        # A private copy: overrides must never leak into the shared sample.
-        payload = copy.deepcopy(samples.load(event))
+        payload = samples.load(event)  # a fresh copy, safe to modify
     payload["event_name"] = event
     for spec in overrides:
         path, value = parse_override(spec)
@@ -179,6 +178,9 @@ def deliver(url: str, payload: dict[str, Any] | bytes, *, timeout: float = 10.0)
     :class:`DeliveryError`.
     """
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
+    # Only HTTP(S): urllib would also "post" to file:// and ftp:// URLs.
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise DeliveryError(f"cannot reach {url!r}: the URL must start with http:// or https://")
     request = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/json"}
     )
@@ -191,5 +193,5 @@ def deliver(url: str, payload: dict[str, Any] | bytes, *, timeout: float = 10.0)
     except urllib.error.URLError as exc:
         raise DeliveryError(f"cannot reach {url}: {exc.reason}") from exc
     except (OSError, ValueError) as exc:
-        # ValueError: a URL urllib cannot even parse ("unknown url type").
+        # ValueError: a URL urllib cannot use (no host, bad port).
         raise DeliveryError(f"cannot reach {url}: {exc}") from exc
