@@ -1,0 +1,304 @@
+"""``JivoMock``: drives and inspects the mocked Jivo widget of one Playwright page.
+
+The page-side mock (``mock_widget.js``) keeps the ordered record of calls, callbacks and
+violations; this class reads it with ``page.evaluate`` and waits on it with
+``page.wait_for_function`` (never with sleeps). Playwright is only needed at run time, through
+the ``page`` passed in, so importing this module does not import Playwright.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import TYPE_CHECKING, Any, overload
+from urllib.parse import unquote
+
+from jivo_widget import catalog
+from jivo_widget.testing.scripts import MockOptions, mock_init_script, mock_loader_script
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page, Route, WebError
+
+__all__ = ["JIVO_URL", "LOADER_URL", "JivoMock"]
+
+_LOADER_HOSTS = "|".join(re.escape(host) for host in catalog.LOADER_HOSTS)
+
+#: Every loader URL form on every loader host (http or https): ``/widget/{id}``,
+#: ``/script/widget/{id}`` (also ``?plugin=wp``), ``/widget.js`` (id from ``data-jv-id``).
+LOADER_URL = re.compile(
+    rf"^https?://(?:{_LOADER_HOSTS})(?::\d+)?/"
+    r"(?:widget/(?P<id>[^/?#]*)|script/widget/(?P<legacy_id>[^/?#]*)|(?P<widget_js>widget\.js))"
+    r"(?:[?#].*)?$"
+)
+
+#: Any Jivo host (loader hosts, CDN, telemetry, bundles...): routed so tests never reach Jivo.
+JIVO_URL = re.compile(
+    r"^[a-z]+://(?:[^/?#@]*\.)?(?:jivosite\.(?:com|ru)|jivo\.ru|jivochat\.[a-z]{2,}(?:\.[a-z]{2,})?)"
+    r"(?::\d+)?(?:[/?#]|$)"
+)
+
+_BINDING = "__jivoMockReport"
+
+# One evaluate per read: the mock's whole record is small, and one round-trip beats several.
+_READ = """(kind) => {
+  const m = window.__jivoMock;
+  if (!m) return null;
+  return kind === "state" ? m.state() : m[kind];
+}"""
+
+_ACT = """([method, args]) => {
+  const m = window.__jivoMock;
+  if (!m) throw new Error("the Jivo mock is not installed on this page (navigate first)");
+  return m[method](...args);
+}"""
+
+_COUNT_AT_LEAST = """([list, name, count]) => {
+  const m = window.__jivoMock;
+  return !!m && m[list].filter((r) => r.name === name).length >= count;
+}"""
+
+
+class JivoMock:
+    """The mocked Jivo widget of one page: what the page called, and what the visitor does.
+
+    Created by the ``jivo_mock`` fixture. Reads (``calls``, ``violations``...) cover the page's
+    current document; violations of earlier documents are kept too, so strict teardown sees
+    them after navigations.
+    """
+
+    def __init__(self, page: Page, options: MockOptions | None = None) -> None:
+        self.page = page
+        self.options = options or MockOptions()
+        #: Loader URLs the page requested (answered by the mock), in order.
+        self.loader_requests: list[str] = []
+        #: Other Jivo URLs the page requested (aborted), in order.
+        self.blocked_requests: list[str] = []
+        #: Uncaught errors of any page of the context, as ``"Name: message"``.
+        self.page_errors: list[str] = []
+        self._reported: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ setup
+
+    def install(self) -> None:
+        """Install the mock on the page's context: init script, loader routes, reporting."""
+        context: BrowserContext = self.page.context
+        context.expose_binding(_BINDING, self._on_report)
+        context.add_init_script(mock_init_script(self.options))
+        context.route(JIVO_URL, self._handle_route)
+        context.on("weberror", self._on_web_error)
+
+    def _on_report(self, source: Any, record: dict[str, Any]) -> None:
+        self._reported.setdefault(str(record["id"]), str(record["message"]))
+
+    def _on_web_error(self, web_error: WebError) -> None:
+        error = web_error.error
+        self.page_errors.append(f"{error.name}: {error.message}")
+
+    def _handle_route(self, route: Route) -> None:
+        # A handler that raises leaves the request stalled until goto's timeout: never raise.
+        url = route.request.url
+        try:
+            match = LOADER_URL.match(url)
+            if match is None:
+                self.blocked_requests.append(url)
+                route.abort("blockedbyclient")
+                return
+            raw_id = match.group("id")
+            if raw_id is None:
+                raw_id = match.group("legacy_id")
+            widget_id = None if raw_id is None else unquote(raw_id)
+            self.loader_requests.append(url)
+            route.fulfill(
+                status=200,
+                content_type="application/javascript; charset=utf-8",
+                body=mock_loader_script(widget_id, self.options),
+                headers={"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*"},
+            )
+        except Exception:  # see above; the page then sees a failed request
+            with contextlib.suppress(Exception):
+                route.abort()
+
+    # ------------------------------------------------------------------ reads
+
+    def _read(self, kind: str) -> Any:
+        return self.page.evaluate(_READ, kind)
+
+    @overload
+    def calls(self) -> list[tuple[str, list[Any]]]: ...
+    @overload
+    def calls(self, name: str) -> list[list[Any]]: ...
+
+    def calls(self, name: str | None = None) -> list[tuple[str, list[Any]]] | list[list[Any]]:
+        """Recorded calls in order: ``calls("setUserToken") == [["u-42"]]``.
+
+        Without a name: ``[(name, args), ...]`` over every ``jivo_api`` method (known or not)
+        and ``jivo_init``/``jivo_destroy``. Arguments are JSON-round-tripped; functions appear
+        as ``"[function]"``.
+        """
+        records = self._read("calls") or []
+        if name is None:
+            return [(r["name"], r["args"]) for r in records]
+        return [r["args"] for r in records if r["name"] == name]
+
+    def results(self, name: str) -> list[Any]:
+        """What each call of ``name`` returned, in order (``None`` for no return value)."""
+        return [r["result"] for r in self._read("calls") or [] if r["name"] == name]
+
+    @overload
+    def callbacks(self) -> list[tuple[str, list[Any]]]: ...
+    @overload
+    def callbacks(self, name: str) -> list[list[Any]]: ...
+
+    def callbacks(self, name: str | None = None) -> list[tuple[str, list[Any]]] | list[list[Any]]:
+        """Callbacks the widget fired, in order, like :meth:`calls` (fired whether or not the
+        page defined a handler)."""
+        records = self._read("callbacks") or []
+        if name is None:
+            return [(r["name"], r["args"]) for r in records]
+        return [r["args"] for r in records if r["name"] == name]
+
+    def state(self) -> dict[str, Any]:
+        """The widget's state: status, widget_id, chat_mode, open, contact, custom_data..."""
+        state = self._read("state")
+        if state is None:
+            raise AssertionError("the Jivo mock is not installed on this page (navigate first)")
+        return dict(state)
+
+    @property
+    def widget_id(self) -> str | None:
+        """The widget id the page's loader asked for (``None`` before the loader ran)."""
+        value = self.state()["widget_id"]
+        return None if value is None else str(value)
+
+    @property
+    def violations(self) -> list[str]:
+        """Contract violations of every document this page showed, oldest first."""
+        messages = dict(self._reported)
+        for frame in self._frames():
+            with contextlib.suppress(Exception):  # frames may detach while we read
+                for record in frame.evaluate(_READ, "violations") or []:
+                    messages.setdefault(str(record["id"]), str(record["message"]))
+        return list(messages.values())
+
+    def _frames(self) -> list[Any]:
+        if self.page.is_closed():
+            return []
+        return list(self.page.frames)
+
+    # ------------------------------------------------------------------ assertions and waits
+
+    def assert_called(self, name: str, *args: Any) -> None:
+        """Assert ``name`` was called, with exactly ``args`` when given."""
+        calls = self.calls(name)
+        if not calls:
+            raise AssertionError(f"jivo_api.{name} was not called; calls: {self.calls()!r}")
+        if args and list(args) not in calls:
+            raise AssertionError(
+                f"jivo_api.{name} was never called with {list(args)!r}; its calls: {calls!r}"
+            )
+
+    def assert_not_called(self, name: str) -> None:
+        """Assert ``name`` was not called."""
+        calls = self.calls(name)
+        if calls:
+            raise AssertionError(f"jivo_api.{name} was called: {calls!r}")
+
+    def wait_for_load(self, timeout: float | None = None) -> None:
+        """Wait until the widget fired ``jivo_onLoadCallback`` (``timeout`` in ms)."""
+        try:
+            self.page.wait_for_function(
+                "() => !!window.__jivoMock && window.__jivoMock.loaded", timeout=timeout
+            )
+        except Exception as exc:
+            if type(exc).__name__ != "TimeoutError":
+                raise
+            requested = self.loader_requests or "none"
+            raise AssertionError(
+                f"the Jivo widget did not load (jivo_onLoadCallback never fired); "
+                f"loader URLs requested: {requested}; blocked Jivo URLs: {self.blocked_requests}"
+            ) from None
+
+    def wait_for_call(
+        self, name: str, count: int = 1, timeout: float | None = None
+    ) -> list[list[Any]]:
+        """Wait until ``name`` was called ``count`` times (``timeout`` in ms); returns its calls."""
+        self._wait_count("calls", name, count, timeout)
+        return self.calls(name)
+
+    def wait_for_callback(
+        self, name: str, count: int = 1, timeout: float | None = None
+    ) -> list[list[Any]]:
+        """Wait until callback ``name`` fired ``count`` times; returns the args of each firing."""
+        self._wait_count("callbacks", name, count, timeout)
+        return self.callbacks(name)
+
+    def _wait_count(self, kind: str, name: str, count: int, timeout: float | None) -> None:
+        try:
+            self.page.wait_for_function(_COUNT_AT_LEAST, arg=[kind, name, count], timeout=timeout)
+        except Exception as exc:
+            if type(exc).__name__ != "TimeoutError":
+                raise
+            seen = (self.calls if kind == "calls" else self.callbacks)()
+            raise AssertionError(
+                f"{name} was recorded fewer than {count} time(s) within the timeout; "
+                f"{kind} so far: {seen!r}"
+            ) from None
+
+    # ------------------------------------------------------------------ actions
+
+    def _act(self, method: str, *args: Any) -> Any:
+        return self.page.evaluate(_ACT, [method, list(args)])
+
+    def fire(self, callback: str, *args: Any) -> None:
+        """Fire a Jivo callback as the widget would.
+
+        ``fire("jivo_onCallEnd", {"result": "ok"})`` calls the page's handler, if any.
+        """
+        if callback not in catalog.CALLBACKS:
+            raise ValueError(
+                f"{callback!r} is not a Jivo callback; known: {', '.join(catalog.CALLBACKS)}"
+            )
+        self._act("fire", callback, *args)
+
+    def visitor_introduces(
+        self,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        """The visitor submits the contact form: contact set, ``jivo_onIntroduction`` fired."""
+        contact = {"name": name, "email": email, "phone": phone, "description": description}
+        self._act("visitorIntroduces", {k: v for k, v in contact.items() if v is not None})
+
+    def visitor_sends_message(self, text: str) -> None:
+        """The visitor writes (opening the chat if needed). The first message fires
+        ``jivo_onMessageSent``, and ``jivo_onClientStartChat`` unless an invitation was shown."""
+        self._act("visitorSendsMessage", text)
+
+    def visitor_opens_chat(self) -> None:
+        """The visitor opens the chat window (``jivo_onOpen``, state change, resize)."""
+        self._act("visitorOpensChat")
+
+    def visitor_closes_chat(self) -> None:
+        """The visitor minimises the chat window (``jivo_onClose``, state change, resize)."""
+        self._act("visitorClosesChat")
+
+    def agent_accepts(self) -> None:
+        """An agent accepts the chat (``jivo_onAccept``)."""
+        self._act("agentAccepts")
+
+    def agent_sends_message(self, text: str) -> None:
+        """An agent writes: ``jivo_onMessageReceived``; unread count grows while closed."""
+        self._act("agentSendsMessage", text)
+
+    def set_chat_mode(self, mode: str) -> None:
+        """Agents go ``"online"`` or ``"offline"`` (what ``chatMode()`` answers)."""
+        if mode not in ("online", "offline"):
+            raise ValueError(f"chat mode must be 'online' or 'offline', got {mode!r}")
+        self._act("setChatMode", mode)
+
+    def set_callbacks_enabled(self, enabled: bool) -> None:
+        """Turn the widget's callback (phone call) feature on or off."""
+        self._act("setCallbacksEnabled", bool(enabled))
