@@ -139,7 +139,7 @@ class RenderRequest(_Model):
     on every page view; :func:`format_validation_error` turns them into readable messages.
     """
 
-    user_token: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    user_token: Annotated[str, Field(min_length=1)] | None = None
     contact: Contact | None = None
     custom_data: (
         Annotated[list[CustomField], Field(max_length=catalog.CUSTOM_DATA_MAX_FIELDS)] | None

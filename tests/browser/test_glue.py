@@ -1,0 +1,379 @@
+"""The rendered glue in a real Chromium, against the mocked Jivo widget (``jivo_mock``).
+
+What is proven here (design.md §2): data arrives byte-identical and hostile strings execute
+nothing; every jivo_api call waits for jivo_onLoadCallback and runs once, in order, however the
+widget and the glue race; page-defined jivo_on* functions are chained, not overwritten; both
+loading strategies work; the CSP nonce and hashes are right for a browser that enforces them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page
+
+from jivo_widget import Widget
+from jivo_widget.config import RenderRequest
+from jivo_widget.testing import JivoMock
+
+pytestmark = pytest.mark.browser
+
+WIDGET_ID = "AbCdEf1234"
+LOADER = f"https://code.jivosite.com/widget/{WIDGET_ID}"
+
+CONTACT = {"name": "Ann", "email": "ann@example.com", "phone": "+14084987855", "description": "VIP"}
+CUSTOM_DATA = [
+    {"title": f"Field {i}", "content": f"value {i}", "link": f"https://crm.example.com/u/{i}"}
+    for i in range(5)
+]
+
+# Every string here has broken some site's chat glue (peers.md A1/A2).
+TRAP = "window.__pwned = 1"
+CORPUS = [
+    "</script><script>window.__pwned = 1</script>",
+    "<!--<script>window.__pwned = 1</script>-->",
+    "</SCRIPT ><img src=x onerror='window.__pwned = 1'>",
+    '"; window.__pwned = 1; //',
+    "'; window.__pwned = 1; //",
+    "\\\"\\'\\\\ backslashes \\u2028 \\x3c",
+    "line\u2028separator\u2029paragraph\nnewline\rreturn\ttab",
+    "emoji 🎉👩‍👩‍👧 and ünïcödé, 中文, עברית",
+    "O'Brien & Sons <ann@example.com>",
+    "${window.__pwned = 1}`backtick`]]></script>",
+]
+LONG = "x</script>" * 1024  # 10 KB
+
+
+class PageProblems:
+    """Uncaught page errors and console errors seen while a test ran."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("console", self._console)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+
+@pytest.fixture
+def problems(page: Page) -> PageProblems:
+    return PageProblems(page)
+
+
+def html(body: str, head: str = "") -> str:
+    return (
+        f'<!doctype html><html><head><meta charset="utf-8"><title>t</title>{head}</head>'
+        f"<body>{body}</body></html>"
+    )
+
+
+def call_log(jivo_mock: JivoMock) -> list[list[Any]]:
+    """Every jivo_api call the mock saw, in order: [name, *args]."""
+    return [[name, *args] for name, args in jivo_mock.calls()]
+
+
+@pytest.fixture
+def widget() -> Widget:
+    return Widget(widget_id=WIDGET_ID)
+
+
+def test_every_call_arrives_with_identical_data(
+    page: Page, jivo_mock: JivoMock, live_server: Any, problems: PageProblems
+) -> None:
+    rules = {"rules": [{"name": "r1", "conditions": [], "commands": []}], "n": 1.5}
+    widget = Widget(
+        widget_id=WIDGET_ID,
+        color="#12ab34",
+        color2="#ffffff",
+        rules=rules,
+        client_attributes={"plan": "pro", "seats": 3},
+        invitation={"text": "Need help?", "department_id": 7},
+    )
+    snippet = widget.render(
+        user_token="u-42",
+        contact=CONTACT,
+        custom_data=CUSTOM_DATA,
+        client_attributes={"seats": 5},
+        page_title="Checkout",
+        page_url="https://shop.example.com/checkout",
+        nonce="n0nce",
+    )
+    page.goto(live_server.add("/", html(snippet)))
+    jivo_mock.wait_for_call("showProactiveInvitation")
+
+    assert call_log(jivo_mock) == [
+        ["setUserToken", "u-42"],
+        ["setContactInfo", CONTACT],
+        ["setCustomData", CUSTOM_DATA],
+        ["setClientAttributes", {"plan": "pro", "seats": 5}],
+        ["sendPageTitle", "Checkout", True, "https://shop.example.com/checkout"],
+        ["setWidgetColor", "#12ab34", "#ffffff"],
+        ["setRules", rules],
+        ["showProactiveInvitation", "Need help?", 7],
+    ]
+    assert problems.errors == [] and problems.console_errors == []
+
+
+def test_hostile_strings_in_every_field_execute_nothing_and_arrive_unchanged(
+    page: Page, jivo_mock: JivoMock, live_server: Any, problems: PageProblems
+) -> None:
+    everything = "|".join(CORPUS)
+    widget = Widget(
+        widget_id=WIDGET_ID,
+        rules={everything: CORPUS, "long": LONG},
+        client_attributes={everything: everything},
+        invitation={"text": everything},
+    )
+    contact = {"name": everything, "email": CORPUS[8], "phone": LONG, "description": everything}
+    custom = [
+        {"content": item, "title": everything, "key": item, "link": "https://x.test/?q=" + item}
+        for item in CORPUS
+    ]
+    snippet = widget.render(
+        user_token=LONG + everything,
+        contact=contact,
+        custom_data=custom,
+        page_title=everything,
+        page_url="https://x.test/</script><!--<script>",
+    )
+    page.goto(live_server.add("/", html(snippet)))
+    jivo_mock.wait_for_call("showProactiveInvitation")
+
+    assert page.evaluate("window.__pwned") is None
+    assert problems.errors == [] and problems.console_errors == []
+    assert page.locator("img").count() == 0  # no markup escaped from the script elements
+    assert jivo_mock.calls("setUserToken") == [[LONG + everything]]
+    assert jivo_mock.calls("setContactInfo") == [[contact]]
+    assert jivo_mock.calls("setCustomData") == [[custom]]
+    assert jivo_mock.calls("setClientAttributes") == [[{everything: everything}]]
+    assert jivo_mock.calls("sendPageTitle") == [
+        [everything, True, "https://x.test/</script><!--<script>"]
+    ]
+    assert jivo_mock.calls("setRules") == [[{everything: CORPUS, "long": LONG}]]
+    assert jivo_mock.calls("showProactiveInvitation") == [[everything]]
+
+
+def test_calls_made_before_load_are_delivered_after_load_once_in_order(
+    page: Page, jivo_mock: JivoMock, live_server: Any, widget: Widget
+) -> None:
+    # The page asks for calls at once, long before Jivo can have initialised; the mock records
+    # any call before jivo_onLoadCallback as a contract violation (checked at teardown).
+    body = str(widget.render(user_token="u-1")) + (
+        "<script>jivoWidget.call('setCustomData', [{content: 'early'}]);"
+        "jivoWidget.call('open', {start: 'chat'});</script>"
+    )
+    page.goto(live_server.add("/", html(body)))
+    jivo_mock.wait_for_call("open")
+    assert call_log(jivo_mock) == [
+        ["setUserToken", "u-1"],
+        ["setCustomData", [{"content": "early"}]],
+        ["open", {"start": "chat"}],
+    ]
+    # Once loaded, calls run immediately.
+    page.evaluate("jivoWidget.call('close')")
+    assert call_log(jivo_mock)[-1] == ["close"]
+    # Jivo re-initialises after jivo_destroy()/jivo_init() and fires jivo_onLoadCallback again:
+    # the queued calls must not run a second time.
+    page.evaluate("jivo_destroy(); jivo_init()")
+    page.wait_for_function(
+        "window.__jivoMock.callbacks.filter(c => c.name === 'jivo_onLoadCallback').length == 2"
+    )
+    assert [c[0] for c in call_log(jivo_mock)].count("setUserToken") == 1
+
+
+PAGE_HANDLERS = """<script>
+window.seen = [];
+function jivo_onLoadCallback() { seen.push("page:load") }
+var jivo_onOpen = function () { seen.push("page:open") };
+</script>"""
+
+LATER_PAGE_HANDLERS = """<script>
+window.jivo_onClose = function () { seen.push("page:close") };
+var previous = window.jivo_onChangeState;
+window.jivo_onChangeState = function (state) { previous(state); seen.push("page:state:" + state) };
+jivoWidget.on("jivo_onOpen", function () { seen.push("api:open") });
+</script>"""
+
+
+def test_page_callbacks_are_chained_not_overwritten(
+    page: Page, jivo_mock: JivoMock, live_server: Any, problems: PageProblems
+) -> None:
+    widget = Widget(
+        widget_id=WIDGET_ID,
+        handlers={
+            "jivo_onLoadCallback": "seen.push('config:load')",
+            "jivo_onOpen": ["throw new Error('boom')", "seen.push('config:open')"],
+            "jivo_onClose": "seen.push('config:close')",
+            "jivo_onChangeState": "seen.push('config:state:' + state)",
+        },
+    )
+    body = PAGE_HANDLERS + str(widget.render(user_token="u-2")) + LATER_PAGE_HANDLERS
+    page.goto(live_server.add("/", html(body)))
+    jivo_mock.wait_for_load()
+    jivo_mock.fire("jivo_onOpen")
+    jivo_mock.fire("jivo_onClose")
+    jivo_mock.fire("jivo_onChangeState", "chat/min")
+    assert page.evaluate("seen") == [
+        "config:load",
+        "page:load",
+        "config:open",
+        "api:open",
+        "page:open",
+        "config:close",
+        "page:close",
+        "config:state:chat/min",
+        "page:state:chat/min",
+    ]
+    assert jivo_mock.calls("setUserToken") == [["u-2"]]
+    # The throwing handler was reported, and did not stop the others.
+    assert len(problems.console_errors) == 1 and "boom" in problems.console_errors[0]
+
+
+def _loader_state_probe() -> str:
+    """Records document.readyState and the nonce when the glue inserts the loader script."""
+    return (
+        "<script nonce='n0nce'>new MutationObserver(function (records) {"
+        "  records.forEach(function (r) { r.addedNodes.forEach(function (n) {"
+        f"    if (n.src === {LOADER!r})"
+        "      window.loaderInserted = {state: document.readyState, nonce: n.nonce};"
+        "  }) });"
+        "}).observe(document.head, {childList: true});</script>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("strategy", "states"), [("eager", ("loading",)), ("onload", ("complete",))]
+)
+def test_strategies_insert_the_loader_at_their_moment_with_the_nonce(
+    page: Page,
+    jivo_mock: JivoMock,
+    live_server: Any,
+    strategy: str,
+    states: tuple[str, ...],
+) -> None:
+    widget = Widget(widget_id=WIDGET_ID, strategy=strategy)
+    snippet = widget.render(user_token="u-3", nonce="n0nce")
+    page.goto(live_server.add("/", html(snippet, head=_loader_state_probe())))
+    jivo_mock.wait_for_call("setUserToken")
+    inserted = page.evaluate("window.loaderInserted")
+    assert inserted["state"] in states
+    assert inserted["nonce"] == "n0nce"
+    assert jivo_mock.calls("setUserToken") == [["u-3"]]
+
+
+INJECT_GLUE = """([data, code]) => {
+  const block = document.createElement("script");
+  block.type = "application/json";
+  block.textContent = data;
+  document.body.appendChild(block);
+  const script = document.createElement("script");
+  script.textContent = code;
+  document.body.appendChild(script);
+}"""
+
+
+def _inject_glue(page: Page, widget: Widget, **request: Any) -> None:
+    """Run the glue in a page that has finished loading (an SPA adding it late)."""
+    data = widget.renderer.data(RenderRequest(**request))
+    page.evaluate(INJECT_GLUE, [data, widget.renderer.bootstrap])
+
+
+def test_onload_strategy_loads_at_once_when_the_page_already_loaded(
+    page: Page, jivo_mock: JivoMock, live_server: Any
+) -> None:
+    widget = Widget(widget_id=WIDGET_ID, strategy="onload")
+    page.goto(live_server.add("/", html("<p>already here</p>")))
+    page.wait_for_function("document.readyState === 'complete'")
+    _inject_glue(page, widget, user_token="u-4")
+    jivo_mock.wait_for_call("setUserToken")
+    assert jivo_mock.calls("setUserToken") == [["u-4"]]
+
+
+def test_widget_loaded_before_the_glue_runs(
+    page: Page, jivo_mock: JivoMock, live_server: Any, widget: Widget
+) -> None:
+    # Jivo's own snippet earlier in the page: jivo_api exists, init not finished yet.
+    body = f'<script src="{LOADER}"></script>' + str(widget.render(user_token="u-5"))
+    page.goto(live_server.add("/", html(body)))
+    jivo_mock.wait_for_call("setUserToken")
+    assert jivo_mock.calls("setUserToken") == [["u-5"]]
+    assert page.evaluate("window.__jivoMock.loaderRuns") == 1
+
+
+def test_widget_initialised_long_before_the_glue_runs(
+    page: Page, jivo_mock: JivoMock, live_server: Any, widget: Widget
+) -> None:
+    page.goto(live_server.add("/", html(f'<script src="{LOADER}"></script>')))
+    jivo_mock.wait_for_load()
+    _inject_glue(page, widget, user_token="u-6")
+    jivo_mock.wait_for_call("setUserToken")
+    assert jivo_mock.calls("setUserToken") == [["u-6"]]
+    assert page.evaluate("window.__jivoMock.loaderRuns") == 1
+
+
+def test_client_attributes_are_not_resent_when_unchanged(
+    page: Page, jivo_mock: JivoMock, live_server: Any
+) -> None:
+    # Jivo allows 10 setClientAttributes calls an hour per visitor: page views must not spend
+    # them when nothing changed.
+    widget = Widget(widget_id=WIDGET_ID, client_attributes={"plan": "pro"})
+    same = live_server.add("/a", html(widget.render(user_token="u-7")))
+    changed = live_server.add("/b", html(widget.render(client_attributes={"plan": "max"})))
+    page.goto(same)
+    jivo_mock.wait_for_call("setClientAttributes")
+    page.goto(same)
+    jivo_mock.wait_for_call("setUserToken")
+    assert jivo_mock.calls("setClientAttributes") == []
+    page.goto(changed)
+    jivo_mock.wait_for_call("setClientAttributes")
+    assert jivo_mock.calls("setClientAttributes") == [[{"plan": "max"}]]
+
+
+def _csp_page(policy: str, snippet: str) -> str:
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    probe = (
+        "<script nonce='n0nce'>window.violations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " e => violations.push(e.violatedDirective + ' ' + e.blockedURI));</script>"
+    )
+    return html(snippet, head=meta + probe)
+
+
+def test_nonce_mode_csp_allows_the_glue_and_the_loader(
+    page: Page, jivo_mock: JivoMock, live_server: Any, widget: Widget
+) -> None:
+    policy = "script-src 'nonce-n0nce' 'strict-dynamic'"
+    page.goto(
+        live_server.add("/", _csp_page(policy, widget.render(user_token="u-8", nonce="n0nce")))
+    )
+    jivo_mock.wait_for_call("setUserToken")
+    assert page.evaluate("window.violations") == []
+
+
+def test_hash_mode_csp_allows_the_glue(
+    page: Page, jivo_mock: JivoMock, live_server: Any, widget: Widget
+) -> None:
+    hashes = " ".join(widget.csp_hashes())
+    policy = f"script-src {hashes} 'nonce-n0nce' https://code.jivosite.com"
+    page.goto(live_server.add("/", _csp_page(policy, widget.render(user_token="u-9"))))
+    jivo_mock.wait_for_call("setUserToken")
+    assert jivo_mock.calls("setUserToken") == [["u-9"]]
+    assert page.evaluate("window.violations") == []
+
+
+def test_hash_mode_csp_blocks_a_tampered_glue(
+    page: Page, jivo_mock: JivoMock, live_server: Any, widget: Widget
+) -> None:
+    # The control for the test above: the browser really enforces the hash.
+    hashes = " ".join(widget.csp_hashes())
+    policy = f"script-src {hashes} 'nonce-n0nce' https://code.jivosite.com"
+    tampered = str(widget.render(user_token="u-9")).replace(
+        "(function (w, d) {", "(function (w,d){"
+    )
+    page.goto(live_server.add("/", _csp_page(policy, tampered)))
+    page.wait_for_function("window.violations.length > 0")
+    assert page.evaluate("typeof window.jivoWidget") == "undefined"
