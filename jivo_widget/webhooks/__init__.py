@@ -1,0 +1,64 @@
+"""Receive Jivo webhooks: typed events, routing, Jivo's HTTP contract, durable capture.
+
+>>> from jivo_widget.webhooks import WebhookApp, ChatAccepted
+>>> hooks = WebhookApp(secret="s3cret", store="sqlite:///:memory:")
+>>> @hooks.on("chat_accepted")
+... def show_crm_card(event: ChatAccepted) -> dict[str, object]:
+...     return {"crm_link": "https://crm.example/c/42"}
+
+``hooks.asgi()`` is the Starlette app; ``hooks.receiver`` the framework-free core the other
+adapters wrap; ``hooks.store`` the stored deliveries.
+"""
+
+from jivo_widget.webhooks.app import JivoInsecureWebhookWarning, WebhookApp
+from jivo_widget.webhooks.events import (
+    EVENT_MODELS,
+    CallEvent,
+    ChatAccepted,
+    ChatAssigned,
+    ChatFinished,
+    ChatUpdated,
+    ClientAttributeUpdated,
+    ClientUpdated,
+    JivoEvent,
+    OfflineMessage,
+    UnknownEvent,
+    parse_event,
+)
+from jivo_widget.webhooks.receiver import Receiver, ReplayResult, Reply
+from jivo_widget.webhooks.responses import ChatResponse, ContactInfo, CustomDataField
+from jivo_widget.webhooks.store import (
+    EventStatus,
+    EventStore,
+    StoredEvent,
+    StoreUnavailable,
+    open_store,
+)
+
+__all__ = [
+    "EVENT_MODELS",
+    "CallEvent",
+    "ChatAccepted",
+    "ChatAssigned",
+    "ChatFinished",
+    "ChatResponse",
+    "ChatUpdated",
+    "ClientAttributeUpdated",
+    "ClientUpdated",
+    "ContactInfo",
+    "CustomDataField",
+    "EventStatus",
+    "EventStore",
+    "JivoEvent",
+    "JivoInsecureWebhookWarning",
+    "OfflineMessage",
+    "Receiver",
+    "ReplayResult",
+    "Reply",
+    "StoreUnavailable",
+    "StoredEvent",
+    "UnknownEvent",
+    "WebhookApp",
+    "open_store",
+    "parse_event",
+]

@@ -1,0 +1,89 @@
+"""``WebhookApp``: the one object a site builds — handlers, store, receiver, adapters."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+from jivo_widget.webhooks.receiver import Receiver
+from jivo_widget.webhooks.router import Handler, Router
+from jivo_widget.webhooks.store import EventStore, open_store
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+__all__ = ["JivoInsecureWebhookWarning", "WebhookApp"]
+
+_H = TypeVar("_H", bound=Handler)
+
+
+class JivoInsecureWebhookWarning(UserWarning):
+    """No webhook secret is configured: anyone who finds the URL can post events."""
+
+
+class WebhookApp:
+    """Receive Jivo webhooks: register handlers, then mount an adapter.
+
+    >>> hooks = WebhookApp(secret="s3cret-from-env", store="sqlite:///:memory:")
+    >>> @hooks.on("chat_accepted")
+    ... def show_crm_card(event):
+    ...     return {"crm_link": "https://crm.example/c/42", "enable_assign": True}
+    >>> app = hooks.asgi()  # POST /jivo/webhook/s3cret-from-env, GET /healthz
+
+    ``secret``: the secret path segment, or a list of them (rotation: accept old and new), or
+    ``None`` — insecure: any path secret is accepted, and a :class:`JivoInsecureWebhookWarning`
+    is issued here and logged again when a server starts. Jivo does not sign webhooks, so the
+    URL secret is the only authentication there is.
+    ``store``: a store URL (``sqlite:///jivo-events.db``) or an :class:`EventStore`; opened
+    now, so a missing directory or read-only file fails here with a clear
+    :class:`~jivo_widget.webhooks.store.StoreUnavailable`.
+    ``max_body_bytes``: larger bodies get 413. ``response_deadline``: how long a
+    ``chat_accepted``/``chat_updated`` reply may wait for a handler's response before the safe
+    ``{"result": "ok"}`` goes out. ``handler_timeout``: after this a handler counts as failed.
+    """
+
+    def __init__(
+        self,
+        secret: str | Sequence[str] | None,
+        store: str | EventStore = "sqlite:///jivo-events.db",
+        *,
+        max_body_bytes: int = 1_048_576,
+        response_deadline: float = 2.5,
+        handler_timeout: float = 30.0,
+    ) -> None:
+        secrets = [secret] if isinstance(secret, str) else None if secret is None else list(secret)
+        self.router = Router()
+        self.store: EventStore = open_store(store) if isinstance(store, str) else store
+        self.receiver = Receiver(
+            secrets=secrets,
+            store=self.store,
+            router=self.router,
+            max_body_bytes=max_body_bytes,
+            response_deadline=response_deadline,
+            handler_timeout=handler_timeout,
+        )
+        if secrets is None:
+            warnings.warn(
+                "no Jivo webhook secret configured: every URL under /jivo/webhook/ accepts "
+                "events from anyone; set a secret (e.g. from JIVO_WEBHOOK_SECRET)",
+                JivoInsecureWebhookWarning,
+                stacklevel=2,
+            )
+        self._asgi: Starlette | None = None
+
+    def on(self, event_names: str | Iterable[str]) -> Callable[[_H], _H]:
+        """Decorator: handle ``event_names`` (a name or a list). See :class:`Router`."""
+        return self.router.on(event_names)
+
+    def on_any(self, func: _H) -> _H:
+        """Decorator: handle every event, including names this version does not know."""
+        return self.router.on_any(func)
+
+    def asgi(self) -> Starlette:
+        """The Starlette app: ``POST /jivo/webhook/{secret}``, ``GET /healthz`` (cached)."""
+        if self._asgi is None:
+            from jivo_widget.webhooks.asgi import create_app
+
+            self._asgi = create_app(self.receiver)
+        return self._asgi

@@ -1,0 +1,101 @@
+"""The ASGI adapter (Starlette): ``POST /jivo/webhook/{secret}`` and ``GET /healthz``.
+
+Every answer, including the router's own 404 and 405, is JSON naming the problem. The body is
+read through :meth:`Receiver.read_body`, so Starlette never buffers more than the cap.
+
+Mounted inside another Starlette app (``Mount("/", hooks.asgi())``), this app's lifespan does
+not run: the insecure-mode warning is then only the one :class:`WebhookApp` issued, and handlers
+still running at shutdown are not waited for (their events stay ``received``, replayable).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from jivo_widget.webhooks.receiver import Receiver, Reply
+from jivo_widget.webhooks.store import StoreUnavailable
+
+__all__ = ["WEBHOOK_PATH", "create_app"]
+
+logger = logging.getLogger("jivo_widget.webhooks")
+
+#: Where Jivo posts: ``{WEBHOOK_PATH}/{secret}`` (design.md §4).
+WEBHOOK_PATH = "/jivo/webhook"
+
+# Every method reaches the endpoint, so a wrong secret is a 404 whatever the method, and a
+# GET with the right secret a JSON 405.
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _response(reply: Reply) -> Response:
+    return Response(
+        reply.content,
+        status_code=reply.status,
+        headers=dict(reply.headers),
+        media_type="application/json",
+    )
+
+
+def create_app(receiver: Receiver) -> Starlette:
+    """A Starlette app serving ``receiver``."""
+
+    async def webhook(request: Request) -> Response:
+        secret = request.path_params.get("secret", "")
+        early = receiver.authorize(request.method, secret)
+        if early is not None:
+            return _response(early)
+        try:
+            body = await receiver.read_body(request.stream(), request.headers.get("content-length"))
+        except ClientDisconnect:
+            # The client went away mid-body: nothing complete to store, nobody to answer.
+            return Response(status_code=400)
+        client = request.client.host if request.client else None
+        return _response(await receiver.handle(request.method, secret, body, client))
+
+    async def healthz(request: Request) -> Response:
+        try:
+            receiver.store.ping()
+        except StoreUnavailable as exc:
+            return _response(Reply(503, {"status": "error", "error": str(exc)}))
+        return _response(Reply(200, {"status": "ok"}))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = {404: "not found", 405: f"method {request.method} not allowed"}.get(
+            exc.status_code, exc.detail
+        )
+        return Response(
+            Reply(exc.status_code, {"result": "error", "error": message}).content,
+            status_code=exc.status_code,
+            headers=exc.headers,
+            media_type="application/json",
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if receiver.insecure:
+            logger.warning(
+                "NO WEBHOOK SECRET CONFIGURED: %s/<anything> accepts events from anyone",
+                WEBHOOK_PATH,
+            )
+        yield
+        if not await receiver.drain(timeout=receiver.handler_timeout):
+            logger.warning("shutting down with handlers still running; their events stay received")
+
+    return Starlette(
+        routes=[
+            Route(WEBHOOK_PATH + "/{secret}", webhook, methods=_ALL_METHODS),
+            Route(WEBHOOK_PATH, webhook, methods=_ALL_METHODS),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        exception_handlers={HTTPException: http_error},
+        lifespan=lifespan,
+    )

@@ -1,0 +1,594 @@
+"""The framework-free receiver core: the HTTP contract of design.md §4 over bytes in, a reply out.
+
+Adapters (ASGI, WSGI, Django, ...) only translate their request into ``method``, the path
+``secret``, the body read with :meth:`Receiver.read_body` (``None`` when over the cap) and the
+client address, and the :class:`Reply` back into their response.
+
+The life of a delivery:
+
+1. wrong secret → 404 (nothing read, nothing stored); not POST → 405; body over the cap → 413;
+2. decode: not UTF-8 JSON object with an ``event_name`` → stored ``malformed``, 400;
+3. validate against its event model: fails → stored ``invalid``, 422;
+4. commit the raw body and metadata (one insert); a duplicate body (same SHA-256) is not stored
+   again and gets the first delivery's reply; the store failing → 503 so the sender retries;
+5. answer. Events whose reply Jivo ignores get ``{"result": "ok"}`` as soon as the row is
+   committed, and their handlers run afterwards. For ``chat_accepted`` / ``chat_updated`` the
+   reply waits until a handler returns a response, every handler is done, or
+   ``response_deadline`` passes (then the safe ``{"result": "ok"}``);
+6. when every handler is done (each bounded by ``handler_timeout``), one update records
+   ``processed`` or ``failed`` (error, attempts) and the reply sent. Failed events are replayed
+   with :meth:`Receiver.replay`. An event without handlers is stored ``processed`` in step 4.
+
+Shaping rule: at most one handler may return a response. Only handlers registered for the
+event by name count (a catch-all's return value is ignored). The first response returned is sent;
+a second one is recorded as an error (status ``failed``) naming both handlers. A response that
+fails :class:`~jivo_widget.webhooks.responses.ChatResponse` is not sent and recorded likewise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import threading
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from jivo_widget.errors import JivoConfigError
+from jivo_widget.webhooks.events import JivoEvent, parse_event
+from jivo_widget.webhooks.responses import OK, describe_validation_error, to_response
+from jivo_widget.webhooks.router import Outcome, Registration, Router, run_handler
+from jivo_widget.webhooks.store import (
+    EventStatus,
+    EventStore,
+    NewEvent,
+    StoredEvent,
+    StoreUnavailable,
+    dedupe_key,
+)
+
+__all__ = ["RESPONSE_EVENTS", "Receiver", "ReplayResult", "Reply", "decode_body"]
+
+logger = logging.getLogger("jivo_widget.webhooks")
+
+#: The events whose response body Jivo reads (jivo-api.md §7.2).
+RESPONSE_EVENTS = frozenset({"chat_accepted", "chat_updated"})
+
+#: How much of an over-the-cap body is read and thrown away so the client can read the 413
+#: (a client still writing its body would otherwise see a connection reset instead).
+_DISCARD_FACTOR = 16
+
+_SQLITE_INT_RANGE = range(-(2**63), 2**63)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An HTTP answer: status, JSON body, extra headers."""
+
+    status: int
+    body: dict[str, Any]
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def content(self) -> bytes:
+        """The body as compact JSON bytes (ASCII-only, so any string encodes)."""
+        return json.dumps(self.body, separators=(",", ":")).encode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    """The outcome of replaying one stored event."""
+
+    event_id: int
+    event_name: str | None
+    status: EventStatus | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        """The handlers all succeeded this time."""
+        return self.status is EventStatus.PROCESSED
+
+
+_OK_REPLY = Reply(200, OK)
+
+
+def _error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    return Reply(status, {"result": "error", "error": message}, headers)
+
+
+def _json_type(value: object) -> str:
+    names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def decode_body(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """``(payload, None)`` for a UTF-8 JSON object with a string ``event_name``, else
+    ``(payload or None, message naming the problem)``."""
+    if not body.strip():
+        return None, "body is empty; expected a JSON object with an event_name"
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"body is not UTF-8 (invalid byte at offset {exc.start})"
+    try:
+        payload = json.loads(text.removeprefix("\ufeff"))
+    except json.JSONDecodeError as exc:
+        return None, f"body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    except RecursionError:
+        return None, "body is not valid JSON: nested too deeply"
+    if not isinstance(payload, dict):
+        return None, f"body must be a JSON object, not {_json_type(payload)}"
+    name = payload.get("event_name")
+    if name is None:
+        return payload, "body has no event_name"
+    if not isinstance(name, str) or not name:
+        return payload, f"event_name must be a non-empty string, not {_json_type(name)}"
+    return payload, None
+
+
+def _chat_id(payload: dict[str, Any] | None) -> int | None:
+    value = payload.get("chat_id") if payload else None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value in _SQLITE_INT_RANGE:
+        return value
+    return None
+
+
+def _content_length(header: str | None) -> int | None:
+    if header is None or not header.strip().isdigit():
+        return None  # absent or unparseable: the server enforces framing, we count bytes
+    return int(header)
+
+
+class Receiver:
+    """The receiver core shared by every adapter; see the module docstring for the contract.
+
+    ``secrets``: the accepted path secrets (several for rotation), or ``None`` for *insecure
+    mode*, where any path secret is accepted (the owner is warned at construction and startup).
+    """
+
+    def __init__(
+        self,
+        *,
+        secrets: Sequence[str] | None,
+        store: EventStore,
+        router: Router,
+        max_body_bytes: int = 1_048_576,
+        response_deadline: float = 2.5,
+        handler_timeout: float = 30.0,
+    ) -> None:
+        if secrets is not None:
+            for secret in secrets:
+                if not isinstance(secret, str) or not secret:
+                    raise JivoConfigError("secret: every webhook secret must be a non-empty string")
+                if "/" in secret:
+                    raise JivoConfigError("secret: a webhook secret cannot contain '/'")
+            if not secrets:
+                raise JivoConfigError("secret: give at least one secret, or None (insecure)")
+        if max_body_bytes < 1:
+            raise JivoConfigError("max_body_bytes must be positive")
+        if not 0 < response_deadline <= handler_timeout:
+            raise JivoConfigError(
+                "response_deadline must be positive and no longer than handler_timeout"
+            )
+        # Compare digests: constant time over bytes, and no leak of the secret's length.
+        self._secret_digests = (
+            None if secrets is None else [hashlib.sha256(s.encode()).digest() for s in secrets]
+        )
+        self.store = store
+        self.router = router
+        self.max_body_bytes = max_body_bytes
+        self.response_deadline = response_deadline
+        self.handler_timeout = handler_timeout
+        self._inflight: dict[str, asyncio.Future[Reply]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_lock = threading.Lock()
+
+    @property
+    def insecure(self) -> bool:
+        """No secret is configured: every path secret is accepted."""
+        return self._secret_digests is None
+
+    # -- the request, step by step -------------------------------------------------------
+
+    def authorize(self, method: str, secret: str) -> Reply | None:
+        """The 404 / 405 reply for this request line, or ``None`` to go on (read the body)."""
+        if self._secret_digests is not None:
+            given = hashlib.sha256(secret.encode("utf-8", "replace")).digest()
+            matched = False
+            for digest in self._secret_digests:  # no early exit: constant over all secrets
+                matched |= hmac.compare_digest(digest, given)
+            if not matched:
+                return _error(404, "not found: wrong or missing secret in the webhook URL")
+        if method.upper() != "POST":
+            return _error(
+                405,
+                f"method {method} not allowed: Jivo webhooks are POST requests",
+                (("Allow", "POST"),),
+            )
+        return None
+
+    async def read_body(
+        self, chunks: AsyncIterable[bytes], content_length: str | None = None
+    ) -> bytes | None:
+        """Read the body, never more than ``max_body_bytes``: the bytes, or ``None`` if over.
+
+        ``content_length`` is only a hint to refuse early; the bytes are counted either way,
+        so a lying or missing Content-Length (chunked bodies) cannot get past the cap.
+        """
+        cap = self.max_body_bytes
+        iterator = aiter(chunks)
+        declared = _content_length(content_length)
+        if declared is not None and declared > cap:
+            await self._discard(iterator, 0)
+            return None
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in iterator:
+            size += len(chunk)
+            if size > cap:
+                await self._discard(iterator, size)
+                return None
+            parts.append(chunk)
+        return b"".join(parts)
+
+    async def _discard(self, iterator: AsyncIterator[bytes], size: int) -> None:
+        limit = self.max_body_bytes * _DISCARD_FACTOR
+        async for chunk in iterator:
+            size += len(chunk)
+            if size > limit:
+                return
+
+    def read_body_blocking(
+        self, read: Callable[[int], bytes], content_length: str | None
+    ) -> bytes | None:
+        """:meth:`read_body` for WSGI: ``read(n)`` is ``wsgi.input.read``. ``None`` if over."""
+        cap = self.max_body_bytes
+        declared = _content_length(content_length)
+        if declared is not None and declared > cap:
+            return None
+        # Read at most one byte past the cap: enough to know the body is too large.
+        wanted = cap + 1 if declared is None else declared
+        parts: list[bytes] = []
+        size = 0
+        while size < wanted:
+            chunk = read(min(65536, wanted - size))
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+        return None if size > cap else b"".join(parts)
+
+    async def handle(
+        self, method: str, secret: str, body: bytes | None, remote_addr: str | None
+    ) -> Reply:
+        """The reply for one delivery (see the module docstring). Never raises for any input."""
+        try:
+            return await self._handle(method, secret, body, remote_addr)
+        except Exception as exc:
+            # A bug of ours must still not become a 500: 503 makes the sender retry later. The
+            # message may quote the payload, so only the type is logged above DEBUG.
+            logger.error("unexpected %s while receiving a webhook", type(exc).__name__)
+            logger.debug("unexpected error while receiving a webhook", exc_info=True)
+            return _error(503, "internal error in the webhook receiver, retry later")
+
+    async def _handle(
+        self, method: str, secret: str, body: bytes | None, remote_addr: str | None
+    ) -> Reply:
+        early = self.authorize(method, secret)
+        if early is not None:
+            return early
+        if body is None:
+            return _error(413, f"body too large: the limit is {self.max_body_bytes} bytes")
+        key = dedupe_key(body)
+        inflight = self._inflight.get(key)
+        if inflight is not None:
+            # The same delivery is being handled right now: answer what the first one answers.
+            return await asyncio.shield(inflight)
+        received_at = datetime.now(UTC)
+
+        payload, problem = decode_body(body)
+        if payload is None or problem is not None:
+            reply = _error(400, problem or "malformed body")
+            return self._store_final(
+                NewEvent(
+                    received_at,
+                    remote_addr,
+                    body,
+                    key,
+                    None,
+                    _chat_id(payload),
+                    EventStatus.MALFORMED,
+                    problem,
+                    reply.body,
+                ),
+                reply,
+            )
+        event_name: str = payload["event_name"]
+        try:
+            event = parse_event(payload, body)
+        except ValidationError as exc:
+            message = f"{event_name} does not match its model: {describe_validation_error(exc)}"
+            reply = _error(422, message)
+            return self._store_final(
+                NewEvent(
+                    received_at,
+                    remote_addr,
+                    body,
+                    key,
+                    event_name,
+                    _chat_id(payload),
+                    EventStatus.INVALID,
+                    message,
+                    reply.body,
+                ),
+                reply,
+            )
+
+        registrations = self.router.handlers_for(event_name)
+        if not registrations:
+            # Nothing to run: a single insert records the final state (capture-only serving).
+            return self._store_final(
+                NewEvent(
+                    received_at,
+                    remote_addr,
+                    body,
+                    key,
+                    event_name,
+                    _chat_id(payload),
+                    EventStatus.PROCESSED,
+                    None,
+                    OK,
+                ),
+                _OK_REPLY,
+            )
+        try:
+            event_id = self.store.add(
+                NewEvent(
+                    received_at,
+                    remote_addr,
+                    body,
+                    key,
+                    event_name,
+                    _chat_id(payload),
+                    EventStatus.RECEIVED,
+                )
+            )
+        except StoreUnavailable as exc:
+            return self._unavailable(exc)
+        if event_id is None:
+            return self._duplicate_reply(key)
+        logger.debug("stored event %d (%s)", event_id, event_name)
+
+        loop = asyncio.get_running_loop()
+        reply_future: asyncio.Future[Reply] = loop.create_future()
+        if event_name not in RESPONSE_EVENTS:
+            reply_future.set_result(_OK_REPLY)
+        self._inflight[key] = reply_future
+        task = loop.create_task(self._dispatch(event_id, event, registrations, reply_future, key))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(reply_future)
+
+    def _store_final(self, new: NewEvent, reply: Reply) -> Reply:
+        try:
+            event_id = self.store.add(new)
+        except StoreUnavailable as exc:
+            return self._unavailable(exc)
+        if event_id is None:
+            return self._duplicate_reply(new.dedupe_key)
+        logger.debug("stored event %d as %s", event_id, new.status.value)
+        return reply
+
+    def _unavailable(self, exc: StoreUnavailable) -> Reply:
+        logger.error("answering 503: %s", exc)
+        return _error(503, f"event store unavailable, retry later: {exc}")
+
+    def _duplicate_reply(self, key: str) -> Reply:
+        try:
+            first = self.store.get_by_dedupe_key(key)
+        except StoreUnavailable as exc:
+            return self._unavailable(exc)
+        if first is None:  # purged between the insert and this read: nothing to repeat
+            return _OK_REPLY
+        logger.debug("duplicate of event %d", first.id)
+        # A row still "received" has no stored reply yet (its handlers run in another process,
+        # or the process died): the safe answer, and no second dispatch.
+        return Reply(first.http_status, first.response if first.response is not None else OK)
+
+    # -- handlers --------------------------------------------------------------------------
+
+    async def _dispatch(
+        self,
+        event_id: int,
+        event: JivoEvent,
+        registrations: tuple[Registration, ...],
+        reply_future: asyncio.Future[Reply],
+        key: str,
+    ) -> None:
+        try:
+            errors, response = await self._run(event, registrations, reply_future)
+            if not reply_future.done():
+                reply_future.set_result(_OK_REPLY)
+            sent = reply_future.result().body
+            self._finish(event_id, errors, sent if response is None else response)
+        except Exception:  # pragma: no cover - a bug here must not kill the server
+            logger.exception("dispatching event %d failed", event_id)
+        finally:
+            if not reply_future.done():
+                reply_future.set_result(_OK_REPLY)
+            self._inflight.pop(key, None)
+
+    def _finish(self, event_id: int, errors: list[str], response: dict[str, Any]) -> None:
+        status = EventStatus.FAILED if errors else EventStatus.PROCESSED
+        if errors:
+            logger.warning("event %d failed: %d handler error(s)", event_id, len(errors))
+        try:
+            self.store.finish(
+                event_id, status=status, error="\n\n".join(errors) or None, response=response
+            )
+        except StoreUnavailable as exc:
+            # The row stays "received": replayable once the store is back.
+            logger.error("cannot record the outcome of event %d: %s", event_id, exc)
+
+    async def _run(
+        self,
+        event: JivoEvent,
+        registrations: tuple[Registration, ...],
+        reply_future: asyncio.Future[Reply] | None,
+    ) -> tuple[list[str], dict[str, Any] | None]:
+        """Run every handler; the errors, and the response that was sent (if one was shaped)."""
+        loop = asyncio.get_running_loop()
+        shaping = event.event_name in RESPONSE_EVENTS
+        deadline = loop.time() + self.response_deadline
+        pending = {
+            loop.create_task(run_handler(r, event, self.handler_timeout)) for r in registrations
+        }
+        errors: list[str] = []
+        response: dict[str, Any] | None = None
+        shaped_by: str | None = None
+
+        def waiting() -> bool:
+            return reply_future is not None and not reply_future.done()
+
+        while pending:
+            timeout = max(0.0, deadline - loop.time()) if shaping and waiting() else None
+            done, pending = await asyncio.wait(
+                pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in done:
+                outcome: Outcome = task.result()
+                label = outcome.registration.label
+                if outcome.error is not None:
+                    errors.append(outcome.error)
+                    continue
+                if not shaping or outcome.value is None or outcome.registration.catch_all:
+                    continue
+                if shaped_by is not None:
+                    errors.append(
+                        f"handler {label} returned a response for {event.event_name}, but "
+                        f"{shaped_by} already did; only one handler may shape it "
+                        "(the first one was sent)"
+                    )
+                    continue
+                try:
+                    shaped = to_response(outcome.value)
+                except ValueError as exc:
+                    errors.append(f"handler {label} returned {exc}; sent {{'result': 'ok'}}")
+                    continue
+                if reply_future is not None and not waiting():
+                    errors.append(
+                        f"handler {label} returned its response after the "
+                        f"{self.response_deadline:g} s response deadline; "
+                        "Jivo got {'result': 'ok'}"
+                    )
+                    continue
+                shaped_by, response = label, shaped
+                if reply_future is not None:
+                    reply_future.set_result(Reply(200, shaped))
+            # (a timer may fire a hair early: allow a millisecond)
+            if shaping and waiting() and (not pending or loop.time() >= deadline - 0.001):
+                assert reply_future is not None
+                reply_future.set_result(_OK_REPLY)
+        return errors, response
+
+    # -- replay ----------------------------------------------------------------------------
+
+    async def replay(self, event_id: int) -> ReplayResult:
+        """Run the handlers of a stored event again and record the outcome (``attempts`` + 1).
+
+        The reply Jivo got is not changed (it was sent long ago). A ``malformed`` event cannot
+        be replayed; an ``invalid`` one is validated again (a newer model may accept it).
+        Raises :class:`KeyError` for an unknown id and :class:`StoreUnavailable`.
+        """
+        stored = self.store.get(event_id)
+        if stored is None:
+            raise KeyError(f"no stored event with id {event_id}")
+        return await self._replay(stored)
+
+    async def _replay(self, stored: StoredEvent) -> ReplayResult:
+        payload, problem = decode_body(stored.body)
+        if payload is None or problem is not None:
+            return ReplayResult(
+                stored.id, stored.event_name, None, f"cannot replay a malformed body: {problem}"
+            )
+        try:
+            event = parse_event(payload, stored.body)
+        except ValidationError as exc:
+            message = (
+                f"{stored.event_name} does not match its model: {describe_validation_error(exc)}"
+            )
+            self.store.finish(
+                stored.id, status=EventStatus.INVALID, error=message, response=stored.response
+            )
+            return ReplayResult(stored.id, stored.event_name, EventStatus.INVALID, message)
+        registrations = self.router.handlers_for(event.event_name)
+        errors, _ = await self._run(event, registrations, None)
+        status = EventStatus.FAILED if errors else EventStatus.PROCESSED
+        error = "\n\n".join(errors) or None
+        self.store.finish(stored.id, status=status, error=error, response=stored.response or OK)
+        return ReplayResult(stored.id, event.event_name, status, error)
+
+    async def replay_failed(self, *, limit: int | None = None) -> list[ReplayResult]:
+        """Replay every ``failed`` event, oldest first."""
+        events = self.store.list(status=EventStatus.FAILED, limit=limit, newest_first=False)
+        return [await self._replay(stored) for stored in events]
+
+    async def replay_stuck(
+        self, older_than: timedelta = timedelta(minutes=5), *, limit: int | None = None
+    ) -> list[ReplayResult]:
+        """Replay events still ``received`` after ``older_than``: their process died mid-way."""
+        events = self.store.list(
+            status=EventStatus.RECEIVED,
+            until=datetime.now(UTC) - older_than,
+            limit=limit,
+            newest_first=False,
+        )
+        return [await self._replay(stored) for stored in events]
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait until the handlers started on this loop are done; ``False`` on timeout."""
+        loop = asyncio.get_running_loop()
+        tasks = [task for task in self._tasks if task.get_loop() is loop]
+        if not tasks:
+            return True
+        _, pending = await asyncio.wait(tasks, timeout=timeout)
+        return not pending
+
+    def handle_blocking(
+        self, method: str, secret: str, body: bytes | None, remote_addr: str | None
+    ) -> Reply:
+        """:meth:`handle` for synchronous servers (WSGI, sync Django views).
+
+        Runs on a private event loop in a daemon thread, shared by every calling thread, where
+        the handlers also keep running after the reply.
+        """
+        future = asyncio.run_coroutine_threadsafe(
+            self.handle(method, secret, body, remote_addr), self._private_loop()
+        )
+        return future.result()
+
+    def drain_blocking(self, timeout: float | None = None) -> bool:
+        """:meth:`drain` for the handlers started by :meth:`handle_blocking`."""
+        if self._loop is None:
+            return True
+        return asyncio.run_coroutine_threadsafe(self.drain(timeout), self._loop).result()
+
+    def _private_loop(self) -> asyncio.AbstractEventLoop:
+        with self._loop_lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="jivo-webhooks", daemon=True).start()
+                self._loop = loop
+            return self._loop

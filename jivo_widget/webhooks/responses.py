@@ -1,0 +1,98 @@
+"""The response Jivo reads for ``chat_accepted`` and ``chat_updated`` (jivo-api.md §7.2).
+
+Jivo shows ``custom_data``, ``contact_info``, the CRM buttons and ``page`` to the agent only when
+``result == "ok"``. Every other event is answered with a bare ``{"result": "ok"}``.
+
+A handler may return a :class:`ChatResponse` or a plain dict; either is validated here before it
+is sent. Unknown keys are an error (a typo such as ``crmlink`` would otherwise be dropped without
+a word), and so are more than ``catalog.CUSTOM_DATA_MAX_FIELDS`` custom data fields.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from jivo_widget.catalog import CUSTOM_DATA_MAX_FIELDS
+
+__all__ = ["OK", "ChatResponse", "ContactInfo", "CustomDataField", "ResponsePage", "to_response"]
+
+#: The safe answer: what every event gets when nothing more is to be said.
+OK: dict[str, Any] = {"result": "ok"}
+
+
+class _ResponseModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CustomDataField(_ResponseModel):
+    """One ``custom_data`` item, as for ``jivo_api.setCustomData``: ``content`` is required."""
+
+    content: str
+    title: str | None = None
+    link: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    key: str | None = None
+
+
+class ContactInfo(_ResponseModel):
+    """``contact_info``: shown as if the visitor had typed it, saved in the chat log."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    description: str | None = None
+
+
+class ResponsePage(_ResponseModel):
+    """``page``: a link shown to the agent."""
+
+    url: str
+    title: str | None = None
+
+
+#: ``custom_data``: at most ``catalog.CUSTOM_DATA_MAX_FIELDS`` items, like ``setCustomData``.
+CustomDataList = Annotated[list[CustomDataField], Field(max_length=CUSTOM_DATA_MAX_FIELDS)]
+
+
+class ChatResponse(_ResponseModel):
+    """The answer to ``chat_accepted`` / ``chat_updated``.
+
+    >>> ChatResponse(crm_link="https://crm.example/c/42", enable_assign=True).as_json()
+    {'result': 'ok', 'enable_assign': True, 'crm_link': 'https://crm.example/c/42'}
+    """
+
+    result: str = "ok"
+    custom_data: CustomDataList | None = None
+    contact_info: ContactInfo | None = None
+    enable_assign: bool | None = None
+    crm_link: str | None = None
+    page: ResponsePage | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON object sent to Jivo (``None`` fields left out)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def to_response(value: ChatResponse | dict[str, Any]) -> dict[str, Any]:
+    """Validate a handler's return value; the JSON object to send.
+
+    Raises :class:`ValueError` with a message naming each bad field and its rule.
+    """
+    if isinstance(value, ChatResponse):
+        return value.as_json()
+    if not isinstance(value, dict):
+        raise ValueError(f"a response must be a dict or a ChatResponse, not {type(value).__name__}")
+    try:
+        return ChatResponse.model_validate(value).as_json()
+    except ValidationError as exc:
+        raise ValueError(f"invalid response: {describe_validation_error(exc)}") from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """``field.path: message`` for every error, without echoing the input (it may hold PII)."""
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        location = ".".join(str(part) for part in error["loc"]) or "(body)"
+        parts.append(f"{location}: {error['msg']}")
+    return "; ".join(parts)

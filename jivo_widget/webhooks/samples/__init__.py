@@ -1,0 +1,40 @@
+"""Realistic sample payloads for every Jivo webhook event (the simulator's and the tests' fixtures).
+
+Built from the examples in Jivo's webhook docs (``shared/reference/jivo-api.md`` §7), including the
+real-world type variance: ids as strings and numbers, ``visitor.number`` as ``"2198"`` or ``83``,
+``null`` objects, and an extra ``utm_json.keyword``. Personal data in them is fictitious.
+
+>>> load("chat_accepted")["event_name"]
+'chat_accepted'
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+__all__ = ["load", "load_bytes", "names"]
+
+
+def names() -> list[str]:
+    """The event names that have a sample, sorted."""
+    return sorted(
+        entry.name.removesuffix(".json")
+        for entry in resources.files(__name__).iterdir()
+        if entry.name.endswith(".json")
+    )
+
+
+def load_bytes(event_name: str) -> bytes:
+    """The sample payload for ``event_name`` as the bytes of its JSON file."""
+    if event_name not in names():
+        known = ", ".join(names())
+        raise KeyError(f"no sample for event {event_name!r}; samples exist for: {known}")
+    return resources.files(__name__).joinpath(f"{event_name}.json").read_bytes()
+
+
+def load(event_name: str) -> dict[str, Any]:
+    """A fresh copy of the sample payload for ``event_name`` (safe to modify)."""
+    payload: dict[str, Any] = json.loads(load_bytes(event_name))
+    return payload

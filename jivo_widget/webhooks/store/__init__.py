@@ -1,0 +1,59 @@
+"""Event stores: where deliveries are committed before the 200 (design.md §5).
+
+>>> store = open_store("sqlite:///:memory:")
+>>> store.count()
+0
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from jivo_widget.errors import JivoConfigError
+from jivo_widget.webhooks.store.base import (
+    EventStatus,
+    EventStore,
+    NewEvent,
+    StoredEvent,
+    StoreUnavailable,
+    dedupe_key,
+)
+from jivo_widget.webhooks.store.sqlite import SqliteStore
+
+__all__ = [
+    "EventStatus",
+    "EventStore",
+    "NewEvent",
+    "SqliteStore",
+    "StoreUnavailable",
+    "StoredEvent",
+    "dedupe_key",
+    "open_store",
+]
+
+
+def open_store(url: str) -> EventStore:
+    """Open the store at ``url``.
+
+    ``sqlite:///jivo-events.db`` is a path relative to the working directory,
+    ``sqlite:////var/lib/jivo/events.db`` an absolute one, ``sqlite:///:memory:`` a throwaway
+    in-memory store. Raises :class:`JivoConfigError` for a URL of another kind and
+    :class:`StoreUnavailable` when the store cannot be opened for writing.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        if parts.netloc:
+            raise JivoConfigError(
+                f"store URL {url!r}: an SQLite URL has three slashes before a relative path "
+                "(sqlite:///events.db) and four before an absolute one (sqlite:////var/events.db)"
+            )
+        path = parts.path[1:] if parts.path.startswith("/") else parts.path
+        if not path:
+            raise JivoConfigError(f"store URL {url!r} names no file (e.g. sqlite:///events.db)")
+        return SqliteStore(path)
+    if parts.scheme in ("postgresql", "postgres"):
+        raise JivoConfigError(
+            f"store URL {url.split('@')[-1]!r}: the PostgreSQL store is not available yet; "
+            "use sqlite:///PATH"
+        )
+    raise JivoConfigError(f"store URL {url!r}: expected sqlite:///PATH")

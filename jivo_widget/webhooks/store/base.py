@@ -1,0 +1,179 @@
+"""What an event store is: the row (design.md §5), its statuses, and the store interface.
+
+A store is synchronous on purpose: an insert into the embedded store is one short write, cheaper
+than a hop to a thread pool, so the receiver calls it right on the event loop. Implementations
+must be safe to call from several threads (WSGI servers, replays) and raise
+:class:`StoreUnavailable` — never a driver exception — when they cannot read or write, so the
+receiver can answer 503 and the sender retries.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from jivo_widget.errors import JivoError
+
+__all__ = [
+    "EventStatus",
+    "EventStore",
+    "NewEvent",
+    "StoreUnavailable",
+    "StoredEvent",
+    "dedupe_key",
+]
+
+
+class StoreUnavailable(JivoError):
+    """The event store cannot be opened, read or written; the message says which and why."""
+
+
+class EventStatus(StrEnum):
+    """Where an event stands.
+
+    ``received``: stored, handlers not finished (or the process died while they ran: replay it);
+    ``processed``: every handler succeeded (or there were none); ``failed``: a handler raised or
+    missed its deadline; ``invalid``: it broke its event model (422); ``malformed``: not a UTF-8
+    JSON object with an ``event_name`` (400).
+    """
+
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    FAILED = "failed"
+    INVALID = "invalid"
+    MALFORMED = "malformed"
+
+
+#: The HTTP status each stored status was answered with (a duplicate gets the same again).
+HTTP_STATUS = {
+    EventStatus.RECEIVED: 200,
+    EventStatus.PROCESSED: 200,
+    EventStatus.FAILED: 200,
+    EventStatus.INVALID: 422,
+    EventStatus.MALFORMED: 400,
+}
+
+
+def dedupe_key(body: bytes) -> str:
+    """The dedupe key of a delivery: the SHA-256 of its raw body, in hex.
+
+    Jivo sends no event id (jivo-api.md §6), and a resent delivery carries the same bytes.
+    """
+    return hashlib.sha256(body).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """A delivery about to be stored."""
+
+    received_at: datetime
+    remote_addr: str | None
+    body: bytes
+    dedupe_key: str
+    event_name: str | None
+    chat_id: int | None
+    status: EventStatus
+    error: str | None = None
+    response: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One stored delivery (design.md §5). ``received_at`` is an aware UTC datetime."""
+
+    id: int
+    received_at: datetime
+    remote_addr: str | None
+    body: bytes
+    dedupe_key: str
+    event_name: str | None
+    chat_id: int | None
+    status: EventStatus
+    error: str | None
+    response: dict[str, Any] | None
+    attempts: int
+
+    @property
+    def http_status(self) -> int:
+        """The status code this delivery was answered with."""
+        return HTTP_STATUS[self.status]
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready metadata (no body): what ``events list --json`` prints."""
+        return {
+            "id": self.id,
+            "received_at": self.received_at.isoformat(),
+            "event_name": self.event_name,
+            "chat_id": self.chat_id,
+            "status": self.status.value,
+            "attempts": self.attempts,
+            "error": self.error,
+            "remote_addr": self.remote_addr,
+            "dedupe_key": self.dedupe_key,
+        }
+
+
+class EventStore(ABC):
+    """Durable storage of webhook deliveries; see the module docstring for the rules."""
+
+    #: The URL the store was opened from, for messages (no password in it).
+    url: str
+
+    @abstractmethod
+    def add(self, event: NewEvent) -> int | None:
+        """Commit ``event``; its id, or ``None`` when its dedupe key is already stored."""
+
+    @abstractmethod
+    def get(self, event_id: int) -> StoredEvent | None:
+        """The event with this id, or ``None``."""
+
+    @abstractmethod
+    def get_by_dedupe_key(self, key: str) -> StoredEvent | None:
+        """The event with this dedupe key, or ``None``."""
+
+    @abstractmethod
+    def finish(
+        self,
+        event_id: int,
+        *,
+        status: EventStatus,
+        error: str | None,
+        response: dict[str, Any] | None,
+    ) -> None:
+        """Record the outcome of one dispatch of the handlers (and count it in ``attempts``)."""
+
+    @abstractmethod
+    def list(
+        self,
+        *,
+        status: EventStatus | str | None = None,
+        event_name: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = 100,
+        newest_first: bool = True,
+    ) -> builtins.list[StoredEvent]:
+        """Events matching every given filter, newest first by default."""
+
+    @abstractmethod
+    def count(self, *, status: EventStatus | str | None = None) -> int:
+        """How many events are stored (with this status)."""
+
+    @abstractmethod
+    def purge(
+        self, older_than: timedelta | datetime, *, status: EventStatus | str | None = None
+    ) -> int:
+        """Delete events received before ``older_than`` (an age or a moment); how many."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the store answers (for ``/healthz``)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection; the store cannot be used afterwards."""
