@@ -1,0 +1,59 @@
+"""``jivo-widget demo``: the demo site (see :mod:`jivo_widget.demo`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from jivo_widget.cli import BadInput, cli
+from jivo_widget.errors import JivoConfigError
+
+
+@cli.command()
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("examples/demo/jivo.toml"),
+    show_default=True,
+    help="The widget's TOML config.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--store",
+    default="sqlite:///jivo-demo-events.db",
+    show_default=True,
+    help="Where the demo's webhook receiver stores events.",
+)
+@click.option("--secret", default="demo-secret", show_default=True, help="Webhook URL secret.")
+@click.option(
+    "--real",
+    is_flag=True,
+    help="Load Jivo's REAL widget (needs the internet and a real widget id) instead of the mock.",
+)
+def demo(config: Path, host: str, port: int, store: str, secret: str, real: bool) -> None:
+    """Serve a demo shop page with the widget, a live call log and the webhook receiver."""
+    try:
+        import uvicorn
+
+        from jivo_widget.demo import DemoSettings, create_app
+    except ImportError as exc:  # the server extra is missing
+        raise click.ClickException(
+            f"the demo needs the server extra: pip install 'jivo-widget[server]' ({exc})"
+        ) from None
+    try:
+        app = create_app(DemoSettings(config=config, store=store, secret=secret, real=real))
+    except JivoConfigError as exc:
+        raise BadInput(str(exc)) from None
+    base = f"http://{host}:{port}"
+    mode = "REAL Jivo loader" if real else "mocked Jivo widget"
+    click.echo(f"jivo-widget demo ({mode}) on {base}/")
+    click.echo(
+        f"  webhook receiver: POST {base}/jivo/webhook/{secret}   stored events: {base}/events"
+    )
+    click.echo(
+        f"  try: jivo-widget trigger chat_accepted --url {base}/jivo/webhook/{secret}"
+        " --set visitor.email=ann@example.com"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")

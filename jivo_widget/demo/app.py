@@ -1,0 +1,136 @@
+"""The demo site as a Starlette app (see :mod:`jivo_widget.demo`)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+
+from jivo_widget.config import Widget
+from jivo_widget.demo.hooks import build_hooks
+from jivo_widget.errors import JivoConfigError
+from jivo_widget.testing.scripts import mock_loader_script
+
+__all__ = ["DEMO_VISITOR", "DemoSettings", "create_app"]
+
+#: Where the demo serves the mocked widget's loader (``{id}`` is the widget id).
+MOCK_LOADER_PATH = "/_jivo/mock/widget/{widget_id}"
+
+#: The signed-in-looking visitor every demo page renders for.
+DEMO_VISITOR: dict[str, Any] = {
+    "user_token": "demo-user-42",
+    "contact": {"name": "Ann Example", "email": "ann@example.com", "phone": "+14085550142"},
+    "custom_data": [
+        {"title": "Plan", "content": "Pro", "link": "https://crm.example.com/u/42"},
+        {"title": "Cart", "content": "2 items, $129.00"},
+        {"title": "Last order", "content": "#1042 (shipped)"},
+    ],
+}
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """What the demo site runs with.
+
+    ``config``: the widget's TOML file; ``real``: use Jivo's real loader (needs the internet and
+    a real widget id) instead of the mocked widget; ``store``/``secret``: the webhook receiver's.
+    """
+
+    config: Path
+    store: str = "sqlite:///jivo-demo-events.db"
+    secret: str = "demo-secret"
+    real: bool = False
+
+
+def load_widget(settings: DemoSettings) -> Widget:
+    """The demo widget: the TOML config, pointed at the site's own mock unless ``real``."""
+    try:
+        data = tomllib.loads(settings.config.read_text("utf-8"))
+    except OSError as exc:
+        raise JivoConfigError(f"{settings.config}: cannot read config ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise JivoConfigError(f"{settings.config}: invalid TOML ({exc})") from None
+    if not settings.real:
+        data["loader_url"] = MOCK_LOADER_PATH.format(widget_id=data.get("widget_id", ""))
+    return Widget.from_mapping(data, base_dir=settings.config.parent)
+
+
+def _pages() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("jivo_widget.demo", "pages"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def create_app(settings: DemoSettings) -> Starlette:
+    """Build the demo site. Raises :class:`JivoConfigError` for a bad config."""
+    widget = load_widget(settings)
+    hooks = build_hooks(secret=settings.secret, store=settings.store)
+    pages = _pages()
+    shop_page = pages.get_template("shop.html")
+    events_page = pages.get_template("events.html")
+
+    async def shop(request: Request) -> Response:
+        nonce = secrets.token_urlsafe(16)
+        glue = widget.render(**DEMO_VISITOR, nonce=nonce)
+        html = shop_page.render(
+            glue=glue,
+            glue_source=str(glue),  # a plain str, so the page shows it escaped
+            nonce=nonce,
+            real=settings.real,
+            widget=widget,
+            visitor=DEMO_VISITOR,
+            webhook_url=f"{request.base_url}jivo/webhook/{settings.secret}",
+        )
+        # 'strict-dynamic' lets the nonce'd glue inject the loader (onload strategy) and lets
+        # Jivo's own loader add its scripts in --real mode.
+        csp = f"script-src 'nonce-{nonce}' 'strict-dynamic'; object-src 'none'; base-uri 'none'"
+        return HTMLResponse(html, headers={"Content-Security-Policy": csp})
+
+    async def mock_loader(request: Request) -> Response:
+        script = mock_loader_script(request.path_params["widget_id"])
+        return Response(script, media_type="application/javascript")
+
+    async def events(request: Request) -> Response:
+        rows = [
+            {
+                "event": event,
+                "payload": _pretty(event.body),
+                "response": json.dumps(event.response, indent=2) if event.response else "",
+            }
+            for event in hooks.store.list(limit=50)
+        ]
+        html = events_page.render(
+            rows=rows, webhook_url=f"{request.base_url}jivo/webhook/{settings.secret}"
+        )
+        return HTMLResponse(html)
+
+    async def no_favicon(request: Request) -> Response:
+        return Response(status_code=204)  # keeps the browser console free of 404s
+
+    routes = [
+        Route("/", shop),
+        Route("/favicon.ico", no_favicon),
+        Route(MOCK_LOADER_PATH, mock_loader),
+        Route("/events", events),
+        # The receiver owns /jivo/webhook/{secret} and /healthz.
+        Mount("/", app=hooks.asgi()),
+    ]
+    return Starlette(routes=routes)
+
+
+def _pretty(body: bytes) -> str:
+    try:
+        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        return body.decode("utf-8", "replace")
