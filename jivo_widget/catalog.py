@@ -29,6 +29,7 @@ __all__ = [
     "Method",
     "Param",
     "as_json",
+    "as_markdown",
 ]
 
 #: JS-side type names used in :class:`Param`. ``any`` means the docs do not constrain it.
@@ -96,7 +97,8 @@ _CALLBACKS = (
     ),
     Callback("jivo_onMessageSent", "the visitor sent their first message (empty history)"),
     Callback(
-        "jivo_onClientStartChat", "the visitor started a chat without a proactive invitation",
+        "jivo_onClientStartChat",
+        "the visitor started a chat without a proactive invitation",
         era="new",
     ),
     Callback("jivo_onIntroduction", "the contact form was submitted; read it with getContactInfo"),
@@ -216,3 +218,23 @@ def as_json() -> dict[str, Any]:
         "change_state_values": list(CHANGE_STATE_VALUES),
         "loader_hosts": list(LOADER_HOSTS),
     }
+
+
+def _signature(params: tuple[Param, ...]) -> str:
+    return ", ".join(p.name + ("?" if p.optional else "") for p in params) or "—"
+
+
+def as_markdown() -> str:
+    """The README's API tables (a test keeps the README equal to this)."""
+    lines = ["| Callback | Arguments | Fires when |", "|---|---|---|"]
+    lines += [f"| `{c.name}` | {_signature(c.params)} | {c.fires_when} |" for c in _CALLBACKS]
+    lines += ["", "| Method | Arguments | Returns / errors | Limits |", "|---|---|---|---|"]
+    for m in _METHODS:
+        owner = "window" if m.scope == "window" else "jivo_api"
+        result = "; ".join(part for part in (m.returns, m.errors) if part and part != "undefined")
+        result = (result or "—").replace("|", "&#124;")  # a bare | would split the table cell
+        lines.append(
+            f"| `{owner}.{m.name}` | {_signature(m.params)} | {result} | "
+            f"{'; '.join(m.limits) or '—'} |"
+        )
+    return "\n".join(lines) + "\n"
