@@ -8,7 +8,7 @@ Facts: ``shared/reference/jivo-api.md`` §7. The modelling rules from there:
   counters (``visitor.number``, ``chats_count``) and timestamps (unix **seconds**) are integers
   coerced from numeric strings;
 - ``null`` and missing nested objects are ``None``; ``null`` lists are empty lists; PHP-style
-  empty arrays (``[]``) where an object is expected are read as empty objects;
+  empty arrays (``[]``) where an object is expected are read as empty objects (defensive);
 - unknown keys are kept (``model.model_extra``), and the payload as received is always available
   as :attr:`JivoEvent.raw` (the decoded JSON object) and :attr:`JivoEvent.raw_body` (the bytes).
 
@@ -65,6 +65,16 @@ def _none_as_empty_list(value: Any) -> Any:
 JivoList = Annotated[list[_T], BeforeValidator(_none_as_empty_list)]
 
 
+def _empty_array_as_object(value: Any) -> Any:
+    # PHP's json_encode writes an empty associative array as ``[]``. Jivo documents ``{}``,
+    # but a PHP-side relay (or Jivo itself) sending ``[]`` must not turn an event invalid.
+    return {} if isinstance(value, list) and not value else value
+
+
+#: A free-form JSON object that may arrive as a PHP-style ``[]`` when empty.
+JivoObject = Annotated[dict[str, Any], BeforeValidator(_empty_array_as_object)]
+
+
 class JivoModel(BaseModel):
     """Base of every nested Jivo object: extra keys kept, numbers accepted where strings are."""
 
@@ -73,11 +83,7 @@ class JivoModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _php_empty_array_is_empty_object(cls, data: Any) -> Any:
-        # PHP's json_encode writes an empty associative array as ``[]``; Jivo's backend has
-        # been seen to send ``"social": []`` and ``"analytics": []``.
-        if isinstance(data, list) and not data:
-            return {}
-        return data
+        return _empty_array_as_object(data)
 
 
 class Page(JivoModel):
@@ -139,7 +145,7 @@ class Visitor(JivoModel):
     phone: str | None = None
     description: str | None = None
     number: int | None = None
-    social: dict[str, Any] | None = None
+    social: JivoObject | None = None
     chats_count: int | None = None
 
 
@@ -281,7 +287,7 @@ class _ChatCardEvent(_EnvelopeEvent, _ClientCardFields):
     agent: Agent | None = None
     department: Department | None = None
     topic: Topic | None = None
-    analytics: dict[str, Any] | None = None
+    analytics: JivoObject | None = None
 
 
 class ChatAccepted(_ChatCardEvent):

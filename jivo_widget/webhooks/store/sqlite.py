@@ -124,8 +124,13 @@ class SqliteStore(EventStore):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")  # why: see the module docstring
             self._conn.executescript(_SCHEMA)
-            # Prove we can take the write lock now rather than at the first delivery.
+            # Prove now, not at the first delivery, that a row can be written: SQLite silently
+            # opens an unwritable file read-only and only fails on the first real write.
             self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(
+                "INSERT INTO jivo_events (received_at, body, dedupe_key, status) "
+                "VALUES (0, x'', 'write-probe', 'probe')"
+            )
             self._conn.execute("ROLLBACK")
         except sqlite3.Error as exc:
             self._conn.close()

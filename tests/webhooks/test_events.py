@@ -1,0 +1,267 @@
+"""Typed events parsed from the documented examples and the real-world variants; responses."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from jivo_widget.catalog import CUSTOM_DATA_MAX_FIELDS
+from jivo_widget.webhooks import (
+    EVENT_MODELS,
+    CallEvent,
+    ChatAccepted,
+    ChatAssigned,
+    ChatFinished,
+    ChatResponse,
+    ChatUpdated,
+    ClientAttributeUpdated,
+    ClientUpdated,
+    OfflineMessage,
+    UnknownEvent,
+    parse_event,
+    samples,
+)
+from jivo_widget.webhooks.responses import to_response
+
+EXPECTED_MODELS = {
+    "chat_accepted": ChatAccepted,
+    "chat_updated": ChatUpdated,
+    "chat_finished": ChatFinished,
+    "offline_message": OfflineMessage,
+    "call_event": CallEvent,
+    "client_updated": ClientUpdated,
+    "client_attribute_updated": ClientAttributeUpdated,
+    "chat_assigned": ChatAssigned,
+}
+
+
+def test_every_event_has_a_model_and_a_sample() -> None:
+    assert set(EVENT_MODELS) == set(EXPECTED_MODELS)
+    assert samples.names() == sorted(EXPECTED_MODELS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_MODELS))
+def test_sample_parses_into_its_model_with_raw_payload(name: str) -> None:
+    body = samples.load_bytes(name)
+    event = parse_event(json.loads(body), body)
+    assert type(event) is EXPECTED_MODELS[name]
+    assert event.event_name == name
+    assert event.widget_id == "3948"
+    assert event.raw == json.loads(body)
+    assert event.raw_body == body
+
+
+def test_sample_is_a_fresh_copy_and_unknown_sample_names_the_known_ones() -> None:
+    samples.load("chat_accepted")["visitor"]["email"] = "changed@example.com"
+    assert samples.load("chat_accepted")["visitor"]["email"] == "john.smith@example.com"
+    with pytest.raises(KeyError, match="chat_accepted"):
+        samples.load("chat_acepted")
+
+
+def test_chat_accepted_fields_and_coercions() -> None:
+    event = parse_event(samples.load("chat_accepted"))
+    assert isinstance(event, ChatAccepted)
+    assert event.chat_id == 4325
+    assert event.visitor is not None
+    assert event.visitor.number == 2198  # sent as "2198"
+    assert event.visitor.email == "john.smith@example.com"
+    assert event.visitor.social == {}
+    assert event.agent is not None and event.agent.id == "2016"
+    assert event.department is not None and event.department.id == "123"  # sent as 123
+    assert event.assigned_agent is not None and event.assigned_agent.id == "2016"  # sent as 2016
+    assert event.status is not None and event.status.title == "contact_later"
+    assert [tag.title for tag in event.tags] == ["vip"]
+    assert event.session is not None and event.session.geoip is not None
+    assert event.session.geoip.latitude == "37.3394"
+    assert event.session.utm_pairs == {
+        "source": "google",
+        "medium": "cpc",
+        "campaign": "spring_sale",
+    }
+    assert event.page is not None and event.page.url == "https://shop.example.com/pricing"
+    assert event.analytics == {}
+
+
+def test_chat_updated_with_null_card_objects() -> None:
+    event = parse_event(samples.load("chat_updated"))
+    assert isinstance(event, ChatUpdated)
+    assert event.organization is None and event.status is None and event.assigned_agent is None
+    assert event.tags == [] and event.analytics is None
+    assert event.visitor is not None and event.visitor.number == 2198
+
+
+def test_chat_finished_transcript() -> None:
+    event = parse_event(samples.load("chat_finished"))
+    assert isinstance(event, ChatFinished)
+    assert event.user_token is None  # the documented example has none
+    assert [agent.id for agent in event.agents] == ["2016"]
+    assert event.chat is not None
+    assert [m.type for m in event.chat.messages] == ["visitor", "agent", "visitor"]
+    assert event.chat.messages[1].agent_id == "2016"
+    assert event.chat.messages[0].sent_at == datetime(2024, 11, 25, 10, 20, 1, tzinfo=UTC)
+    assert event.chat.rate == "positive" and event.chat.blacklisted is False
+    assert event.session is not None and event.session.utm_json is not None
+    assert event.session.utm_json.model_extra == {"keyword": "chat plan"}  # extra key kept
+
+
+def test_offline_message_call_and_client_events() -> None:
+    offline = parse_event(samples.load("offline_message"))
+    assert isinstance(offline, OfflineMessage)
+    assert offline.offline_message_id == 1665399500726
+    assert offline.message is not None and offline.message.startswith("Please call me")
+    assert offline.visitor is not None and offline.visitor.number == 83
+    call = parse_event(samples.load("call_event"))
+    assert isinstance(call, CallEvent)
+    assert call.call is not None and call.call.status == "end"
+    assert call.call.record_url == "https://records.example.com/calls/4327.mp3"
+    client = parse_event(samples.load("client_updated"))
+    assert isinstance(client, ClientUpdated) and client.client_id == "1217"
+    attributes = parse_event(samples.load("client_attribute_updated"))
+    assert isinstance(attributes, ClientAttributeUpdated)
+    assert attributes.client_id == "1217"  # a number in this event, a string in client_updated
+    assert attributes.attributes == {"1": "Pro", "2": 12}
+    assigned = parse_event(samples.load("chat_assigned"))
+    assert isinstance(assigned, ChatAssigned)
+    assert assigned.assign_to == "https://crm.example.com/clients/1217"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_MODELS))
+def test_only_event_name_is_required(name: str) -> None:
+    event = parse_event({"event_name": name})
+    assert type(event) is EXPECTED_MODELS[name]
+    assert event.widget_id is None and event.user_token is None
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"), [(83, 83), ("2198", 2198), (None, None), (12.0, 12)]
+)
+def test_visitor_number_as_string_or_int(number: Any, expected: int | None) -> None:
+    event = parse_event({"event_name": "chat_accepted", "visitor": {"number": number}})
+    assert isinstance(event, ChatAccepted) and event.visitor is not None
+    assert event.visitor.number == expected
+
+
+@pytest.mark.parametrize("agent_id", [2016, "2016"])
+def test_ids_as_string_or_number_are_strings(agent_id: Any) -> None:
+    payload = {
+        "event_name": "chat_accepted",
+        "chat_id": "4325",
+        "widget_id": 3948,
+        "agent": {"id": agent_id},
+        "tags": [{"id": 7, "title": "vip"}],
+        "topic": {"topic_id": 12, "parent_id": 3},
+    }
+    event = parse_event(payload)
+    assert isinstance(event, ChatAccepted)
+    assert event.chat_id == 4325 and event.widget_id == "3948"
+    assert event.agent is not None and event.agent.id == "2016"
+    assert event.tags[0].id == "7"
+    assert event.topic is not None and (event.topic.topic_id, event.topic.parent_id) == ("12", "3")
+
+
+def test_nulls_and_php_empty_arrays_are_tolerated() -> None:
+    payload = {
+        "event_name": "chat_finished",
+        "user_token": None,
+        "visitor": {"social": [], "name": None},
+        "agents": None,
+        "tags": None,
+        "chat": {"messages": None, "rate": None},
+        "session": {"geoip": [], "utm_json": [], "utm": None},
+        "page": None,
+    }
+    event = parse_event(payload)
+    assert isinstance(event, ChatFinished)
+    assert event.agents == [] and event.tags == []
+    assert event.chat is not None and event.chat.messages == []
+    assert event.visitor is not None and event.visitor.social == {}
+    assert event.session is not None and event.session.utm_pairs == {}
+    assert event.page is None
+
+
+def test_unknown_fields_are_kept_at_every_level() -> None:
+    payload = {
+        "event_name": "chat_accepted",
+        "brand_new_field": {"x": 1},
+        "visitor": {"number": 1, "loyalty_tier": "gold"},
+    }
+    event = parse_event(payload)
+    assert event.model_extra == {"brand_new_field": {"x": 1}}
+    assert isinstance(event, ChatAccepted) and event.visitor is not None
+    assert event.visitor.model_extra == {"loyalty_tier": "gold"}
+    assert event.raw["brand_new_field"] == {"x": 1}
+
+
+def test_new_and_crm_event_names_parse_as_unknown_event() -> None:
+    event = parse_event({"event_name": "chat_rated", "chat_id": 5, "rate": "positive"})
+    assert type(event) is UnknownEvent
+    assert event.raw == {"event_name": "chat_rated", "chat_id": 5, "rate": "positive"}
+    assert event.model_extra == {"chat_id": 5, "rate": "positive"}
+    crm = parse_event({"event_type": "crm_deal", "event_name": "created_deal"})
+    assert type(crm) is UnknownEvent
+
+
+@pytest.mark.parametrize(
+    ("payload", "location"),
+    [
+        ({"event_name": "chat_accepted", "chat_id": "abc"}, "chat_id"),
+        ({"event_name": "chat_accepted", "visitor": {"number": "two"}}, "visitor.number"),
+        ({"event_name": "chat_finished", "agents": {"id": 1}}, "agents"),
+        ({"event_name": "chat_finished", "chat": {"messages": [{"timestamp": "x"}]}}, "chat"),
+        ({"event_name": "offline_message", "visitor": "John"}, "visitor"),
+    ],
+)
+def test_wrong_shapes_fail_naming_the_field(payload: dict[str, Any], location: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_event(payload)
+    assert ".".join(str(p) for p in info.value.errors()[0]["loc"]).startswith(location)
+
+
+def test_chat_response_as_json_leaves_out_unset_fields() -> None:
+    response = ChatResponse(
+        custom_data=[{"title": "Plan", "content": "Pro"}],  # type: ignore[list-item]
+        contact_info={"name": "John"},  # type: ignore[arg-type]
+        enable_assign=True,
+        crm_link="https://crm.example.com/c/1",
+        page={"url": "https://crm.example.com/c/1", "title": "Card"},  # type: ignore[arg-type]
+    )
+    assert response.as_json() == {
+        "result": "ok",
+        "custom_data": [{"content": "Pro", "title": "Plan"}],
+        "contact_info": {"name": "John"},
+        "enable_assign": True,
+        "crm_link": "https://crm.example.com/c/1",
+        "page": {"url": "https://crm.example.com/c/1", "title": "Card"},
+    }
+    assert to_response(response) == response.as_json()
+    assert to_response({}) == {"result": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            {"custom_data": [{"content": str(i)} for i in range(CUSTOM_DATA_MAX_FIELDS + 1)]},
+            f"custom_data: List should have at most {CUSTOM_DATA_MAX_FIELDS} items",
+        ),
+        ({"custom_data": [{"title": "no content"}]}, "custom_data.0.content: Field required"),
+        ({"custom_data": [{"content": "x", "link": "javascript:alert(1)"}]}, "custom_data.0.link"),
+        ({"crmlink": "https://crm.example.com"}, "crmlink: Extra inputs are not permitted"),
+        ({"enable_assign": "perhaps"}, "enable_assign"),
+        ({"page": {"title": "no url"}}, "page.url: Field required"),
+        (["result", "ok"], "a response must be a dict or a ChatResponse, not list"),
+    ],
+)
+def test_invalid_responses_are_refused_naming_the_field(value: Any, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        to_response(value)
+    assert message in str(info.value)
+
+
+def test_ten_custom_data_fields_are_allowed() -> None:
+    fields = [{"content": str(i)} for i in range(CUSTOM_DATA_MAX_FIELDS)]
+    assert len(to_response({"custom_data": fields})["custom_data"]) == CUSTOM_DATA_MAX_FIELDS
