@@ -67,7 +67,7 @@ def _check_name(name: object) -> str:
     if name not in EVENT_MODELS:
         # New Jivo events must stay registrable, but a near-miss of a known name is a typo that
         # would otherwise never fire.
-        close = difflib.get_close_matches(name, list(EVENT_MODELS), n=1, cutoff=0.8)
+        close = difflib.get_close_matches(name, list(EVENT_MODELS), n=1, cutoff=0.9)
         if close:
             raise JivoConfigError(f"unknown event {name!r}; did you mean {close[0]!r}?")
     return name

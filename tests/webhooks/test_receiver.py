@@ -1,0 +1,242 @@
+"""The framework-free receiver core: secrets, body cap, decoding, dedupe, 503, never a 5xx."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jivo_widget.errors import JivoConfigError
+from jivo_widget.webhooks import (
+    EventStatus,
+    JivoEvent,
+    JivoInsecureWebhookWarning,
+    WebhookApp,
+    samples,
+)
+from jivo_widget.webhooks.receiver import decode_body
+from jivo_widget.webhooks.store import SqliteStore, dedupe_key
+
+
+@pytest.fixture
+def hooks(tmp_path: Path) -> WebhookApp:
+    return WebhookApp(secret=["old-secret", "new-secret"], store=f"sqlite:///{tmp_path / 'e.db'}")
+
+
+async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+def test_secret_rotation_wrong_secret_and_method(hooks: WebhookApp) -> None:
+    receiver = hooks.receiver
+    assert receiver.authorize("POST", "old-secret") is None
+    assert receiver.authorize("POST", "new-secret") is None
+    for wrong in ("", "new-secre", "new-secret2", "NEW-SECRET", "\udcff", "ключ"):
+        reply = receiver.authorize("POST", wrong)
+        assert reply is not None and reply.status == 404
+        assert reply.body["error"] == "not found: wrong or missing secret in the webhook URL"
+    reply = receiver.authorize("GET", "wrong")
+    assert reply is not None and reply.status == 404  # the secret is checked first
+    reply = receiver.authorize("GET", "new-secret")
+    assert reply is not None and reply.status == 405
+    assert ("Allow", "POST") in reply.headers
+    assert reply.body["error"] == "method GET not allowed: Jivo webhooks are POST requests"
+
+
+def test_no_secret_is_insecure_mode_with_a_warning(tmp_path: Path) -> None:
+    with pytest.warns(JivoInsecureWebhookWarning, match="no Jivo webhook secret configured"):
+        hooks = WebhookApp(secret=None, store=f"sqlite:///{tmp_path / 'e.db'}")
+    assert hooks.receiver.insecure
+    assert hooks.receiver.authorize("POST", "anything") is None
+    assert hooks.receiver.authorize("POST", "") is None
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [("", "non-empty string"), ("a/b", "cannot contain '/'"), ([], "at least one secret")],
+)
+def test_bad_secrets_are_config_errors(tmp_path: Path, secret: Any, message: str) -> None:
+    with pytest.raises(JivoConfigError, match=message):
+        WebhookApp(secret=secret, store=f"sqlite:///{tmp_path / 'e.db'}")
+
+
+def test_bad_limits_are_config_errors(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'e.db'}"
+    with pytest.raises(JivoConfigError, match="max_body_bytes must be positive"):
+        WebhookApp(secret="S", store=url, max_body_bytes=0)
+    with pytest.raises(JivoConfigError, match="no longer than handler_timeout"):
+        WebhookApp(secret="S", store=url, response_deadline=5, handler_timeout=1)
+
+
+def test_read_body_counts_bytes_whatever_content_length_says(tmp_path: Path) -> None:
+    hooks = WebhookApp(secret="S", store=f"sqlite:///{tmp_path / 'e.db'}", max_body_bytes=10)
+    read = hooks.receiver.read_body
+
+    async def scenario() -> None:
+        assert await read(chunks(b"12345", b"67890"), "10") == b"1234567890"
+        assert await read(chunks(b"12345", b"678901"), None) is None  # chunked, over
+        assert await read(chunks(b"12345", b"678901"), "3") is None  # a lying Content-Length
+        assert await read(chunks(b"1"), "11") is None  # declared over: refused early
+        assert await read(chunks(b"1"), "banana") == b"1"  # unparseable: counted instead
+        assert await read(chunks(), None) == b""
+
+    asyncio.run(scenario())
+
+
+def test_read_body_blocking_for_wsgi(tmp_path: Path) -> None:
+    hooks = WebhookApp(secret="S", store=f"sqlite:///{tmp_path / 'e.db'}", max_body_bytes=10)
+    read = hooks.receiver.read_body_blocking
+    assert read(io.BytesIO(b"0123456789").read, "10") == b"0123456789"
+    assert read(io.BytesIO(b"0123456789").read, "4") == b"0123"  # WSGI: read what is declared
+    assert read(io.BytesIO(b"0123456789A").read, None) is None
+    assert read(io.BytesIO(b"0123456789A").read, "11") is None
+    assert read(io.BytesIO(b"012").read, None) == b"012"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "body is empty; expected a JSON object with an event_name"),
+        (b"  \n", "body is empty; expected a JSON object with an event_name"),
+        (b'{"event_name": "chat_finished"', "body is not valid JSON: Expecting ',' delimiter"),
+        (b"\xff\xfe{}", "body is not UTF-8 (invalid byte at offset 0)"),
+        ('{"event_name":"é"}'.encode("utf-16"), "body is not UTF-8"),
+        (b"[1]", "body must be a JSON object, not an array"),
+        (b'"chat_finished"', "body must be a JSON object, not a string"),
+        (b"null", "body must be a JSON object, not null"),
+        (b"{}", "body has no event_name"),
+        (b'{"event_name": 5}', "event_name must be a non-empty string, not a number"),
+        (b'{"event_name": ""}', "event_name must be a non-empty string, not a string"),
+        (b"[" * 100_000 + b"]" * 100_000, "body is not valid JSON: nested too deeply"),
+    ],
+)
+def test_decode_names_the_problem(body: bytes, message: str) -> None:
+    _, problem = decode_body(body)
+    assert problem is not None and problem.startswith(message)
+
+
+def test_decode_accepts_a_bom_and_any_content() -> None:
+    payload, problem = decode_body(b'\xef\xbb\xbf{"event_name": "chat_finished"}')
+    assert problem is None and payload == {"event_name": "chat_finished"}
+
+
+def test_handle_blocking_for_sync_servers(hooks: WebhookApp) -> None:
+    handled: list[str] = []
+
+    @hooks.on("chat_finished")
+    def save(event: JivoEvent) -> None:
+        handled.append(event.event_name)
+
+    body = samples.load_bytes("chat_finished")
+    reply = hooks.receiver.handle_blocking("POST", "new-secret", body, "127.0.0.1")
+    assert (reply.status, reply.body, reply.content) == (200, {"result": "ok"}, b'{"result":"ok"}')
+    assert hooks.receiver.drain_blocking(5)
+    assert handled == ["chat_finished"]
+    assert hooks.store.list()[0].status is EventStatus.PROCESSED
+
+
+def test_concurrent_duplicates_get_one_row_and_the_same_reply(hooks: WebhookApp) -> None:
+    release = asyncio.Event()
+    runs: list[int] = []
+
+    @hooks.on("chat_accepted")
+    async def card(event: JivoEvent) -> dict[str, Any]:
+        runs.append(1)
+        await release.wait()
+        return {"crm_link": "https://crm.example.com/c/1"}
+
+    body = samples.load_bytes("chat_accepted")
+
+    async def scenario() -> None:
+        first = asyncio.ensure_future(hooks.receiver.handle("POST", "old-secret", body, None))
+        second = asyncio.ensure_future(hooks.receiver.handle("POST", "old-secret", body, None))
+        await asyncio.sleep(0)  # let both reach the receiver before the handler answers
+        release.set()
+        replies = await asyncio.gather(first, second)
+        assert replies[0] == replies[1]
+        assert replies[0].body == {"result": "ok", "crm_link": "https://crm.example.com/c/1"}
+        assert await hooks.receiver.drain(5)
+        third = await hooks.receiver.handle("POST", "old-secret", body, None)
+        assert third == replies[0]  # later duplicates: the stored reply
+
+    asyncio.run(scenario())
+    assert runs == [1]
+    assert hooks.store.count() == 1
+
+
+def test_store_locked_is_503_and_nothing_is_lost_after(tmp_path: Path) -> None:
+    path = tmp_path / "e.db"
+    hooks = WebhookApp(secret="S", store=SqliteStore(path, busy_timeout=0.05))
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    body = samples.load_bytes("offline_message")
+    try:
+        reply = hooks.receiver.handle_blocking("POST", "S", body, None)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert reply.status == 503
+    assert reply.body["error"].startswith("event store unavailable, retry later: cannot write to")
+    assert "database is locked" in reply.body["error"]
+    assert hooks.receiver.handle_blocking("POST", "S", body, None).status == 200  # the retry
+    assert hooks.store.count() == 1
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+            ),
+            max_leaves=20,
+        ).map(lambda value: json.dumps(value).encode()),
+        st.fixed_dictionaries(
+            {"event_name": st.sampled_from([*samples.names(), "x", "chat_rated"])},
+            optional={
+                "chat_id": st.integers() | st.text(max_size=5) | st.none(),
+                "visitor": st.dictionaries(st.text(max_size=8), st.integers() | st.text()),
+                "tags": st.lists(st.integers()) | st.none(),
+                "agents": st.text(max_size=3),
+            },
+        ).map(lambda value: json.dumps(value).encode()),
+    )
+)
+def test_any_body_gets_a_4xx_or_200_never_a_5xx(tmp_path_factory: Any, body: bytes) -> None:
+    hooks = _property_hooks(tmp_path_factory)
+    reply = hooks.receiver.handle_blocking("POST", "S", body, "127.0.0.1")
+    assert reply.status in (200, 400, 422), reply
+    assert reply.body["result"] in ("ok", "error")
+    if reply.status != 200:
+        assert reply.body["error"]
+    stored = hooks.store.get_by_dedupe_key(dedupe_key(body))
+    assert stored is not None and stored.http_status == reply.status
+
+
+_PROPERTY_HOOKS: dict[str, WebhookApp] = {}
+
+
+def _property_hooks(tmp_path_factory: Any) -> WebhookApp:
+    # One app for every example: building a store per example would dominate the run time.
+    if "hooks" not in _PROPERTY_HOOKS:
+        path = tmp_path_factory.mktemp("property") / "e.db"
+        hooks = WebhookApp(secret="S", store=f"sqlite:///{path}")
+
+        @hooks.on_any
+        def echo(event: JivoEvent) -> dict[str, Any]:
+            return {"crm_link": "https://crm.example.com"}
+
+        _PROPERTY_HOOKS["hooks"] = hooks
+    return _PROPERTY_HOOKS["hooks"]
