@@ -6,9 +6,11 @@ The receiver core (:mod:`jivo_widget.webhooks`) and uvicorn are imported inside 
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import re
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -16,11 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from jivo_widget.cli import BadInput, cli
 
 if TYPE_CHECKING:
     from jivo_widget.webhooks import WebhookApp
+    from jivo_widget.webhooks.receiver import Receiver
     from jivo_widget.webhooks.store import EventStore, StoredEvent
 
 __all__ = ["events", "load_webhook_app", "parse_age", "serve", "trigger"]
@@ -133,11 +137,20 @@ def _open_store(url: str) -> EventStore:
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port."
 )
 @_app_option
-def serve(store_url: str, secret: str | None, host: str, port: int, app_ref: str | None) -> None:
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    store_url: str,
+    secret: str | None,
+    host: str,
+    port: int,
+    app_ref: str | None,
+) -> None:
     """Run the webhook receiver under uvicorn: POST /jivo/webhook/{secret}, GET /healthz.
 
     Without --app it runs in capture-only mode: every event is stored and answered
-    {"result": "ok"}.
+    {"result": "ok"}. With --app your WebhookApp's handlers run; --store and --secret (given on
+    the command line or in the environment) then replace the app's own.
     """
     try:
         import uvicorn
@@ -145,8 +158,11 @@ def serve(store_url: str, secret: str | None, host: str, port: int, app_ref: str
         raise RuntimeFailure(
             "serve needs the server extra: pip install 'jivo-widget[server]'"
         ) from exc
-    hooks = _receiver_app(store_url, secret, app_ref)
-    if not secret:
+    from jivo_widget.webhooks.asgi import create_app
+
+    explicit_store = _given(ctx, "store_url")
+    receiver = _serving_receiver(store_url if explicit_store else None, secret, app_ref)
+    if receiver.insecure:
         click.secho(
             f"WARNING: no webhook secret (--secret or {SECRET_ENV}): anyone who can reach this "
             "port can post events. Never expose it like this.",
@@ -155,23 +171,86 @@ def serve(store_url: str, secret: str | None, host: str, port: int, app_ref: str
             err=True,
         )
     mode = f"handlers from {app_ref}" if app_ref else "capture-only mode"
-    shown = "<secret>" if secret else "<anything>"
+    shown = "<anything>" if receiver.insecure else "<secret>"
     click.echo(
         f"Receiving Jivo webhooks at http://{host}:{port}/jivo/webhook/{shown} ({mode}), "
-        f"store {store_url}",
+        f"store {receiver.store.url}",
         err=True,
     )
+    _check_bindable(host, port)
     # No access log: the path carries the secret, and INFO logs must not hold secrets.
-    uvicorn.run(hooks.asgi(), host=host, port=port, workers=1, access_log=False)
+    try:
+        uvicorn.run(create_app(receiver), host=host, port=port, workers=1, access_log=False)
+    except SystemExit as exc:
+        # uvicorn exits 3 when startup fails; our contract says 1 for a runtime failure.
+        if exc.code not in (0, None):
+            raise RuntimeFailure("the server stopped: see uvicorn's message above") from None
+        raise
 
 
-def _receiver_app(store_url: str, secret: str | None, app_ref: str | None) -> WebhookApp:
+def _check_bindable(host: str, port: int) -> None:
+    """Fail with one clear line when the address is taken (before uvicorn logs its own way)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise BadInput(f"--host {host!r}: {exc.strerror}") from exc
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # Same option as uvicorn: a port in TIME_WAIT is not "in use".
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise RuntimeFailure(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether the user set this option (command line or environment), not its default."""
+    source = ctx.get_parameter_source(name)
+    return source in (
+        ParameterSource.COMMANDLINE,
+        ParameterSource.ENVIRONMENT,
+    )
+
+
+def _serving_receiver(store_url: str | None, secret: str | None, app_ref: str | None) -> Receiver:
+    """The receiver ``serve`` runs: capture-only, or the user's app with our overrides."""
+    import warnings
+
     from jivo_widget.webhooks import WebhookApp
+    from jivo_widget.webhooks.receiver import Receiver
 
-    if app_ref is None:
-        return WebhookApp(secret=secret, store=store_url)
-    hooks = load_webhook_app(app_ref)
-    return hooks
+    with warnings.catch_warnings():
+        # serve prints its own, louder warning about a missing secret.
+        warnings.simplefilter("ignore", UserWarning)
+        if app_ref is None:
+            return WebhookApp(secret=secret, store=store_url or DEFAULT_STORE).receiver
+        hooks = load_webhook_app(app_ref)
+    receiver = hooks.receiver
+    if secret is None and store_url is None:
+        return receiver
+    if secret is None:
+        # Keep the app's secrets, swap only the store. Receiver has no public way to copy its
+        # secrets, so copy the object; the original is never used by this process.
+        swapped = copy.copy(receiver)
+        swapped.store = open_store_or_fail(store_url)
+        return swapped
+    return Receiver(
+        secrets=[secret],
+        store=open_store_or_fail(store_url) if store_url else receiver.store,
+        router=receiver.router,
+        max_body_bytes=receiver.max_body_bytes,
+        response_deadline=receiver.response_deadline,
+        handler_timeout=receiver.handler_timeout,
+    )
+
+
+def open_store_or_fail(url: str | None) -> EventStore:
+    """Open (or create) the store ``serve`` writes to."""
+    from jivo_widget.webhooks.store import open_store
+
+    assert url is not None
+    return open_store(url)
 
 
 # ------------------------------------------------------------------------------------- trigger
@@ -234,15 +313,9 @@ def _iso(value: datetime) -> str:
 
 
 def _summary(event: StoredEvent) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "received_at": _iso(event.received_at),
-        "event_name": event.event_name,
-        "chat_id": event.chat_id,
-        "status": event.status,
-        "attempts": event.attempts,
-        "error": event.error,
-    }
+    summary = event.summary()
+    summary["received_at"] = _iso(event.received_at)
+    return summary
 
 
 def _cell(value: Any, width: int) -> str:
@@ -271,17 +344,22 @@ def list_events(
     for row in rows:
         summary = _summary(row)
         values = [summary[key] for key in ("id", "received_at", "event_name", "chat_id", "status")]
-        values += [summary["attempts"], summary["error"]]
+        values += [summary["attempts"], _first_line(summary["error"])]
         cells = (_cell(v, w).ljust(w) for v, (_, w) in zip(values, columns, strict=True))
         click.echo("  ".join(cells).rstrip())
     if not rows:
         click.echo("(no events)", err=True)
 
 
-def _pretty(raw: bytes | str | None) -> str:
-    if raw is None:
-        return "(none)"
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+def _first_line(error: str | None) -> str:
+    """The gist of a stored error (the first line; a traceback may follow it)."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def _pretty(raw: bytes) -> str:
+    """The payload pretty-printed when it is JSON, else as text (malformed deliveries)."""
+    text = raw.decode("utf-8", errors="replace")
     try:
         return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
     except ValueError:
@@ -298,12 +376,11 @@ def show_event(event_id: int, store_url: str) -> None:
         raise BadInput(f"no event with id {event_id} in {store_url}")
     for key, value in _summary(event).items():
         click.echo(f"{key + ':':<13}{'' if value is None else value}")
-    click.echo(f"{'remote_addr:':<13}{event.remote_addr or ''}")
-    click.echo(f"{'dedupe_key:':<13}{event.dedupe_key}")
     click.echo("\npayload:")
     click.echo(_pretty(event.body))
     click.echo("\nresponse:")
-    click.echo(_pretty(event.response))
+    response = event.response
+    click.echo("(none)" if response is None else json.dumps(response, ensure_ascii=False, indent=2))
 
 
 @events.command("replay")
@@ -321,25 +398,39 @@ def replay_events(
         raise BadInput("name event IDs to replay, or pass --failed")
     if app_ref is None:
         raise BadInput(f"replay re-runs your handlers: pass --app module:attr or set {APP_ENV}")
-    _open_store(store_url)  # fail early, with the usual message, on a missing store
-    hooks = _receiver_app(store_url, None, app_ref)
+    from jivo_widget.webhooks.receiver import Receiver, ReplayResult
 
-    async def run() -> list[StoredEvent]:
-        results: list[StoredEvent] = []
-        if failed:
-            results.extend(await hooks.receiver.replay_failed())
+    store = _open_store(store_url)
+    hooks = load_webhook_app(app_ref)
+    # The app's handlers and limits over the store named here (not the one the app opened).
+    receiver = Receiver(
+        secrets=None,  # replay answers no HTTP request
+        store=store,
+        router=hooks.receiver.router,
+        max_body_bytes=hooks.receiver.max_body_bytes,
+        response_deadline=hooks.receiver.response_deadline,
+        handler_timeout=hooks.receiver.handler_timeout,
+    )
+    missing = [event_id for event_id in event_ids if store.get(event_id) is None]
+    if missing:
+        raise BadInput(f"no event with id {', '.join(map(str, missing))} in {store_url}")
+
+    async def run() -> list[ReplayResult]:
+        results = await receiver.replay_failed() if failed else []
         for event_id in event_ids:
-            results.append(await hooks.receiver.replay(event_id))
+            results.append(await receiver.replay(event_id))
         return results
 
     results = asyncio.run(run())
-    for event in results:
-        suffix = f"  {event.error}" if event.error else ""
-        click.echo(
-            f"{event.id}  {event.event_name}  {event.status}  attempts={event.attempts}{suffix}"
-        )
+    for result in results:
+        stored = store.get(result.event_id)
+        attempts = stored.attempts if stored else "?"
+        status = result.status.value if result.status else "not replayed"
+        error = _first_line(result.error)
+        suffix = f"  {error}" if error else ""
+        click.echo(f"{result.event_id}  {result.event_name}  {status}  attempts={attempts}{suffix}")
     click.echo(f"replayed {len(results)} event(s)", err=True)
-    still_failed = [event.id for event in results if event.status == "failed"]
+    still_failed = [result.event_id for result in results if not result.ok]
     if still_failed:
         raise RuntimeFailure(f"{len(still_failed)} event(s) still failed: {still_failed}")
 
@@ -350,7 +441,6 @@ def replay_events(
 @_store_option
 def purge_events(older_than: str, status: str | None, store_url: str) -> None:
     """Delete events received longer ago than AGE (events hold personal data)."""
-    age = parse_age(older_than)
-    cutoff = datetime.now(UTC) - age
-    count = _open_store(store_url).purge(older_than=cutoff, status=status)
+    cutoff = datetime.now(UTC) - parse_age(older_than)
+    count = _open_store(store_url).purge(cutoff, status=status)
     click.echo(f"purged {count} event(s) received before {_iso(cutoff)}")
