@@ -593,16 +593,25 @@
 
   function startInit() {
     state.status = "loading";
-    // Jivo initialises asynchronously: jivo_onLoadCallback comes after a task, never inside the
-    // loader's own execution.
-    setTimeout(function () {
+    // Jivo initialises asynchronously (it still fetches its bundle): jivo_onLoadCallback comes
+    // after a task and, for a loader met while parsing, after the document is parsed, never
+    // inside the loader's own execution. Scripts after the loader therefore see no load yet.
+    afterParsing(function () {
       if (state.status !== "loading") return;
       state.status = "ready";
       if (!state.utm) state.utm = readUtm();
       mock.loaded = true;
       renderElement();
       fire("jivo_onLoadCallback");
-    }, 0);
+    });
+  }
+
+  function afterParsing(fn) {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", function () { setTimeout(fn, 0); }, { once: true });
+    } else {
+      setTimeout(fn, 0);
+    }
   }
 
   // ---------------------------------------------------------------- public mock API
