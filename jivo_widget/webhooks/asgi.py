@@ -90,7 +90,7 @@ def create_app(receiver: Receiver) -> Starlette:
         if not await receiver.drain(timeout=receiver.handler_timeout):
             logger.warning("shutting down with handlers still running; their events stay received")
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route(WEBHOOK_PATH + "/{secret}", webhook, methods=_ALL_METHODS),
             Route(WEBHOOK_PATH, webhook, methods=_ALL_METHODS),
@@ -99,3 +99,6 @@ def create_app(receiver: Receiver) -> Starlette:
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
+    # A webhook sender does not follow redirects: "/jivo/webhook/" is a JSON 404, not a 307.
+    app.router.redirect_slashes = False
+    return app

@@ -190,6 +190,7 @@ class Receiver:
         self.handler_timeout = handler_timeout
         self._inflight: dict[str, asyncio.Future[Reply]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._task_loops: set[asyncio.AbstractEventLoop] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
 
@@ -376,6 +377,7 @@ class Receiver:
         self._inflight[key] = reply_future
         task = loop.create_task(self._dispatch(event_id, event, registrations, reply_future, key))
         self._tasks.add(task)
+        self._task_loops.add(loop)
         task.add_done_callback(self._tasks.discard)
         return await asyncio.shield(reply_future)
 
@@ -580,10 +582,22 @@ class Receiver:
         return future.result()
 
     def drain_blocking(self, timeout: float | None = None) -> bool:
-        """:meth:`drain` for the handlers started by :meth:`handle_blocking`."""
-        if self._loop is None:
-            return True
-        return asyncio.run_coroutine_threadsafe(self.drain(timeout), self._loop).result()
+        """:meth:`drain` from a thread outside the event loops: waits for the handlers started
+        on every loop this receiver served on (the server's, :meth:`handle_blocking`'s)."""
+        done = True
+        for loop in list(self._task_loops):
+            if not loop.is_running():
+                continue
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                raise RuntimeError(
+                    "drain_blocking() called on the loop it waits for; await drain()"
+                )
+            done &= asyncio.run_coroutine_threadsafe(self.drain(timeout), loop).result()
+        return done
 
     def _private_loop(self) -> asyncio.AbstractEventLoop:
         with self._loop_lock:

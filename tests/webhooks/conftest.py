@@ -90,20 +90,37 @@ def _writable(path: Path) -> bool:
         return False
 
 
-@pytest.fixture
-def make_read_only() -> Iterator[Callable[[Path], None]]:
-    """Make files truly unwritable, also for root (``chattr +i``); skips if impossible here."""
-    immutable: list[Path] = []
+class ReadOnlyFiles:
+    """Makes files unwritable for the test, also for root; see the ``make_read_only`` fixture."""
 
-    def make(path: Path) -> None:
-        path.chmod(0o444)
-        if _writable(path) and shutil.which("chattr"):
+    def __init__(self) -> None:
+        self._immutable: list[Path] = []
+
+    def __call__(self, path: Path, *, even_open_files: bool = False) -> None:
+        """Make ``path`` read-only; skip the test if that is impossible here.
+
+        ``even_open_files``: writes through already open descriptors must fail too, which only
+        the immutable attribute (``chattr +i``, root) achieves; a mode change does not.
+        """
+        if not even_open_files:
+            path.chmod(0o444)
+        if (even_open_files or _writable(path)) and shutil.which("chattr"):
             done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
             if done.returncode == 0:
-                immutable.append(path)
-        if _writable(path):
-            pytest.skip("cannot make a file read-only here (root without chattr)")
+                self._immutable.append(path)
+        if _writable(path) or (even_open_files and path not in self._immutable):
+            pytest.skip("cannot make a file read-only here (needs chattr +i as root)")
 
-    yield make
-    for path in immutable:
-        subprocess.run(["chattr", "-i", str(path)], check=False)
+    def undo(self) -> None:
+        """Make every file writable again."""
+        while self._immutable:
+            subprocess.run(["chattr", "-i", str(self._immutable.pop())], check=False)
+
+
+@pytest.fixture
+def make_read_only() -> Iterator[ReadOnlyFiles]:
+    """``make_read_only(path)`` makes a file unwritable (chmod, or ``chattr +i`` for root);
+    ``make_read_only.undo()`` reverts; skips the test where that is impossible."""
+    files = ReadOnlyFiles()
+    yield files
+    files.undo()

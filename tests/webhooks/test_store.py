@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,7 +167,8 @@ def test_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_read_only_file_is_a_clear_error_at_open(
-    tmp_path: Path, make_read_only: Callable[[Path], None]
+    tmp_path: Path,
+    make_read_only: Any,  # conftest.ReadOnlyFiles
 ) -> None:
     path = tmp_path / "events.db"
     SqliteStore(path).close()
