@@ -1,0 +1,65 @@
+"""The receiver as a Django view.
+
+``urls.py``::
+
+    from jivo_widget.webhooks.django import webhook_view
+    urlpatterns = [path("jivo/webhook/<str:secret>", webhook_view(hooks))]
+
+The view is CSRF-exempt (Jivo cannot send a token) and accepts POST only (other methods get the
+contract's 405 from the core). It reads the body from the request stream with the receiver's own
+cap instead of ``request.body``, whose ``DATA_UPLOAD_MAX_MEMORY_SIZE`` check would answer with
+Django's own 400 page rather than the contract's 413.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+# Django ships no type information (django-stubs is not a dependency).
+from django.http import HttpRequest, HttpResponse  # type: ignore[import-untyped]
+from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-untyped]
+
+from jivo_widget.webhooks.wsgi import serve_blocking
+
+if TYPE_CHECKING:
+    from jivo_widget.webhooks import WebhookApp
+
+__all__ = ["webhook_view"]
+
+
+def _body_source(request: HttpRequest) -> tuple[Callable[[int], bytes], str | None]:
+    """Where to read the body from, and its declared length.
+
+    Django's WSGI request limits its stream to ``CONTENT_LENGTH`` and treats a missing one as 0,
+    which would turn a chunked delivery into an empty body. When the server marks ``wsgi.input``
+    as terminated (gunicorn, Werkzeug), we read the raw input to its end instead; the core still
+    stops one byte past the cap. Under ASGI, Django has spooled the whole body already.
+    """
+    length = request.META.get("CONTENT_LENGTH") or None
+    if length is not None:
+        return request.read, length
+    wsgi_input = request.META.get("wsgi.input")
+    if wsgi_input is None:  # ASGI: the request stream is the complete body
+        return request.read, None
+    if request.META.get("wsgi.input_terminated"):
+        return wsgi_input.read, None
+    return request.read, "0"  # PEP 3333: an unterminated input without a length is empty
+
+
+def webhook_view(hooks: WebhookApp) -> Callable[[HttpRequest, str], HttpResponse]:
+    """A view for a URL pattern with a ``secret`` path parameter."""
+    receiver = hooks.receiver
+
+    def jivo_webhook(request: HttpRequest, secret: str) -> HttpResponse:
+        read, length = _body_source(request)
+        reply = serve_blocking(
+            receiver, request.method or "GET", secret, read, length, request.META.get("REMOTE_ADDR")
+        )
+        response = HttpResponse(reply.content, status=reply.status, content_type="application/json")
+        for header, value in reply.headers:
+            response[header] = value
+        return response
+
+    # Jivo cannot send a CSRF token; the secret in the URL is the authentication.
+    return cast(Callable[[HttpRequest, str], HttpResponse], csrf_exempt(jivo_webhook))

@@ -1,0 +1,64 @@
+"""The receiver as a FastAPI router: ``app.include_router(webhook_router(hooks))``.
+
+The same steps as the Starlette app of :mod:`jivo_widget.webhooks.asgi`, over the same core:
+authorise the request line, read the body through :meth:`Receiver.read_body` (never more than
+the cap, whatever Content-Length claims), hand it to :meth:`Receiver.handle`. The routes are
+left out of the OpenAPI schema by default: the URL holds a secret.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Request, Response
+from starlette.requests import ClientDisconnect
+
+from jivo_widget.webhooks.receiver import Reply
+from jivo_widget.webhooks.store import StoreUnavailable
+
+if TYPE_CHECKING:
+    from jivo_widget.webhooks import WebhookApp
+
+__all__ = ["webhook_router"]
+
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _response(reply: Reply) -> Response:
+    return Response(
+        reply.content,
+        status_code=reply.status,
+        headers=dict(reply.headers),
+        media_type="application/json",
+    )
+
+
+def webhook_router(hooks: WebhookApp, *, include_in_schema: bool = False) -> APIRouter:
+    """An ``APIRouter`` with ``/jivo/webhook/{secret}`` and ``/healthz``; include it with an
+    optional ``prefix``."""
+    receiver = hooks.receiver
+    router = APIRouter()
+
+    @router.api_route(
+        "/jivo/webhook/{secret}", methods=_ALL_METHODS, include_in_schema=include_in_schema
+    )
+    async def jivo_webhook(secret: str, request: Request) -> Response:
+        early = receiver.authorize(request.method, secret)
+        if early is not None:
+            return _response(early)
+        try:
+            body = await receiver.read_body(request.stream(), request.headers.get("content-length"))
+        except ClientDisconnect:
+            return Response(status_code=400)  # the client left mid-body: nobody to answer
+        client = request.client.host if request.client else None
+        return _response(await receiver.handle(request.method, secret, body, client))
+
+    @router.get("/healthz", include_in_schema=include_in_schema)
+    async def jivo_healthz() -> Response:
+        try:
+            receiver.store.ping()
+        except StoreUnavailable as exc:
+            return _response(Reply(503, {"status": "error", "error": str(exc)}))
+        return _response(Reply(200, {"status": "ok"}))
+
+    return router

@@ -1,0 +1,97 @@
+"""The receiver as a WSGI application (``POST /jivo/webhook/{secret}``, ``GET /healthz``).
+
+A thin translation over the framework-free core: WSGI is synchronous while handlers may be
+``async``, so requests go through :meth:`Receiver.handle_blocking` (the core's one background
+event-loop thread, where handlers keep running after the reply), and the body is read with
+:meth:`Receiver.read_body_blocking`, which never reads more than the cap plus one byte from
+``wsgi.input``. The Flask and Django adapters reuse :func:`serve_blocking`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jivo_widget.webhooks import WebhookApp
+    from jivo_widget.webhooks.receiver import Receiver, Reply
+
+__all__ = ["WEBHOOK_PREFIX", "healthz_reply", "serve_blocking", "wsgi_app"]
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+WEBHOOK_PREFIX = "/jivo/webhook/"
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Content Too Large",
+    422: "Unprocessable Content",
+    503: "Service Unavailable",
+}
+
+
+def serve_blocking(
+    receiver: Receiver,
+    method: str,
+    secret: str,
+    read: Callable[[int], bytes],
+    content_length: str | None,
+    remote_addr: str | None,
+) -> Reply:
+    """One delivery for a synchronous framework: authorise, read the capped body, handle.
+
+    The request line is checked first so a wrong secret or method never causes a body read.
+    """
+    early = receiver.authorize(method, secret)
+    if early is not None:
+        return early
+    body = receiver.read_body_blocking(read, content_length)
+    return receiver.handle_blocking(method, secret, body, remote_addr)
+
+
+def healthz_reply(receiver: Receiver) -> tuple[int, bytes]:
+    """``GET /healthz``: 200 when the store answers, 503 otherwise (same as the ASGI app)."""
+    from jivo_widget.webhooks.receiver import Reply
+    from jivo_widget.webhooks.store import StoreUnavailable
+
+    try:
+        receiver.store.ping()
+    except StoreUnavailable as exc:
+        return 503, Reply(503, {"status": "error", "error": str(exc)}).content
+    return 200, Reply(200, {"status": "ok"}).content
+
+
+def wsgi_app(hooks: WebhookApp) -> WSGIApp:
+    """A WSGI application for ``hooks``; mount it anywhere (``SCRIPT_NAME`` is honoured)."""
+    receiver = hooks.receiver
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        # PEP 3333 hands the path over as latin-1 decoded bytes; the secret is UTF-8.
+        raw_path: str = environ.get("PATH_INFO") or "/"
+        path = raw_path.encode("latin-1").decode("utf-8", errors="replace")
+        method: str = environ.get("REQUEST_METHOD", "GET").upper()
+        headers: list[tuple[str, str]] = [("Content-Type", "application/json")]
+        secret = path.removeprefix(WEBHOOK_PREFIX)
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            status, body = healthz_reply(receiver)
+        elif path.startswith(WEBHOOK_PREFIX) and secret and "/" not in secret:
+            # Without a Content-Length only a terminated input may be read to its end (PEP 3333).
+            length = environ.get("CONTENT_LENGTH") or None
+            if length is None and not environ.get("wsgi.input_terminated"):
+                length = "0"
+            reply = serve_blocking(
+                receiver, method, secret, environ["wsgi.input"].read, length,
+                environ.get("REMOTE_ADDR"),
+            )  # fmt: skip
+            status, body = reply.status, reply.content
+            headers.extend(reply.headers)
+        else:
+            status, body = 404, b'{"result":"error","error":"not found"}'
+        headers.append(("Content-Length", str(len(body))))
+        start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
+        return [body]
+
+    return app

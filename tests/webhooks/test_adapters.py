@@ -1,0 +1,279 @@
+"""Every framework adapter, through a real server, answers the same HTTP contract (design.md §4).
+
+ASGI and FastAPI run under uvicorn; WSGI under wsgiref; Flask under Werkzeug's server; Django
+through its WSGI handler under wsgiref. Each gets the same checks: 200 + stored, 404 for a wrong
+secret (nothing stored), 413 over the cap (nothing stored), 400 for a body that is not JSON
+(stored as malformed), 405 for GET, and an async handler's answer shaping chat_accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import httpx
+import pytest
+import uvicorn
+
+from jivo_widget.webhooks import WebhookApp, samples
+from jivo_widget.webhooks.wsgi import wsgi_app
+
+SECRET = "adapter-secret"
+CAP = 4096
+
+
+def make_hooks(tmp_path: Path) -> WebhookApp:
+    hooks = WebhookApp(
+        secret=SECRET, store=f"sqlite:///{tmp_path / 'events.db'}", max_body_bytes=CAP
+    )
+
+    @hooks.on("chat_accepted")
+    async def card(event: Any) -> dict[str, Any]:
+        return {"custom_data": [{"title": "Name", "content": str(event.visitor.name)}]}
+
+    return hooks
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output clean
+
+
+@contextmanager
+def wsgi_server(app: Callable[..., Any]) -> Iterator[str]:
+    """A real wsgiref server in a thread on 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, WSGIServer, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@contextmanager
+def werkzeug_server(app: Any) -> Iterator[str]:
+    """Werkzeug's threaded dev server (what ``flask run`` uses) in a thread."""
+    from werkzeug.serving import make_server as make_werkzeug_server
+
+    server = make_werkzeug_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@contextmanager
+def uvicorn_server(app: Any) -> Iterator[str]:
+    """uvicorn in a thread on a free port; yields once it is started."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    started = threading.Event()
+
+    def wait() -> bool:
+        return server.started
+
+    while not wait():
+        if not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        started.wait(0.01)  # uvicorn offers no start callback; poll its flag
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _asgi(hooks: WebhookApp) -> Any:
+    return hooks.asgi()
+
+
+def _fastapi(hooks: WebhookApp) -> Any:
+    from fastapi import FastAPI
+
+    from jivo_widget.webhooks.fastapi import webhook_router
+
+    app = FastAPI()
+    app.include_router(webhook_router(hooks))
+    return app
+
+
+def _flask(hooks: WebhookApp) -> Any:
+    from flask import Flask
+
+    from jivo_widget.webhooks.flask import webhook_blueprint
+
+    app = Flask("jivo_adapter_test")
+    app.register_blueprint(webhook_blueprint(hooks))
+    return app
+
+
+def _django(hooks: WebhookApp) -> Any:
+    import django
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.urls import clear_url_caches, path
+
+    from jivo_widget.webhooks.django import webhook_view
+
+    urls = types.ModuleType("jivo_adapter_test_urls")
+    urls.urlpatterns = [path("jivo/webhook/<str:secret>", webhook_view(hooks))]  # type: ignore[attr-defined]
+    sys.modules[urls.__name__] = urls
+    if not settings.configured:
+        settings.configure(
+            DEBUG=False,
+            ALLOWED_HOSTS=["127.0.0.1"],
+            SECRET_KEY="test-only",
+            ROOT_URLCONF=urls.__name__,
+            # CSRF middleware on, as in any real project: the view must be exempt.
+            MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
+            INSTALLED_APPS=[],
+        )
+        django.setup()
+    settings.ROOT_URLCONF = urls.__name__
+    clear_url_caches()
+    return WSGIHandler()
+
+
+Servers = dict[str, tuple[Callable[[WebhookApp], Any], Callable[[Any], Any]]]
+SERVERS: Servers = {
+    "asgi": (_asgi, uvicorn_server),
+    "fastapi": (_fastapi, uvicorn_server),
+    "wsgi": (wsgi_app, wsgi_server),
+    "flask": (_flask, werkzeug_server),
+    "django": (_django, wsgi_server),
+}
+# wsgiref (the reference server) speaks HTTP/1.0 and cannot receive a chunked body; Werkzeug
+# can (it terminates wsgi.input), so chunked bodies reach the WSGI app and Django through it.
+CHUNKED_SERVERS: Servers = {
+    **SERVERS,
+    "wsgi": (wsgi_app, werkzeug_server),
+    "django": (_django, werkzeug_server),
+}
+
+
+@pytest.fixture(params=list(SERVERS))
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, WebhookApp]]:
+    build, server = SERVERS[request.param]
+    hooks = make_hooks(tmp_path)
+    with server(build(hooks)) as base:
+        yield base, hooks
+
+
+@pytest.fixture(params=list(CHUNKED_SERVERS))
+def served_chunked(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[str, WebhookApp]]:
+    build, server = CHUNKED_SERVERS[request.param]
+    hooks = make_hooks(tmp_path)
+    with server(build(hooks)) as base:
+        yield base, hooks
+
+
+def test_valid_event_is_stored_and_answered(served: tuple[str, WebhookApp]) -> None:
+    base, hooks = served
+    payload = samples.load("chat_accepted")
+    payload["visitor"]["name"] = "Zoë"
+    response = httpx.post(f"{base}/jivo/webhook/{SECRET}", content=json.dumps(payload))
+    assert response.status_code == 200
+    assert response.json()["custom_data"] == [{"title": "Name", "content": "Zoë"}]
+    (stored,) = hooks.store.list()
+    assert stored.event_name == "chat_accepted"
+    assert stored.status == "processed"
+    assert stored.remote_addr == "127.0.0.1"
+    assert json.loads(stored.body) == payload
+
+
+def test_duplicate_gets_the_first_answer_and_one_row(served: tuple[str, WebhookApp]) -> None:
+    base, hooks = served
+    body = samples.load_bytes("offline_message")
+    first = httpx.post(f"{base}/jivo/webhook/{SECRET}", content=body)
+    second = httpx.post(f"{base}/jivo/webhook/{SECRET}", content=body)
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    assert hooks.store.count() == 1
+
+
+def test_wrong_secret_is_404_and_nothing_stored(served: tuple[str, WebhookApp]) -> None:
+    base, hooks = served
+    response = httpx.post(f"{base}/jivo/webhook/wrong", content=samples.load_bytes("chat_updated"))
+    assert response.status_code == 404
+    assert hooks.store.count() == 0
+
+
+def test_body_over_the_cap_is_413_and_nothing_stored(served: tuple[str, WebhookApp]) -> None:
+    base, hooks = served
+    payload = samples.load("chat_finished")
+    payload["plain_messages"] = "x" * (CAP + 1)
+    response = httpx.post(f"{base}/jivo/webhook/{SECRET}", content=json.dumps(payload))
+    assert response.status_code == 413
+    assert hooks.store.count() == 0
+
+
+def _chunks() -> Iterator[bytes]:
+    # No Content-Length: the adapter must count the bytes itself.
+    for _ in range(CAP // 512 + 2):
+        yield b" " * 512
+
+
+def test_chunked_body_over_the_cap_is_413(served_chunked: tuple[str, WebhookApp]) -> None:
+    base, hooks = served_chunked
+    response = httpx.post(f"{base}/jivo/webhook/{SECRET}", content=_chunks())
+    assert response.status_code == 413
+    assert hooks.store.count() == 0
+
+
+def test_not_json_is_400_and_stored_as_malformed(served: tuple[str, WebhookApp]) -> None:
+    base, hooks = served
+    response = httpx.post(f"{base}/jivo/webhook/{SECRET}", content=b'{"event_name": "chat_')
+    assert response.status_code == 400
+    (stored,) = hooks.store.list()
+    assert stored.status == "malformed"
+
+
+def test_get_is_405(served: tuple[str, WebhookApp]) -> None:
+    base, hooks = served
+    assert httpx.get(f"{base}/jivo/webhook/{SECRET}").status_code == 405
+    assert hooks.store.count() == 0
+
+
+def test_wrong_secret_with_get_is_404(served: tuple[str, WebhookApp]) -> None:
+    base, _ = served
+    assert httpx.get(f"{base}/jivo/webhook/wrong").status_code == 404
+
+
+def test_failing_handler_still_answers_ok_and_is_kept_failed(
+    served: tuple[str, WebhookApp],
+) -> None:
+    base, hooks = served
+
+    @hooks.on("client_updated")
+    def crm_down(event: Any) -> None:
+        raise RuntimeError("CRM is down")
+
+    response = httpx.post(
+        f"{base}/jivo/webhook/{SECRET}", content=samples.load_bytes("client_updated")
+    )
+    assert response.status_code == 200
+    assert response.json() == {"result": "ok"}
+    # Handlers finish after the reply for events whose answer Jivo ignores.
+    assert hooks.receiver.drain_blocking(timeout=10)
+    (stored,) = hooks.store.list()
+    assert stored.status == "failed"
+    assert "CRM is down" in (stored.error or "")
