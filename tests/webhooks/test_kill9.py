@@ -1,0 +1,173 @@
+"""kill -9 mid-burst: every event that got a 200 survives, and duplicates get the first answer.
+
+A real ``jivo-widget serve`` process (SQLite store, a handler whose answer is unique per run) takes
+a burst of distinct events from concurrent clients and is SIGKILLed part-way through. After a
+restart on the same store, every event whose 200 reached a client must be stored, and re-sent
+copies must be answered with the stored first response without adding rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from jivo_widget.webhooks.store import open_store
+
+from jivo_widget.webhooks import samples
+
+pytestmark = pytest.mark.slow
+
+SECRET = "kill9-secret"
+EVENTS = 2400
+CONCURRENCY = 32
+KILL_AFTER = 900  # answered events before the SIGKILL: mid-burst, with plenty still in flight
+
+# The handler answers with a fresh random token, so a re-sent duplicate that got a recomputed
+# answer instead of the stored first one is caught.
+APP = textwrap.dedent(
+    """
+    import os, uuid
+    from jivo_widget.webhooks import WebhookApp
+
+    hooks = WebhookApp(secret=os.environ["JIVO_WEBHOOK_SECRET"], store=os.environ["KILL9_STORE"])
+
+    @hooks.on("chat_accepted")
+    def card(event):
+        return {"result": "ok", "custom_data": [{"title": "run", "content": uuid.uuid4().hex}]}
+    """
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve(workdir: Path, store: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """``jivo-widget serve --app`` in ``workdir``; yields once /healthz answers."""
+    exe = Path(sys.executable).with_name("jivo-widget")
+    env = {**os.environ, "JIVO_WEBHOOK_SECRET": SECRET, "KILL9_STORE": store}
+    cmd = [str(exe), "serve", "--app", "kill9_app:hooks", "--store", store, "--secret", SECRET]
+    proc = subprocess.Popen(
+        [*cmd, "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, f"serve exited with {proc.returncode}"
+            assert time.monotonic() < deadline, "serve did not become healthy"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)  # not listening yet; there is nothing else to wait on
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _body(chat_id: int, template: dict[str, Any]) -> bytes:
+    return json.dumps({**template, "chat_id": chat_id}).encode()
+
+
+async def _burst(
+    url: str, bodies: dict[int, bytes], proc: subprocess.Popen[bytes] | None
+) -> dict[int, tuple[int, bytes]]:
+    """Post every body with bounded concurrency; SIGKILL ``proc`` after KILL_AFTER answers.
+
+    Returns chat_id -> (status, response body) for every request that got an HTTP answer.
+    """
+    answered: dict[int, tuple[int, bytes]] = {}
+    queue = list(bodies.items())
+    queue.reverse()
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while queue:
+            chat_id, body = queue.pop()
+            try:
+                response = await client.post(url, content=body)
+            except httpx.TransportError:
+                continue  # the server is gone: this event was never acknowledged
+            answered[chat_id] = (response.status_code, response.content)
+            if proc is not None and len(answered) == KILL_AFTER:
+                proc.send_signal(signal.SIGKILL)
+
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+        await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
+    return answered
+
+
+def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "kill9_app.py").write_text(APP, encoding="utf-8")
+    store_url = f"sqlite:///{tmp_path / 'events.db'}"
+    template = samples.load("chat_accepted")
+    bodies = {chat_id: _body(chat_id, template) for chat_id in range(1, EVENTS + 1)}
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/jivo/webhook/{SECRET}"
+
+    with serve(tmp_path, store_url, port) as proc:
+        first = asyncio.run(_burst(url, bodies, proc))
+        assert proc.wait(timeout=10) == -signal.SIGKILL
+
+    acknowledged = {cid for cid, (status, _) in first.items() if status == 200}
+    assert len(acknowledged) >= KILL_AFTER
+    assert all(status == 200 for status, _ in first.values()), "only 200s before the kill"
+    unanswered = set(bodies) - set(first)
+    assert unanswered, "the kill must land mid-burst"
+
+    with serve(tmp_path, store_url, port):
+        store = open_store(store_url)
+        stored = store.list(limit=EVENTS * 2)
+        stored_ids = [event.chat_id for event in stored]
+        lost = acknowledged - {int(cid) for cid in stored_ids if cid is not None}
+        assert not lost, f"{len(lost)} acknowledged events lost: {sorted(lost)[:20]}"
+        assert len(stored_ids) == len(set(stored_ids)), "an event was stored twice"
+
+        # Re-send everything: acknowledged ones must get the first answer, byte for byte
+        # equal as JSON; the rest are stored now, exactly once each.
+        second = asyncio.run(_burst(url, bodies, None))
+        assert {status for status, _ in second.values()} == {200}
+        assert set(second) == set(bodies)
+        changed = [
+            cid for cid in acknowledged if json.loads(second[cid][1]) != json.loads(first[cid][1])
+        ]
+        assert not changed, f"{len(changed)} duplicates got a new answer, e.g. {changed[:5]}"
+        after = store.list(limit=EVENTS * 2)
+        after_ids = [event.chat_id for event in after]
+        assert sorted(int(cid) for cid in after_ids if cid is not None) == sorted(bodies)
+
+    with capsys.disabled():
+        print(
+            f"\nkill -9: {len(bodies)} sent, {len(acknowledged)} acknowledged before SIGKILL, "
+            f"{len(stored)} stored at restart ({len(stored) - len(acknowledged)} stored but "
+            f"unacknowledged), 0 lost; {len(second)} re-sent, {len(after)} rows after."
+        )
