@@ -195,7 +195,7 @@ def jivo_mock(page: Page, request: pytest.FixtureRequest) -> Iterator[JivoMock]:
     yield mock
 
 
-def _problems(mock: JivoMock, settings: MockSettings) -> tuple[list[str], list[str]]:
+def _problems(mock: JivoMock) -> tuple[list[str], list[str]]:
     return mock.violations, list(mock.page_errors)
 
 
@@ -212,7 +212,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     if entry is None:
         return result
     mock, settings = entry
-    violations, page_errors = _problems(mock, settings)
+    violations, page_errors = _problems(mock)
     failing = (violations if settings.strict else []) + (
         page_errors if not settings.allow_page_errors else []
     )
@@ -224,7 +224,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
 
 def _add_section(item: pytest.Item, mock: JivoMock, settings: MockSettings) -> None:
     try:
-        violations, page_errors = _problems(mock, settings)
+        violations, page_errors = _problems(mock)
     except Exception:  # the page may be gone; the test's own error matters more
         return
     if violations or page_errors:

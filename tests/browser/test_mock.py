@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,14 +27,35 @@ addEventListener("jivo-mock", (e) => __events.push(e.detail.kind + ":" + e.detai
 Serve = Callable[..., str]
 
 
+class Pages:
+    """Real files in a temporary directory, opened as file:// URLs (no server to stop)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def add(self, path: str, html: str) -> str:
+        """Write ``html`` at ``path`` (``/`` means index); returns its file:// URL."""
+        target = self.root / f"{path.strip('/') or 'index'}.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # file:// has no Content-Type header: declare the encoding in the page.
+        target.write_text(f'<meta charset="utf-8">{html}', "utf-8")
+        return target.as_uri()
+
+
 @pytest.fixture
-def serve(live_server: Any) -> Serve:
-    """Serve a page made of ``head`` scripts then a loader tag (``loader=None``: none)."""
+def pages(tmp_path: Path) -> Pages:
+    """Pages written to real files."""
+    return Pages(tmp_path)
+
+
+@pytest.fixture
+def serve(pages: Pages) -> Serve:
+    """A page made of ``head`` scripts, then a loader tag (``loader=None``: none)."""
 
     def add(head: str = "", loader: str | None = LOADER, path: str = "/", attrs: str = "") -> str:
         tag = "" if loader is None else f'<script async src="{loader}" {attrs}></script>'
-        html = f"<!doctype html><html><head>{EVENT_LOG}{head}</head><body>{tag}</body></html>"
-        return str(live_server.add(path, html))
+        html = f"<html><head>{EVENT_LOG}{head}</head><body>{tag}</body></html>"
+        return pages.add(path, html)
 
     return add
 
@@ -78,16 +100,16 @@ def loader_markup(form: str, base: str) -> str:
 
 @pytest.mark.parametrize("form", FORMS)
 def test_every_loader_form_on_every_host_and_scheme(
-    page: Page, jivo_mock: JivoMock, live_server: Any, form: str
+    page: Page, jivo_mock: JivoMock, pages: Pages, form: str
 ) -> None:
     # One iframe per host x scheme: the init script and the routes cover child frames too.
     frames = []
     for host in catalog.LOADER_HOSTS:
         for scheme in ("https", "http"):
-            path = f"/{form}/{scheme}/{host}"
-            live_server.add(path, f"<body>{loader_markup(form, f'{scheme}://{host}')}</body>")
-            frames.append(f'<iframe src="{path}"></iframe>')
-    page.goto(live_server.add("/", "".join(frames)))
+            markup = loader_markup(form, f"{scheme}://{host}")
+            src = pages.add(f"/{scheme}-{host}", f"<body>{markup}</body>")
+            frames.append(f'<iframe src="{src}"></iframe>')
+    page.goto(pages.add("/", "".join(frames)))
     children = page.frames[1:]
     assert len(children) == 6
     for frame in children:
@@ -138,7 +160,7 @@ def test_loader_without_widget_id_is_a_violation(
 
 
 def test_onload_callback_fires_after_a_task_and_api_exists_from_the_loader(
-    page: Page, jivo_mock: JivoMock, live_server: Any
+    page: Page, jivo_mock: JivoMock, pages: Pages
 ) -> None:
     html = f"""<script>
       window.order = [];
@@ -147,7 +169,7 @@ def test_onload_callback_fires_after_a_task_and_api_exists_from_the_loader(
     <script src="{LOADER}"></script>
     <script>order.push("after loader: api " + typeof jivo_api + ", loaded " + __jivoMock.loaded);
     </script>"""
-    page.goto(live_server.add("/", html))
+    page.goto(pages.add("/", html))
     jivo_mock.wait_for_load()
     assert page.evaluate("() => order") == [
         "after loader: api object, loaded false",
@@ -159,10 +181,10 @@ def test_onload_callback_fires_after_a_task_and_api_exists_from_the_loader(
 
 @pytest.mark.jivo_mock(strict=False)
 def test_call_before_onload_callback_is_recorded_as_violation(
-    page: Page, jivo_mock: JivoMock, live_server: Any
+    page: Page, jivo_mock: JivoMock, pages: Pages
 ) -> None:
     html = f"""<script src="{LOADER}"></script><script>jivo_api.setUserToken("early");</script>"""
-    page.goto(live_server.add("/", html))
+    page.goto(pages.add("/", html))
     jivo_mock.wait_for_load()
     assert jivo_mock.calls("setUserToken") == [["early"]]
     assert jivo_mock.violations == [
@@ -173,10 +195,10 @@ def test_call_before_onload_callback_is_recorded_as_violation(
 
 @pytest.mark.jivo_mock(strict=False)
 def test_loader_included_twice_is_a_violation(
-    page: Page, jivo_mock: JivoMock, live_server: Any
+    page: Page, jivo_mock: JivoMock, pages: Pages
 ) -> None:
     html = f'<script src="{LOADER}"></script><script src="{LOADER}?again"></script>'
-    page.goto(live_server.add("/", html))
+    page.goto(pages.add("/", html))
     jivo_mock.wait_for_load()
     assert jivo_mock.violations == [
         "loader: the Jivo loader ran 2 times on this page; include it once"

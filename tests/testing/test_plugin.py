@@ -82,6 +82,11 @@ def test_unknown_marker_option(page, jivo_mock):
     pass
 
 
+@pytest.mark.jivo_mock(chat_mode="away")
+def test_bad_marker_value(page, jivo_mock):
+    pass
+
+
 def test_own_failure_shows_what_the_mock_saw(page, jivo_mock):
     open_shop(page)
     jivo_mock.wait_for_load()
@@ -90,7 +95,7 @@ def test_own_failure_shows_what_the_mock_saw(page, jivo_mock):
 """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", "-W", "error")
-    result.assert_outcomes(passed=3, failed=4, errors=1)
+    result.assert_outcomes(passed=3, failed=4, errors=2)
     outcomes = {
         "test_identity_passes": "PASSED",
         "test_violation_fails": "FAILED",
@@ -99,6 +104,7 @@ def test_own_failure_shows_what_the_mock_saw(page, jivo_mock):
         "test_page_error_fails": "FAILED",
         "test_page_error_allowed": "PASSED",
         "test_unknown_marker_option": "ERROR",
+        "test_bad_marker_value": "ERROR",
         "test_own_failure_shows_what_the_mock_saw": "FAILED",
     }
     result.stdout.fnmatch_lines_random(
@@ -124,6 +130,9 @@ def test_own_failure_shows_what_the_mock_saw(page, jivo_mock):
     )
     result.stdout.fnmatch_lines(
         ["*@pytest.mark.jivo_mock: unknown option(s) colour; known: strict, allow_page_errors*"]
+    )
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.jivo_mock: chat_mode must be 'online' or 'offline', got 'away'*"]
     )
     result.stdout.fnmatch_lines(
         [
