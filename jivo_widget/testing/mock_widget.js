@@ -16,6 +16,17 @@
  *
  * The file is idempotent: the pytest plugin installs it as an init script and the routed loader
  * may carry it again; the second copy is a no-op.
+ *
+ * window.__jivoMock (the documented page-side API; the Python JivoMock wraps it):
+ *   log, calls, callbacks, violations   ordered records (see below); loaded: bool
+ *   state()                              the widget's state as plain data
+ *   fire(name, ...args)                  fire a jivo_on* callback as the widget would
+ *   visitorIntroduces({name, email, phone, description}), visitorSendsMessage(text),
+ *   visitorOpensChat(), visitorClosesChat(), agentAccepts(), agentSendsMessage(text),
+ *   setChatMode("online"|"offline"), setCallbacksEnabled(bool)
+ *   boot({widget_id}, currentScript)     what a loader URL runs
+ * Records: {kind: "call", seq, name, args, result} | {kind: "callback", seq, name, args, handled}
+ *        | {kind: "violation", seq, id, name, message}; event "jivo-mock" carries one as detail.
  */
 (function () {
   "use strict";
