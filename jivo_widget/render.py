@@ -38,9 +38,10 @@ TEMPLATE_DIRS = (_PACKAGE_DIR / "templates", _PACKAGE_DIR.parent / "templates")
 _GLUE = "jivo_widget/glue.html.j2"
 _BOOTSTRAP = "jivo_widget/bootstrap.js.j2"
 # Placeholders for the per-request slots; NUL never appears in rendered template text.
-_SLOT = "\x00"
-_NONCE_SLOT = f"{_SLOT}nonce{_SLOT}"
-_DATA_SLOT = f"{_SLOT}data{_SLOT}"
+_NONCE_SLOT = "\x00nonce\x00"
+_DATA_SLOT = "\x00data\x00"
+
+_PREFIX = "jivo_on"  # every catalog callback name starts with it
 
 _environment: jinja2.Environment | None = None
 
@@ -111,8 +112,13 @@ class Renderer:
             data=Markup(_DATA_SLOT),
             bootstrap=Markup(self.bootstrap),
         )
-        # ["<script …", "nonce", "…>", "data", …]: odd items are slot names.
-        self._pieces = html.split(_SLOT)
+        # A str.format template: the cheapest way to fill the two slots per request.
+        self._format = (
+            html.replace("{", "{{")
+            .replace("}", "}}")
+            .replace(_NONCE_SLOT, "{nonce}")
+            .replace(_DATA_SLOT, "{data}")
+        )
 
     @staticmethod
     def _render_bootstrap(env: jinja2.Environment, widget: Widget) -> str:
@@ -124,7 +130,8 @@ class Renderer:
             for name, bodies in widget.handlers.items()
         ]
         return env.get_template(_BOOTSTRAP).render(
-            names=Markup(script_json(list(catalog.CALLBACKS))),
+            # Without the common prefix: the bootstrap adds it back (saves bytes on every page).
+            names=Markup(script_json([name.removeprefix(_PREFIX) for name in catalog.CALLBACKS])),
             handlers=handlers,
             strategy=STRATEGIES[widget.strategy].template,
         )
@@ -157,10 +164,5 @@ class Renderer:
 
     def render(self, request: RenderRequest) -> Markup:
         """The glue HTML for one validated request."""
-        slots = {
-            "nonce": f' nonce="{request.nonce}"' if request.nonce else "",
-            "data": self.data(request),
-        }
-        pieces = self._pieces
-        out = [slots[p] if i % 2 else p for i, p in enumerate(pieces)]
-        return Markup("".join(out))
+        nonce = f' nonce="{request.nonce}"' if request.nonce else ""
+        return Markup(self._format.format(nonce=nonce, data=self.data(request)))

@@ -1,0 +1,133 @@
+"""Benchmark: ``Widget.render`` per request against a hand-written Jinja template.
+
+The page (issue 2 part 9): user token + contact + 5 custom fields + CSP nonce. The baseline is
+what a careful site would write by hand: an autoescaping Jinja template using ``|tojson`` that
+makes the same jivo_api calls in ``jivo_onLoadCallback`` and includes the loader. Both run in the
+same process, interleaved in rounds so machine noise hits both alike; the figure is the ratio of
+the medians (target: <= 1.0). Also reported: the gzip size of the inline glue of that page
+(target: <= 1.2 KB).
+
+Run alone: ``python -m benchmarks.bench_render [--rounds N] [--number N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import statistics
+import timeit
+from collections.abc import Callable
+from typing import Any
+
+import jinja2
+
+from jivo_widget import Widget
+
+WIDGET_ID = "AbCdEf1234"
+USER_TOKEN = "u-42-7f3a9c"
+CONTACT = {
+    "name": "Ann O'Brien",
+    "email": "ann@example.com",
+    "phone": "+14084987855",
+    "description": "Pro plan since 2021",
+}
+CUSTOM_DATA = [
+    {"title": "Plan", "content": "Pro", "link": "https://crm.example.com/u/42"},
+    {"title": "Seats", "content": "12"},
+    {"title": "MRR", "content": "$480", "link": "https://billing.example.com/c/42"},
+    {"title": "Last order", "content": "#10428 <shipped>", "key": "order"},
+    {"title": "Region", "content": "EU"},
+]
+NONCE = "r4nd0mN0nce+/="
+
+HAND_WRITTEN = """\
+<script nonce="{{ nonce }}">
+window.jivo_onLoadCallback = function () {
+  jivo_api.setUserToken({{ user_token|tojson }});
+  jivo_api.setContactInfo({{ contact|tojson }});
+  jivo_api.setCustomData({{ custom_data|tojson }});
+};
+</script>
+<script nonce="{{ nonce }}" src="https://code.jivosite.com/widget/{{ widget_id }}" async></script>
+"""
+
+
+def _baseline() -> Callable[[], str]:
+    template = jinja2.Environment(autoescape=True).from_string(HAND_WRITTEN)
+
+    def render() -> str:
+        return template.render(
+            nonce=NONCE,
+            user_token=USER_TOKEN,
+            contact=CONTACT,
+            custom_data=CUSTOM_DATA,
+            widget_id=WIDGET_ID,
+        )
+
+    return render
+
+
+def _ours() -> Callable[[], Any]:
+    widget = Widget(widget_id=WIDGET_ID)
+
+    def render() -> Any:
+        return widget.render(
+            user_token=USER_TOKEN, contact=CONTACT, custom_data=CUSTOM_DATA, nonce=NONCE
+        )
+
+    return render
+
+
+def measure(rounds: int, number: int) -> dict[str, Any]:
+    """Median µs per render of both, interleaved over ``rounds``; plus gzip sizes."""
+    baseline, ours = _baseline(), _ours()
+    times: dict[str, list[float]] = {"baseline": [], "jivo-widget": []}
+    ratios = []
+    for i in range(rounds):
+        # Adjacent pairs, alternating which goes first, share the machine's load of the moment.
+        order = [("baseline", baseline), ("jivo-widget", ours)]
+        for name, fn in order if i % 2 else order[::-1]:
+            times[name].append(timeit.timeit(fn, number=number) / number * 1e6)
+        ratios.append(times["jivo-widget"][-1] / times["baseline"][-1])
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    return {
+        "median_us": medians,
+        "min_us": {name: min(values) for name, values in times.items()},
+        "ratio": statistics.median(ratios),
+        "ratio_of_mins": min(times["jivo-widget"]) / min(times["baseline"]),
+        "gzip": {
+            "baseline": len(gzip.compress(baseline().encode(), 9)),
+            "jivo-widget": len(gzip.compress(str(ours()).encode(), 9)),
+        },
+        "raw": {"baseline": len(baseline().encode()), "jivo-widget": len(str(ours()).encode())},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the render benchmark and print a Markdown table."""
+    parser = argparse.ArgumentParser(prog="bench_render", description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=31)
+    parser.add_argument("--number", type=int, default=1000, help="renders per round and side")
+    args = parser.parse_args(argv)
+    result = measure(args.rounds, args.number)
+    print(
+        "| render (token + contact + 5 custom fields + nonce) | median µs | min µs "
+        "| HTML bytes | gzip bytes |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for name in ("baseline", "jivo-widget"):
+        label = "hand-written Jinja + tojson" if name == "baseline" else "Widget.render"
+        print(
+            f"| {label} | {result['median_us'][name]:.1f} | {result['min_us'][name]:.1f} "
+            f"| {result['raw'][name]} | {result['gzip'][name]} |"
+        )
+    ratio, size = result["ratio"], result["gzip"]["jivo-widget"]
+    print(
+        f"\nratio Widget.render / baseline (median of paired rounds): **{ratio:.2f}** "
+        f"(ratio of minimums {result['ratio_of_mins']:.2f}; target <= 1.0)"
+    )
+    print(f"inline glue gzip: **{size} B** (target <= 1229 B = 1.2 KB)")
+
+
+if __name__ == "__main__":
+    main()
