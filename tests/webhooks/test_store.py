@@ -219,3 +219,27 @@ def test_bad_store_urls_are_config_errors(url: str, message: str) -> None:
     with pytest.raises(JivoConfigError, match=message) as info:
         open_store(url)
     assert "pw" not in str(info.value)  # never echo a password
+
+
+def test_purge_finds_the_boundary_across_gaps(store: SqliteStore) -> None:
+    start = datetime.now(UTC) - timedelta(days=100)
+    ids = [
+        store.add(new_event(f'{{"n":{day}}}'.encode(), received_at=start + timedelta(days=day)))
+        for day in range(100)
+    ]
+    # Make gaps in the ids, as earlier purges of one status would.
+    assert store.purge(start + timedelta(days=50), status=EventStatus.RECEIVED) == 50
+    assert store.count() == 50
+    assert store.purge(start + timedelta(days=69, hours=12)) == 20
+    assert [e.id for e in store.list(newest_first=False, limit=1)] == [ids[70]]
+    assert store.purge(timedelta(days=365)) == 0
+    assert store.purge(datetime.now(UTC)) == 30
+    assert store.purge(datetime.now(UTC)) == 0  # empty table
+
+
+def test_failed_events_are_listed_through_the_partial_index(store: SqliteStore) -> None:
+    for n in range(5):
+        status = EventStatus.FAILED if n % 2 else EventStatus.PROCESSED
+        store.add(new_event(f'{{"n":{n}}}'.encode(), status=status))
+    assert [e.status for e in store.list(status="failed")] == [EventStatus.FAILED] * 2
+    assert len(store.list(status="processed")) == 3

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS jivo_events (
     received_at REAL NOT NULL,
     remote_addr TEXT,
     body BLOB NOT NULL,
-    dedupe_key TEXT NOT NULL UNIQUE,
+    dedupe_key BLOB NOT NULL UNIQUE,
     event_name TEXT,
     chat_id INTEGER,
     status TEXT NOT NULL,
@@ -52,9 +52,13 @@ CREATE TABLE IF NOT EXISTS jivo_events (
     response TEXT,
     attempts INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS jivo_events_status ON jivo_events (status, id);
-CREATE INDEX IF NOT EXISTS jivo_events_received_at ON jivo_events (received_at);
+CREATE INDEX IF NOT EXISTS jivo_events_unfinished ON jivo_events (status)
+    WHERE status <> 'processed';
 """
+# Every index costs a page written to the WAL per insert, so there are only two: the unique
+# dedupe key (a 32-byte digest) and a *partial* index over the rows that need attention
+# (failed, received, ...), which a processed insert never touches. received_at has none: ids
+# grow with it, so purge bisects the primary key instead (see ``_last_id_before``).
 
 _COLUMNS = (
     "id, received_at, remote_addr, body, dedupe_key, event_name, chat_id, status, error, "
@@ -79,13 +83,20 @@ def _safe_text(value: str | None) -> str | None:
     return value.encode("utf-8", "replace").decode("utf-8")
 
 
+def _key_bytes(key: str) -> bytes:
+    try:
+        return bytes.fromhex(key)
+    except ValueError:
+        return b""  # not a key we could have stored: matches nothing
+
+
 def _row_to_event(row: tuple[Any, ...]) -> StoredEvent:
     return StoredEvent(
         id=row[0],
         received_at=datetime.fromtimestamp(row[1], UTC),
         remote_addr=row[2],
         body=bytes(row[3]),
-        dedupe_key=row[4],
+        dedupe_key=bytes(row[4]).hex(),
         event_name=row[5],
         chat_id=row[6],
         status=EventStatus(row[7]),
@@ -163,7 +174,7 @@ class SqliteStore(EventStore):
                     event.received_at.timestamp(),
                     event.remote_addr,
                     event.body,
-                    event.dedupe_key,
+                    bytes.fromhex(event.dedupe_key),
                     _safe_text(event.event_name),
                     event.chat_id,
                     event.status.value,
@@ -185,7 +196,7 @@ class SqliteStore(EventStore):
         """The event with this dedupe key, or ``None``."""
         with self._connection("cannot read") as conn:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM jivo_events WHERE dedupe_key = ?", (key,)
+                f"SELECT {_COLUMNS} FROM jivo_events WHERE dedupe_key = ?", (_key_bytes(key),)
             ).fetchone()
         return None if row is None else _row_to_event(row)
 
@@ -247,13 +258,50 @@ class SqliteStore(EventStore):
         self, older_than: timedelta | datetime, *, status: EventStatus | str | None = None
     ) -> int:
         """Delete events received before ``older_than`` (an age or a moment); how many."""
-        cutoff = older_than if isinstance(older_than, datetime) else datetime.now(UTC) - older_than
+        cutoff = (
+            older_than if isinstance(older_than, datetime) else datetime.now(UTC) - older_than
+        ).timestamp()
         where, params = self._filters(status=status)
         where.append("received_at < ?")
-        params.append(cutoff.timestamp())
+        params.append(cutoff)
         with self._connection("cannot write to") as conn:
-            cursor = conn.execute("DELETE FROM jivo_events WHERE " + " AND ".join(where), params)
-            return cursor.rowcount
+            last = self._last_id_before(conn, cutoff)
+            if last is None:
+                return 0
+            # The id bound lets SQLite walk the primary key instead of scanning the table; the
+            # received_at test keeps rows a concurrent writer committed out of order.
+            sql = "DELETE FROM jivo_events WHERE id <= ? AND " + " AND ".join(where)
+            return conn.execute(sql, [last, *params]).rowcount
+
+    @staticmethod
+    def _last_id_before(conn: sqlite3.Connection, cutoff: float) -> int | None:
+        """The largest id received before ``cutoff`` (plus a little slack), by bisection.
+
+        Ids grow with received_at, except across processes writing at the same moment, so the
+        bound is widened by a minute of rows; the caller still tests received_at row by row.
+        """
+        bounds = conn.execute("SELECT min(id), max(id) FROM jivo_events").fetchone()
+        if bounds[0] is None:
+            return None
+        low, high = bounds
+        slack_cutoff = cutoff + 60.0
+
+        def received_before(event_id: int) -> bool:
+            row = conn.execute(
+                "SELECT received_at FROM jivo_events WHERE id >= ? ORDER BY id LIMIT 1",
+                (event_id,),
+            ).fetchone()
+            return row is not None and row[0] < slack_cutoff
+
+        if not received_before(low):
+            return None
+        while low < high:  # invariant: the first row at or after ``low`` is before the cutoff
+            middle = (low + high + 1) // 2
+            if received_before(middle):
+                low = middle
+            else:
+                high = middle - 1
+        return int(high)
 
     def ping(self) -> None:
         """Raise :class:`StoreUnavailable` unless the file can be read."""
@@ -272,8 +320,12 @@ class SqliteStore(EventStore):
         where: builtins.list[str] = []
         params: builtins.list[Any] = []
         if status is not None:
+            value = EventStatus(status).value
             where.append("status = ?")
-            params.append(EventStatus(status).value)
+            params.append(value)
+            if value != EventStatus.PROCESSED.value:
+                # Repeat the partial index's condition so the planner can use the index.
+                where.append("status <> 'processed'")
         if event_name is not None:
             where.append("event_name = ?")
             params.append(event_name)
