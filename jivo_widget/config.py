@@ -27,8 +27,8 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -275,11 +275,12 @@ class Widget(_Model):
                     )
         return value
 
-    @model_validator(mode="after")
-    def _color2_needs_color(self) -> Widget:
-        if self.color2 is not None and self.color is None:
-            raise _fail("color2", "color2 (gradient) needs color")
-        return self
+    @field_validator("color2")
+    @classmethod
+    def _color2_needs_color(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("color") is None:
+            raise _fail("color2", "a second (gradient) colour needs color")
+        return value
 
     def model_post_init(self, context: Any, /) -> None:
         """Prepare the static glue once (templates, static calls, CSP hash)."""

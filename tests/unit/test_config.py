@@ -1,0 +1,337 @@
+"""Widget config and per-request validation: every rule, every bad input and its message."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jivo_widget import JivoConfigError, Widget, catalog
+from jivo_widget.config import Contact, CustomField, Invitation, JivoConfigWarning
+
+ID = "AbCdEf1234"
+
+
+def error_of(**config: Any) -> str:
+    with pytest.raises(JivoConfigError) as info:
+        Widget(**config)
+    return str(info.value)
+
+
+def render_error(widget: Widget | None = None, **request: Any) -> str:
+    with pytest.raises(JivoConfigError) as info:
+        (widget or Widget(widget_id=ID)).render(**request)
+    return str(info.value)
+
+
+# ------------------------------------------------------------------ widget_id
+
+
+@pytest.mark.parametrize("widget_id", ["AbCdEf1234", "a_b-C9d0e1", "n5tgRPpmSi"])
+def test_valid_widget_ids(widget_id: str) -> None:
+    assert Widget(widget_id=widget_id).widget_id == widget_id
+
+
+@pytest.mark.parametrize(
+    "widget_id", ["abc", "x" * 33, "AbC dEf123", "AbCd/Ef123", "Ab<Cd>1234", ""]
+)
+def test_invalid_widget_id_names_the_field_and_rule(widget_id: str) -> None:
+    message = error_of(widget_id=widget_id)
+    assert message.startswith("widget_id: must be 4-32 letters, digits, _ and -")
+    assert repr(widget_id) in message
+
+
+def test_widget_id_of_unusual_length_warns_but_works() -> None:
+    with pytest.warns(JivoConfigWarning, match=r"'Et2u4i' is 6 characters long"):
+        widget = Widget(widget_id="Et2u4i")
+    assert "/widget/Et2u4i" in widget.render()
+
+
+def test_widget_id_must_be_a_string() -> None:
+    assert error_of(widget_id=1234567890) == "widget_id: Input should be a valid string"
+
+
+def test_missing_widget_id() -> None:
+    assert error_of() == "widget_id: Field required"
+
+
+def test_unknown_field_is_named() -> None:
+    assert error_of(widget_id=ID, colour="#ffffff") == "colour: unknown field"
+
+
+# ------------------------------------------------------------------ loader
+
+
+def test_default_loader_is_the_first_catalog_host() -> None:
+    widget = Widget(widget_id=ID)
+    assert widget.loader_src == f"https://{catalog.LOADER_HOSTS[0]}/widget/{ID}"
+
+
+@pytest.mark.parametrize("host", catalog.LOADER_HOSTS)
+def test_every_catalog_host_is_accepted(host: str) -> None:
+    assert Widget(widget_id=ID, loader_host=host).loader_src == f"https://{host}/widget/{ID}"
+
+
+def test_unknown_host_lists_the_valid_ones() -> None:
+    message = error_of(widget_id=ID, loader_host="evil.example.com")
+    assert message.startswith("loader_host: must be one of code.jivosite.com, code.jivo.ru")
+    assert "'evil.example.com'" in message
+
+
+@pytest.mark.parametrize(
+    "url", ["/static/jivo-mock.js", "https://cdn.example.com/jivo.js", "http://127.0.0.1:8000/x"]
+)
+def test_loader_url_overrides_the_host(url: str) -> None:
+    assert Widget(widget_id=ID, loader_url=url).loader_src == url
+
+
+@pytest.mark.parametrize(
+    "url", ["//cdn.example.com/x.js", "javascript:alert(1)", "ftp://x/y", "x.js"]
+)
+def test_bad_loader_url(url: str) -> None:
+    assert error_of(widget_id=ID, loader_url=url).startswith(
+        "loader_url: must be an http(s) URL or a /path"
+    )
+
+
+# ------------------------------------------------------------------ static config
+
+
+def test_invitation_fields() -> None:
+    widget = Widget(widget_id=ID, invitation={"text": "Hi", "department_id": 3, "delay": 20})
+    assert widget.invitation == Invitation(text="Hi", department_id=3, delay=20.0)
+
+
+@pytest.mark.parametrize(
+    ("invitation", "message"),
+    [
+        ({"text": ""}, "invitation.text: String should have at least 1 character"),
+        ({"delay": 3}, "invitation.text: Field required"),
+        (
+            {"text": "Hi", "department_id": "7"},
+            "invitation.department_id: Input should be a valid integer",
+        ),
+        (
+            {"text": "Hi", "delay": -1},
+            "invitation.delay: Input should be greater than or equal to 0",
+        ),
+        ({"text": "Hi", "delay": "soon"}, "invitation.delay: Input should be a valid number"),
+        ({"text": "Hi", "dept": 1}, "invitation.dept: unknown field"),
+    ],
+)
+def test_bad_invitation(invitation: dict[str, Any], message: str) -> None:
+    assert error_of(widget_id=ID, invitation=invitation) == message
+
+
+@pytest.mark.parametrize("color", ["#12ab34", "#FFFFFF"])
+def test_colors(color: str) -> None:
+    assert Widget(widget_id=ID, color=color, color2="#000000").color == color
+
+
+@pytest.mark.parametrize("color", ["red", "#fff", "#12345g", "12ab34", "#12ab34 "])
+def test_bad_color(color: str) -> None:
+    assert (
+        error_of(widget_id=ID, color=color) == f"color: must be a #rrggbb hex colour, got {color!r}"
+    )
+
+
+def test_second_colour_needs_the_first() -> None:
+    assert (
+        error_of(widget_id=ID, color2="#ffffff") == "color2: a second (gradient) colour needs color"
+    )
+
+
+def test_rules_as_dict_and_as_json_file(tmp_path: Path) -> None:
+    rules = {"rules": [{"name": "r"}]}
+    (tmp_path / "rules.json").write_text(json.dumps(rules))
+    assert Widget(widget_id=ID, rules=rules).rules == rules
+    assert Widget(widget_id=ID, rules=tmp_path / "rules.json").rules == rules
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, r"rules: cannot read .*missing\.json \(No such file or directory\)"),
+        ("{", r"rules: .*rules\.json is not valid JSON \(Expecting"),
+        ("[1]", r"rules: .*rules\.json must hold a JSON object"),
+    ],
+)
+def test_bad_rules_file(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / ("missing.json" if content is None else "rules.json")
+    if content is not None:
+        path.write_text(content)
+    assert re.match(message, error_of(widget_id=ID, rules=path))
+
+
+def test_rules_must_be_an_object() -> None:
+    assert error_of(widget_id=ID, rules=[1]) == "rules: Input should be a valid dictionary"
+
+
+def test_client_attributes_are_strings_or_numbers() -> None:
+    attrs = {"plan": "pro", "seats": 3, "score": 4.5}
+    assert Widget(widget_id=ID, client_attributes=attrs).client_attributes == attrs
+    assert error_of(widget_id=ID, client_attributes={"ok": 1, "flag": True, "tags": ["a"]}) == (
+        "client_attributes.flag: must be a string or a number, got bool; "
+        "client_attributes.tags: must be a string or a number, got list"
+    )
+
+
+# ------------------------------------------------------------------ handlers, strategy, enabled
+
+
+def test_handlers_one_or_many_per_callback() -> None:
+    widget = Widget(widget_id=ID, handlers={"jivo_onOpen": "a()", "jivo_onClose": ["b()", "c()"]})
+    assert widget.handlers == {"jivo_onOpen": ["a()"], "jivo_onClose": ["b()", "c()"]}
+
+
+def test_unknown_callback_is_rejected_with_the_valid_names() -> None:
+    message = error_of(widget_id=ID, handlers={"jivo_onOpened": "x()"})
+    assert message == (
+        "handlers: unknown callback 'jivo_onOpened'; valid names: " + ", ".join(catalog.CALLBACKS)
+    )
+
+
+@pytest.mark.parametrize("code", ["x('</script>')", "x('</SCRIPT')", "<!-- x", "x('<script>')"])
+def test_handler_code_that_would_break_the_script_element(code: str) -> None:
+    message = error_of(widget_id=ID, handlers={"jivo_onOpen": code})
+    assert message.startswith("handlers: jivo_onOpen: handler code must not contain '</script'")
+
+
+def test_handler_code_must_be_strings() -> None:
+    assert error_of(widget_id=ID, handlers={"jivo_onOpen": [1]}) == (
+        "handlers.jivo_onOpen[0]: Input should be a valid string"
+    )
+
+
+def test_unknown_strategy_lists_the_registered_ones() -> None:
+    assert error_of(widget_id=ID, strategy="idle") == (
+        "strategy: must be one of eager, onload, got 'idle'"
+    )
+
+
+def test_enabled_must_be_a_bool() -> None:
+    assert error_of(widget_id=ID, enabled="no") == "enabled: Input should be a valid boolean"
+
+
+def test_several_errors_are_reported_on_one_line() -> None:
+    message = error_of(widget_id="x", color="blue")
+    assert "\n" not in message
+    assert message.startswith("widget_id: ") and "; color: " in message
+
+
+# ------------------------------------------------------------------ TOML
+
+
+def test_from_file_reads_toml_with_a_relative_rules_file(tmp_path: Path) -> None:
+    (tmp_path / "rules.json").write_text('{"rules": []}')
+    (tmp_path / "jivo.toml").write_text(
+        f'widget_id = "{ID}"\nrules = "rules.json"\ncolor = "#112233"\n'
+        '[invitation]\ntext = "Hi"\ndelay = 5\n'
+        '[handlers]\njivo_onOpen = ["a()", "b()"]\n'
+    )
+    widget = Widget.from_file(tmp_path / "jivo.toml")
+    assert widget.rules == {"rules": []}
+    assert widget.invitation == Invitation(text="Hi", delay=5.0)
+    assert widget.handlers == {"jivo_onOpen": ["a()", "b()"]}
+
+
+def test_from_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(JivoConfigError, match=r"nope\.toml: cannot read config"):
+        Widget.from_file(tmp_path / "nope.toml")
+    (tmp_path / "bad.toml").write_text("widget_id = ")
+    with pytest.raises(JivoConfigError, match=r"bad\.toml: invalid TOML"):
+        Widget.from_file(tmp_path / "bad.toml")
+    (tmp_path / "wrong.toml").write_text('widget_id = "AbCdEf1234"\nenabled = "yes"\n')
+    with pytest.raises(JivoConfigError, match=r"^enabled: Input should be a valid boolean$"):
+        Widget.from_file(tmp_path / "wrong.toml")
+
+
+def test_the_demo_config_is_valid() -> None:
+    demo = Path(__file__).resolve().parents[2] / "examples" / "demo" / "jivo.toml"
+    widget = Widget.from_file(demo)
+    assert widget.handlers and widget.invitation and widget.color
+
+
+# ------------------------------------------------------------------ per-request data
+
+
+def test_render_accepts_dicts_and_typed_models_alike() -> None:
+    widget = Widget(widget_id=ID)
+    as_dicts = widget.render(
+        user_token="u", contact={"name": "Ann"}, custom_data=[{"content": "c", "title": "t"}]
+    )
+    as_models = widget.render(
+        user_token="u",
+        contact=Contact(name="Ann"),
+        custom_data=[CustomField(content="c", title="t")],
+    )
+    assert as_dicts == as_models
+
+
+def test_custom_data_limit_comes_from_the_catalog() -> None:
+    limit = catalog.CUSTOM_DATA_MAX_FIELDS
+    Widget(widget_id=ID).render(custom_data=[{"content": str(i)} for i in range(limit)])
+    assert render_error(custom_data=[{"content": str(i)} for i in range(limit + 1)]) == (
+        f"custom_data[{limit}]: at most {limit} fields allowed (setCustomData limit)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_data", "message"),
+    [
+        ({"custom_data": [{"title": "t"}]}, "custom_data[0].content: Field required"),
+        (
+            {"custom_data": [{"content": "c"}, {"content": "c", "link": "javascript:alert(1)"}]},
+            "custom_data[1].link: must be an http(s) URL, got 'javascript:alert(1)'",
+        ),
+        (
+            {"custom_data": [{"content": "c", "link": "//x.test"}]},
+            "custom_data[0].link: must be an http(s) URL, got '//x.test'",
+        ),
+        (
+            {"custom_data": [{"content": 5}]},
+            "custom_data[0].content: Input should be a valid string",
+        ),
+        ({"custom_data": [{"content": "c", "url": "x"}]}, "custom_data[0].url: unknown field"),
+        ({"custom_data": {"content": "c"}}, "custom_data: Input should be a valid list"),
+        ({"user_token": 42}, "user_token: Input should be a valid string"),
+        ({"user_token": ""}, "user_token: String should have at least 1 character"),
+        ({"contact": {"nmae": "Ann"}}, "contact.nmae: unknown field"),
+        ({"contact": {"client_name": "Ann"}}, "contact.client_name: unknown field"),
+        ({"contact": "Ann"}, "contact: Input should be a valid dictionary or instance of Contact"),
+        ({"contact": {"phone": 5551234}}, "contact.phone: Input should be a valid string"),
+        (
+            {"client_attributes": {"a": None}},
+            "client_attributes.a: must be a string or a number, got NoneType",
+        ),
+        ({"page_title": 1}, "page_title: Input should be a valid string"),
+        (
+            {"page_url": "https://x.test"},
+            "page_url: needs page_title (sendPageTitle(title, true, url))",
+        ),
+        (
+            {"page_title": "t", "page_url": "data:x"},
+            "page_url: must be an http(s) URL, got 'data:x'",
+        ),
+        ({"clear_history": "yes"}, "clear_history: Input should be a valid boolean"),
+        ({"nonce": 'a" onload="x'}, "nonce: must be a base64 CSP nonce (letters, digits, +/_=-)"),
+        ({"nonce": ""}, "nonce: must be a base64 CSP nonce (letters, digits, +/_=-)"),
+    ],
+)
+def test_bad_request_data_names_the_field(request_data: dict[str, Any], message: str) -> None:
+    assert render_error(**request_data) == message
+
+
+def test_unknown_render_argument_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        Widget(widget_id=ID).render(usertoken="u")  # type: ignore[call-arg]
+
+
+def test_no_warning_for_ten_character_ids() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Widget(widget_id=ID)

@@ -1,0 +1,203 @@
+"""Rendered glue structure: scripts, nonce, CSP hashes, data block, strategies, disabled."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from markupsafe import Markup
+
+from jivo_widget import Widget, catalog
+from jivo_widget._strategies import STRATEGIES, register_strategy
+from jivo_widget.render import TEMPLATE_DIRS, template_environment
+
+ID = "AbCdEf1234"
+
+
+class Scripts(HTMLParser):
+    """Every element in the glue: (tag, attrs, text)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.elements: list[tuple[str, dict[str, str | None], str]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs), ""))
+
+    def handle_data(self, data: str) -> None:
+        tag, attrs, text = self.elements[-1]
+        self.elements[-1] = (tag, attrs, text + data)
+
+
+def parts(html: str) -> tuple[dict[str, Any], str, list[dict[str, str | None]]]:
+    """(data block JSON, bootstrap source, attributes of every script)."""
+    elements = Scripts(html).elements
+    assert [tag for tag, _, _ in elements] == ["script", "script"]
+    (_, data_attrs, data), (_, boot_attrs, boot) = elements
+    assert data_attrs.get("type") == "application/json"
+    return json.loads(data), boot, [data_attrs, boot_attrs]
+
+
+def test_structure_and_calls_in_order() -> None:
+    widget = Widget(
+        widget_id=ID,
+        color="#112233",
+        rules={"r": 1},
+        client_attributes={"plan": "pro"},
+        invitation={"text": "Hi", "department_id": 2, "delay": 20},
+    )
+    html = widget.render(
+        clear_history=True,
+        user_token="u-1",
+        contact={"name": "Ann", "email": None},
+        custom_data=[{"content": "c", "link": "https://x.test/a"}],
+        client_attributes={"seats": 3},
+        page_title="Cart",
+    )
+    assert isinstance(html, Markup)
+    data, _, _ = parts(html)
+    assert data == {
+        "src": f"https://code.jivosite.com/widget/{ID}",
+        "calls": [
+            ["clearHistory", []],
+            ["setUserToken", ["u-1"]],
+            ["setContactInfo", [{"name": "Ann"}]],  # unset fields are not sent
+            ["setCustomData", [[{"content": "c", "link": "https://x.test/a"}]]],
+            ["setClientAttributes", [{"plan": "pro", "seats": 3}]],
+            ["sendPageTitle", ["Cart", True]],
+            ["setWidgetColor", ["#112233"]],
+            ["setRules", [{"r": 1}]],
+            ["showProactiveInvitation", ["Hi", 2], 20.0],
+        ],
+    }
+
+
+def test_static_client_attributes_without_request_ones() -> None:
+    data, _, _ = parts(Widget(widget_id=ID, client_attributes={"a": 1}).render())
+    assert data["calls"] == [["setClientAttributes", [{"a": 1}]]]
+
+
+def test_no_calls() -> None:
+    data, _, _ = parts(Widget(widget_id=ID).render())
+    assert data["calls"] == []
+
+
+def test_nonce_on_every_script_tag() -> None:
+    _, _, attrs = parts(Widget(widget_id=ID).render(nonce="AbC+/=_-9"))
+    assert [a.get("nonce") for a in attrs] == ["AbC+/=_-9", "AbC+/=_-9"]
+    _, _, attrs = parts(Widget(widget_id=ID).render())
+    assert all("nonce" not in a for a in attrs)
+
+
+def _sha256(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+def test_csp_hash_matches_the_inline_bootstrap_for_every_request() -> None:
+    widget = Widget(widget_id=ID, handlers={"jivo_onOpen": "x()"})
+    first = parts(widget.render(user_token="a", nonce="n1"))[1]
+    second = parts(widget.render(user_token="b", contact={"name": "B"}, custom_data=[]))[1]
+    assert first == second  # per-request data never reaches the executed script
+    assert widget.csp_hashes() == (_sha256(first),)
+
+
+def test_csp_hash_depends_on_the_config_handlers() -> None:
+    plain = Widget(widget_id=ID).csp_hashes()
+    other = Widget(widget_id="ZyXwVu9876").csp_hashes()
+    handled = Widget(widget_id=ID, handlers={"jivo_onOpen": "x()"}).csp_hashes()
+    assert plain == other  # the id lives in the data block
+    assert plain != handled
+
+
+def test_hostile_data_stays_inside_the_data_block() -> None:
+    hostile = "</script><script>alert(1)</script><!--<script>"
+    html = Widget(widget_id=ID).render(user_token=hostile, contact={"name": hostile})
+    data, _, _ = parts(html)  # still exactly two script elements
+    assert data["calls"][0] == ["setUserToken", [hostile]]
+    assert html.count("</script>") == 2
+
+
+def test_handlers_become_functions_with_catalog_parameters() -> None:
+    widget = Widget(
+        widget_id=ID,
+        handlers={
+            "jivo_onChangeState": "log(state) // trailing comment",
+            "jivo_onCallEnd": "r(res)",
+        },
+    )
+    boot = widget.renderer.bootstrap
+    assert "function(state){\nlog(state) // trailing comment\n}" in boot
+    assert "function(res){\nr(res)\n}" in boot
+    assert [p.name for p in catalog.CALLBACKS["jivo_onChangeState"].params] == ["state"]
+
+
+def test_every_catalog_callback_is_claimed() -> None:
+    boot = Widget(widget_id=ID).renderer.bootstrap
+    for name in catalog.CALLBACKS:
+        assert name.startswith("jivo_on")  # the bootstrap strips and re-adds this prefix
+        assert json.dumps(name.removeprefix("jivo_on")) in boot
+
+
+def test_disabled_widget_renders_nothing() -> None:
+    widget = Widget(widget_id=ID, enabled=False)
+    assert widget.render(user_token="u", nonce="n") == Markup("")
+    assert widget.csp_hashes() == ()
+
+
+def test_disabled_widget_still_validates_its_config() -> None:
+    with pytest.raises(ValueError, match="color"):
+        Widget(widget_id=ID, enabled=False, color="red")
+
+
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+def test_each_strategy_renders_its_fragment(strategy: str) -> None:
+    boot = Widget(widget_id=ID, strategy=strategy).renderer.bootstrap
+    fragment = template_environment().get_template(STRATEGIES[strategy].template).render()
+    assert fragment.strip() in boot
+    assert "load()" in fragment
+
+
+def test_eager_and_onload_differ() -> None:
+    eager = Widget(widget_id=ID).renderer.bootstrap
+    onload = Widget(widget_id=ID, strategy="onload").renderer.bootstrap
+    assert 'addEventListener("load", load)' in onload
+    assert 'addEventListener("load", load)' not in eager
+
+
+@pytest.fixture
+def extra_strategy() -> Iterator[str]:
+    register_strategy("test-eager-copy", STRATEGIES["eager"].template, "a copy, for this test")
+    yield "test-eager-copy"
+    from jivo_widget import _strategies
+
+    del _strategies._registry["test-eager-copy"]
+
+
+def test_new_strategies_need_no_renderer_change(extra_strategy: str) -> None:
+    widget = Widget(widget_id=ID, strategy=extra_strategy)
+    assert widget.renderer.bootstrap == Widget(widget_id=ID).renderer.bootstrap
+
+
+def test_loader_url_override_is_in_the_data() -> None:
+    data, _, _ = parts(Widget(widget_id=ID, loader_url="/mock/widget.js").render())
+    assert data["src"] == "/mock/widget.js"
+
+
+def test_templates_are_found_in_the_package_or_the_source_tree() -> None:
+    assert TEMPLATE_DIRS[0].name == "templates" and TEMPLATE_DIRS[0].parent.name == "jivo_widget"
+    assert any((d / "jivo_widget" / "glue.html.j2").is_file() for d in TEMPLATE_DIRS)
+
+
+def test_render_returns_markup_that_jinja_does_not_escape() -> None:
+    from jinja2 import Environment
+
+    html = Widget(widget_id=ID).render(user_token="u")
+    page = Environment(autoescape=True).from_string("<body>{{ glue }}</body>").render(glue=html)
+    assert page == f"<body>{html}</body>"
