@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from markupsafe import Markup
 from pydantic import (
@@ -321,6 +321,13 @@ class Widget(_Model):
         except tomllib.TOMLDecodeError as exc:
             raise JivoConfigError(f"{path}: invalid TOML ({exc})") from None
         return cls.from_mapping(data, base_dir=path.parent)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied, validated and prepared again.
+
+        pydantic's own copy would skip validation and keep the old prepared glue.
+        """
+        return type(self)(**{**self.model_dump(), **(update or {})})
 
     # ------------------------------------------------------------------ derived values
 

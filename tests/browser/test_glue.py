@@ -8,6 +8,10 @@ loading strategies work; the CSP nonce and hashes are right for a browser that e
 
 from __future__ import annotations
 
+import importlib.util
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -378,3 +382,34 @@ def test_hash_mode_csp_blocks_a_tampered_glue(
         page.goto(live_server.add("/", _csp_page(policy, tampered)))
     # Inline scripts run while the page parses: after goto() it either ran or was refused.
     assert page.evaluate("typeof window.jivoWidget") == "undefined"
+
+
+@pytest.fixture
+def static_example() -> Iterator[str]:
+    """examples/static/app.py serving on a free port, with its own mocked loader."""
+    path = Path(__file__).resolve().parents[2] / "examples" / "static" / "app.py"
+    spec = importlib.util.spec_from_file_location("static_example_app", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    server = module.make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_static_example_site_under_its_own_csp(
+    page: Page, jivo_mock: JivoMock, static_example: str, problems: PageProblems
+) -> None:
+    page.goto(static_example)
+    jivo_mock.wait_for_call("sendPageTitle")
+    assert jivo_mock.calls("setUserToken") == [["u-1042"]]
+    assert jivo_mock.calls("setContactInfo") == [
+        [{"name": "Ann O'Brien", "email": "ann@example.com"}]
+    ]
+    assert jivo_mock.calls("setWidgetColor") == [["#0b5fff"]]
+    jivo_mock.fire("jivo_onOpen")
+    assert page.title().startswith("💬 ")
+    assert problems.errors == [] and problems.console_errors == []

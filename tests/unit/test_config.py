@@ -335,3 +335,12 @@ def test_no_warning_for_ten_character_ids() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Widget(widget_id=ID)
+
+
+def test_model_copy_validates_and_prepares_again() -> None:
+    widget = Widget(widget_id=ID)
+    copy = widget.model_copy(update={"loader_url": "/mock/widget.js"})
+    assert '"src":"/mock/widget.js"' in copy.render()
+    assert '"src":"https://code.jivosite.com' in widget.render()
+    with pytest.raises(JivoConfigError, match=r"^color: must be a #rrggbb"):
+        widget.model_copy(update={"color": "red"})
