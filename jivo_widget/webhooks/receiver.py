@@ -9,7 +9,8 @@ The life of a delivery:
 1. wrong secret → 404 (nothing read, nothing stored); not POST → 405; body over the cap → 413;
 2. decode: not UTF-8 JSON object with an ``event_name`` → stored ``malformed``, 400;
 3. validate against its event model: fails → stored ``invalid``, 422;
-4. commit the raw body and metadata (one insert); a duplicate body (same SHA-256) is not stored
+4. commit the raw body and metadata (one insert, in one transaction with the other deliveries
+   that arrived in the same event-loop iteration); a duplicate body (same SHA-256) is not stored
    again and gets the first delivery's reply; the store failing → 503 so the sender retries;
 5. answer. Events whose reply Jivo ignores get ``{"result": "ok"}`` as soon as the row is
    committed, and their handlers run afterwards. For ``chat_accepted`` / ``chat_updated`` the
@@ -191,6 +192,9 @@ class Receiver:
         self._inflight: dict[str, asyncio.Future[Reply]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._task_loops: set[asyncio.AbstractEventLoop] = set()
+        self._batches: dict[
+            asyncio.AbstractEventLoop, list[tuple[NewEvent, asyncio.Future[int | None]]]
+        ] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
 
@@ -300,7 +304,7 @@ class Receiver:
         payload, problem = decode_body(body)
         if payload is None or problem is not None:
             reply = _error(400, problem or "malformed body")
-            return self._store_final(
+            return await self._store_final(
                 NewEvent(
                     received_at,
                     remote_addr,
@@ -320,7 +324,7 @@ class Receiver:
         except ValidationError as exc:
             message = f"{event_name} does not match its model: {describe_validation_error(exc)}"
             reply = _error(422, message)
-            return self._store_final(
+            return await self._store_final(
                 NewEvent(
                     received_at,
                     remote_addr,
@@ -338,7 +342,7 @@ class Receiver:
         registrations = self.router.handlers_for(event_name)
         if not registrations:
             # Nothing to run: a single insert records the final state (capture-only serving).
-            return self._store_final(
+            return await self._store_final(
                 NewEvent(
                     received_at,
                     remote_addr,
@@ -353,7 +357,7 @@ class Receiver:
                 _OK_REPLY,
             )
         try:
-            event_id = self.store.add(
+            event_id = await self._add(
                 NewEvent(
                     received_at,
                     remote_addr,
@@ -367,7 +371,7 @@ class Receiver:
         except StoreUnavailable as exc:
             return self._unavailable(exc)
         if event_id is None:
-            return self._duplicate_reply(key)
+            return await self._duplicate_reply(key)
         logger.debug("stored event %d (%s)", event_id, event_name)
 
         loop = asyncio.get_running_loop()
@@ -381,13 +385,41 @@ class Receiver:
         task.add_done_callback(self._tasks.discard)
         return await asyncio.shield(reply_future)
 
-    def _store_final(self, new: NewEvent, reply: Reply) -> Reply:
+    async def _add(self, new: NewEvent) -> int | None:
+        """Commit ``new`` with whatever else arrived in the same loop iteration (group commit).
+
+        One transaction per batch instead of one per event: far fewer WAL writes under load,
+        and each caller still gets its answer only after the commit.
+        """
+        loop = asyncio.get_running_loop()
+        committed: asyncio.Future[int | None] = loop.create_future()
+        batch = self._batches.get(loop)
+        if batch is None:
+            batch = self._batches[loop] = []
+            loop.call_soon(self._commit_batch, loop)
+        batch.append((new, committed))
+        return await committed
+
+    def _commit_batch(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self._batches.pop(loop, [])
         try:
-            event_id = self.store.add(new)
+            ids = self.store.add_many([new for new, _ in batch])
+        except Exception as exc:  # StoreUnavailable, or a bug: every caller gets it
+            for _, committed in batch:
+                if not committed.done():
+                    committed.set_exception(exc)
+            return
+        for (_, committed), event_id in zip(batch, ids, strict=True):
+            if not committed.done():  # a caller whose client went away may be cancelled
+                committed.set_result(event_id)
+
+    async def _store_final(self, new: NewEvent, reply: Reply) -> Reply:
+        try:
+            event_id = await self._add(new)
         except StoreUnavailable as exc:
             return self._unavailable(exc)
         if event_id is None:
-            return self._duplicate_reply(new.dedupe_key)
+            return await self._duplicate_reply(new.dedupe_key)
         logger.debug("stored event %d as %s", event_id, new.status.value)
         return reply
 
@@ -395,7 +427,10 @@ class Receiver:
         logger.error("answering 503: %s", exc)
         return _error(503, f"event store unavailable, retry later: {exc}")
 
-    def _duplicate_reply(self, key: str) -> Reply:
+    async def _duplicate_reply(self, key: str) -> Reply:
+        inflight = self._inflight.get(key)
+        if inflight is not None:  # the first copy committed in the same batch is running
+            return await asyncio.shield(inflight)
         try:
             first = self.store.get_by_dedupe_key(key)
         except StoreUnavailable as exc:

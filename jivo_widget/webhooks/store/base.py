@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -127,6 +128,14 @@ class EventStore(ABC):
     @abstractmethod
     def add(self, event: NewEvent) -> int | None:
         """Commit ``event``; its id, or ``None`` when its dedupe key is already stored."""
+
+    def add_many(self, events: Sequence[NewEvent]) -> builtins.list[int | None]:
+        """:meth:`add` for several events, in one transaction where the store can (all or none).
+
+        The receiver commits the deliveries that arrive together as one group; the default
+        adds them one by one.
+        """
+        return [self.add(event) for event in events]
 
     @abstractmethod
     def get(self, event_id: int) -> StoredEvent | None:
