@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jivo_widget.webhooks import EventStatus, JivoEvent, StoredEvent, WebhookApp, samples
 from jivo_widget.webhooks.store import dedupe_key
@@ -405,3 +407,53 @@ def test_insecure_mode_accepts_any_secret(
     assert client.post(url + "/jivo/webhook/anything", content=b'{"event_name":"x"}').is_success
     assert client.post(url + "/jivo/webhook", content=b'{"event_name":"y"}').is_success
     assert hooks.store.count() == 2
+
+
+_HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.binary(max_size=2000)
+    | st.builds(
+        lambda payload: json.dumps(payload).encode(),
+        st.dictionaries(
+            st.sampled_from(["event_name", "chat_id", "visitor", "tags", "agents", "x"]),
+            st.none() | st.integers() | st.text(max_size=10) | st.lists(st.integers(), max_size=3),
+        ),
+    ),
+    content_type=st.none() | _HEADER_TEXT,
+    extra_header=st.none()
+    | st.tuples(st.from_regex(r"X-[A-Za-z]{1,10}", fullmatch=True), _HEADER_TEXT),
+)
+def test_no_input_gets_a_5xx_through_the_server(
+    shared_server: tuple[str, WebhookApp],
+    body: bytes,
+    content_type: str | None,
+    extra_header: tuple[str, str] | None,
+) -> None:
+    url, hooks = shared_server
+    headers = {} if content_type is None else {"content-type": content_type}
+    if extra_header is not None:
+        headers[extra_header[0]] = extra_header[1]
+    response = httpx.post(hook_url(url), content=body, headers=headers, timeout=10)
+    assert response.status_code in (200, 400, 422), response.text
+    assert response.json()["result"] in ("ok", "error")
+    stored = hooks.store.get_by_dedupe_key(dedupe_key(body))
+    assert stored is not None and stored.http_status == response.status_code
+
+
+@pytest.fixture
+def shared_server(store_url: str, serve_asgi: Callable[..., str]) -> tuple[str, WebhookApp]:
+    """One server for every Hypothesis example of a test (starting one per example is slow)."""
+    hooks = WebhookApp(secret=SECRET, store=store_url)
+
+    @hooks.on_any
+    def shape(event: JivoEvent) -> dict[str, Any]:
+        return {"crm_link": "https://crm.example.com"}
+
+    return serve_asgi(hooks.asgi()), hooks

@@ -6,6 +6,8 @@ import asyncio
 import io
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -240,3 +242,82 @@ def _property_hooks(tmp_path_factory: Any) -> WebhookApp:
 
         _PROPERTY_HOOKS["hooks"] = hooks
     return _PROPERTY_HOOKS["hooks"]
+
+
+class BatchRecordingStore(SqliteStore):
+    """The real SQLite store, noting the size of each group commit."""
+
+    def __init__(self, path: Path, **options: Any) -> None:
+        super().__init__(path, **options)
+        self.batches: list[int] = []
+
+    def add_many(self, events: Any) -> list[int | None]:
+        self.batches.append(len(events))
+        return super().add_many(events)
+
+
+def test_deliveries_arriving_together_are_committed_together(tmp_path: Path) -> None:
+    store = BatchRecordingStore(tmp_path / "e.db")
+    hooks = WebhookApp(secret="S", store=store)
+    bodies = [json.dumps({"event_name": "chat_finished", "chat_id": n}).encode() for n in range(40)]
+    bodies += bodies[:5]  # duplicates inside the same group
+
+    async def scenario() -> None:
+        replies = await asyncio.gather(
+            *(hooks.receiver.handle("POST", "S", body, None) for body in bodies)
+        )
+        assert {reply.status for reply in replies} == {200}
+
+    asyncio.run(scenario())
+    assert sum(store.batches) == len(bodies) and max(store.batches) > 1
+    assert store.count() == 40
+    assert sorted(e.chat_id or 0 for e in store.list(limit=None)) == list(range(40))
+
+
+def test_a_failing_group_commit_answers_503_to_every_member(tmp_path: Path) -> None:
+    path = tmp_path / "e.db"
+    hooks = WebhookApp(secret="S", store=SqliteStore(path, busy_timeout=0.05))
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    bodies = [json.dumps({"event_name": "x", "n": n}).encode() for n in range(5)]
+
+    async def scenario() -> list[int]:
+        replies = await asyncio.gather(
+            *(hooks.receiver.handle("POST", "S", body, None) for body in bodies)
+        )
+        return [reply.status for reply in replies]
+
+    try:
+        assert asyncio.run(scenario()) == [503] * 5
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert hooks.store.count() == 0
+    assert asyncio.run(scenario()) == [200] * 5
+
+
+def test_the_wal_is_checkpointed_off_the_serving_connection(tmp_path: Path) -> None:
+    path = tmp_path / "e.db"
+    store = SqliteStore(path)
+    hooks = WebhookApp(secret="S", store=store)
+    empty_size = path.stat().st_size
+    for n in range(400):
+        hooks.receiver.handle_blocking("POST", "S", b'{"event_name":"x","n":%d}' % n, None)
+    # The serving connection never checkpoints (wal_autocheckpoint=0), so rows reach the main
+    # file only through the background thread.
+    assert _wait_for(lambda: path.stat().st_size > empty_size, timeout=10)
+    store.close()
+    assert not path.with_name("e.db-wal").exists()
+    reopened = SqliteStore(path)
+    assert reopened.count() == 400
+    reopened.close()
+
+
+def _wait_for(condition: Any, timeout: float) -> bool:
+    done = threading.Event()
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        done.wait(0.02)  # poll the condition; nothing to subscribe to on a file size
+    return True
