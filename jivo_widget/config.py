@@ -296,6 +296,30 @@ class Widget(_Model):
             super().__init__(**data)
 
     @classmethod
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: Any = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """Like pydantic's, but raising :class:`JivoConfigError` as ``Widget(...)`` does."""
+        with _config_errors():
+            return super().model_validate(
+                obj,
+                strict=strict,
+                extra=extra,
+                from_attributes=from_attributes,
+                context=context,
+                by_alias=by_alias,
+                by_name=by_name,
+            )
+
+    @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base_dir: Path | None = None) -> Widget:
         """Build from a dict (TOML, settings); a str ``rules`` is a JSON file under ``base_dir``."""
         if not isinstance(data, Mapping):
@@ -453,6 +477,9 @@ def _config_errors() -> Iterator[None]:
     try:
         yield
     except ValidationError as exc:
+        # model_validate runs our __init__ inside pydantic, which wraps its JivoConfigError.
+        for error in exc.errors(include_url=False):
+            inner = (error.get("ctx") or {}).get("error")
+            if isinstance(inner, JivoConfigError):
+                raise inner from None
         raise JivoConfigError(format_validation_error(exc)) from None
-    except JivoConfigError:
-        raise

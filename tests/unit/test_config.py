@@ -344,3 +344,9 @@ def test_model_copy_validates_and_prepares_again() -> None:
     assert '"src":"https://code.jivosite.com' in widget.render()
     with pytest.raises(JivoConfigError, match=r"^color: must be a #rrggbb"):
         widget.model_copy(update={"color": "red"})
+
+
+def test_model_validate_raises_the_same_error_type() -> None:
+    assert Widget.model_validate({"widget_id": ID}).widget_id == ID
+    with pytest.raises(JivoConfigError, match=r"^widget_id: must be 4-32"):
+        Widget.model_validate({"widget_id": "x"})
