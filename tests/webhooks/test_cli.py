@@ -451,3 +451,16 @@ def test_unwritable_store_is_a_runtime_failure(tmp_path: Path) -> None:
     result = run("serve", "--store", store, "--secret", "s", cwd=tmp_path)
     assert result.returncode == 1
     assert "does not exist" in result.stderr
+
+
+def test_serve_app_with_only_store_keeps_the_apps_secret(workdir: Path) -> None:
+    served = start_serve(workdir, "--app", "userapp:hooks")
+    try:
+        assert httpx.post(served.url(), json=samples.load("offline_message")).status_code == 404
+        app_url = served.url("ignored-by-serve")
+        assert httpx.post(app_url, json=samples.load("offline_message")).status_code == 200
+        assert len(_list_json(served)) == 1  # in --store, not in the app's own store
+        assert open_store(f"sqlite:///{workdir / 'ignored.db'}").count() == 0
+    finally:
+        err = served.stop()
+    assert "WARNING: no webhook secret" not in err
