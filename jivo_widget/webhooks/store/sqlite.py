@@ -1,13 +1,14 @@
 """The embedded event store: one SQLite file in WAL mode (stdlib ``sqlite3``).
 
-Durability. Every write is its own transaction, committed before :meth:`SqliteStore.add`
-returns, so the receiver answers 200 only for rows already in the database file's WAL. We run
+Durability. Every :meth:`SqliteStore.add_many` call (the receiver's group of deliveries) is one
+transaction, committed before it returns, so the receiver answers 200 only for rows already in
+the database file's WAL. We run
 ``synchronous=NORMAL``: in WAL mode a commit is then a ``write()`` into the WAL file without an
 ``fsync``. The data is in the kernel's page cache the moment the call returns, so a crash of the
 *process* (``kill -9``, an exception, an OOM kill) loses nothing; only a crash of the *machine*
 (power loss, kernel panic) can lose the last commits. ``synchronous=FULL`` would add an ``fsync``
-per event (milliseconds each, a several-fold throughput loss) to survive that too; use the
-PostgreSQL store if you need machine-crash durability.
+per commit (milliseconds each, a several-fold throughput loss) to survive that too; a server
+database (the planned PostgreSQL store) is the answer for machine-crash durability.
 
 Checkpoints. SQLite normally copies the WAL back into the database file (a checkpoint, with an
 ``fsync``) inside whichever commit crosses 1,000 pages; measured here that stalls the committing
@@ -18,8 +19,10 @@ blocking one only if the WAL still outgrows ``_WAL_LIMIT_BYTES`` under sustained
 
 Concurrency. One connection per store object, guarded by a lock, used directly from the event
 loop: an insert is tens of microseconds. Several processes may share the file (WAL allows one
-writer at a time; ``busy_timeout`` waits for the lock); when the lock cannot be had in time the
-write raises :class:`StoreUnavailable` and the receiver answers 503 so the sender retries.
+writer at a time; ``busy_timeout`` waits for the lock, 1 s by default because the wait blocks
+the event loop); when the lock cannot be had in time the write raises :class:`StoreUnavailable`
+and the receiver answers 503 so the sender retries. For several receiver processes, prefer a
+server database (design.md §5).
 """
 
 from __future__ import annotations
@@ -191,7 +194,7 @@ class SqliteStore(EventStore):
     clear :class:`StoreUnavailable` at startup rather than a 503 at the first event.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 1.0) -> None:
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
         self._lock = threading.Lock()
