@@ -33,6 +33,12 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from jivo_widget import catalog
+from jivo_widget._request import (
+    ATTRIBUTE_VALUE_ERROR,
+    HTTP_URL_PATTERN,
+    NONCE_PATTERN,
+    request_validator,
+)
 from jivo_widget._strategies import STRATEGIES
 from jivo_widget.errors import JivoConfigError
 
@@ -44,21 +50,18 @@ __all__ = [
     "CustomField",
     "Invitation",
     "JivoConfigWarning",
-    "RenderRequest",
     "Widget",
 ]
 
 _WIDGET_ID = re.compile(r"^[A-Za-z0-9_-]{4,32}$")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-# CSP nonces are base64(url) in practice; anything else could break out of the attribute.
-_NONCE_PATTERN = r"^[A-Za-z0-9+/_=-]{1,256}$"
-# An absolute http(s) URL with a host (checked natively by pydantic: it runs per request).
-_HTTP_URL_PATTERN = r"^(?i:https?)://[^\s/?#]+"
-#: Readable messages for pydantic's native pattern / length errors, by pattern.
+#: Readable messages for pydantic's native pattern errors, by pattern.
 _PATTERN_MESSAGES = {
-    _NONCE_PATTERN: "must be a base64 CSP nonce (letters, digits, +/_=-)",
-    _HTTP_URL_PATTERN: "must be an http(s) URL",
+    NONCE_PATTERN: "must be a base64 CSP nonce (letters, digits, +/_=-)",
+    HTTP_URL_PATTERN: "must be an http(s) URL",
 }
+#: The per-request validator (plain dicts in, plain dicts out; see jivo_widget._request).
+_REQUEST = request_validator()
 # A handler body sits inside an inline <script>: these would end or re-mode the element.
 _SCRIPT_BREAKERS = re.compile(r"</script|<!--|<script", re.IGNORECASE)
 
@@ -79,7 +82,7 @@ def _loader_url(value: str) -> str:
     # A root-relative path lets a site serve a self-hosted (or mocked) loader from itself.
     if value.startswith("/") and not value.startswith("//"):
         return value
-    if not re.match(_HTTP_URL_PATTERN, value):
+    if not re.match(HTTP_URL_PATTERN, value):
         raise _fail("http_url", "must be an http(s) URL or a /path, got {value!r}", value=value)
     return value
 
@@ -90,15 +93,13 @@ def _color(value: str) -> str:
     return value
 
 
-HttpUrl = Annotated[str, Field(pattern=_HTTP_URL_PATTERN)]
+HttpUrl = Annotated[str, Field(pattern=HTTP_URL_PATTERN)]
 Color = Annotated[str, AfterValidator(_color)]
 
 
 def _attribute_value(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _fail(
-            "attribute_value", "must be a string or a number, got {t}", t=type(value).__name__
-        )
+        raise _fail(ATTRIBUTE_VALUE_ERROR, "must be a string or a number")
     return value
 
 
@@ -130,25 +131,6 @@ class CustomField(_Model):
     title: str | None = None
     link: HttpUrl | None = None
     key: str | None = None
-
-
-class RenderRequest(_Model):
-    """The per-request arguments of :meth:`Widget.render`, validated in one pass.
-
-    Per-request checks use pydantic's native constraints (no Python callbacks) because they run
-    on every page view; :func:`format_validation_error` turns them into readable messages.
-    """
-
-    user_token: Annotated[str, Field(min_length=1)] | None = None
-    contact: Contact | None = None
-    custom_data: (
-        Annotated[list[CustomField], Field(max_length=catalog.CUSTOM_DATA_MAX_FIELDS)] | None
-    ) = None
-    client_attributes: ClientAttributes | None = None
-    page_title: str | None = None
-    page_url: HttpUrl | None = None
-    clear_history: bool = False
-    nonce: Annotated[str, Field(pattern=_NONCE_PATTERN)] | None = None
 
 
 # --------------------------------------------------------------------------- static config
@@ -391,23 +373,48 @@ class Widget(_Model):
         """
         if not self.enabled:
             return Markup("")
-        if page_url is not None and page_title is None:
-            raise JivoConfigError("page_url: needs page_title (sendPageTitle(title, true, url))")
-        # try/except rather than _config_errors(): a context manager costs ~1 µs per request.
-        try:
-            request = RenderRequest(
-                user_token=user_token,
-                contact=contact,  # type: ignore[arg-type]  # dicts are validated into models
-                custom_data=custom_data,  # type: ignore[arg-type]
-                client_attributes=client_attributes,  # type: ignore[arg-type]
-                page_title=page_title,
-                page_url=page_url,
-                clear_history=clear_history,
-                nonce=nonce,
-            )
-        except ValidationError as exc:
-            raise JivoConfigError(format_validation_error(exc)) from None
+        request = _validate_request(
+            {
+                "user_token": user_token,
+                "contact": contact,
+                "custom_data": custom_data,
+                "client_attributes": client_attributes,
+                "page_title": page_title,
+                "page_url": page_url,
+                "clear_history": clear_history,
+                "nonce": nonce,
+            }
+        )
         return self._renderer.render(request)  # type: ignore[union-attr]  # set at init
+
+    def render_data(
+        self,
+        *,
+        user_token: str | None = None,
+        contact: Contact | Mapping[str, Any] | None = None,
+        custom_data: Sequence[CustomField | Mapping[str, Any]] | None = None,
+        client_attributes: Mapping[str, str | int | float] | None = None,
+        page_title: str | None = None,
+        page_url: str | None = None,
+        clear_history: bool = False,
+    ) -> str:
+        """Only the JSON of the data block for one request (arguments as :meth:`render`).
+
+        For pages that place the glue themselves: put it in a ``<script type="application/json">``
+        immediately followed by the bootstrap (``widget.renderer.bootstrap``) in a ``<script>``.
+        """
+        request = _validate_request(
+            {
+                "user_token": user_token,
+                "contact": contact,
+                "custom_data": custom_data,
+                "client_attributes": client_attributes,
+                "page_title": page_title,
+                "page_url": page_url,
+                "clear_history": clear_history,
+            }
+        )
+        return self.renderer.data(request)
 
     def csp_hashes(self) -> tuple[str, ...]:
         """CSP ``script-src`` hash sources (``'sha256-…'``) of the inline scripts, static.
@@ -416,6 +423,31 @@ class Widget(_Model):
         the loader (its origin, or ``'strict-dynamic'``).
         """
         return self.renderer.csp_hashes if self.enabled else ()
+
+
+# --------------------------------------------------------------------------- per request
+
+
+def _fields(model: BaseModel) -> dict[str, Any]:
+    """The set fields of a flat typed model, as the request validator takes them."""
+    return {k: v for k, v in model.__dict__.items() if v is not None}
+
+
+def _validate_request(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate render() arguments into plain dicts; typed models are accepted as dicts."""
+    contact, custom_data = values["contact"], values["custom_data"]
+    if isinstance(contact, BaseModel):
+        values["contact"] = _fields(contact)
+    if custom_data and any(isinstance(f, BaseModel) for f in custom_data):
+        values["custom_data"] = [_fields(f) if isinstance(f, BaseModel) else f for f in custom_data]
+    if values["page_url"] is not None and values["page_title"] is None:
+        raise JivoConfigError("page_url: needs page_title (sendPageTitle(title, true, url))")
+    # try/except rather than _config_errors(): a context manager costs ~1 µs per request.
+    try:
+        request: dict[str, Any] = _REQUEST.validate_python(values)
+    except ValidationError as exc:
+        raise JivoConfigError(format_validation_error(exc)) from None
+    return request
 
 
 # --------------------------------------------------------------------------- errors
@@ -443,10 +475,12 @@ def _location(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("str", "int", "float", "list[str]", "function-after[_http_url(), str]"):
+        elif part == "[key]":
+            out += " (key)"  # a dict key, not its value, is wrong
+        elif part in ("str", "int", "float") or part.startswith(
+            ("function-", "constrained-", "list[", "dict[", "nullable")
+        ):
             continue  # which union member failed: noise for a user
-        elif part.startswith(("function-", "constrained-", "list[", "dict[", "nullable")):
-            continue
         else:
             out += f".{part}" if out else part
     return out or "config"
@@ -466,7 +500,9 @@ def format_validation_error(exc: ValidationError) -> str:
             pattern = (error.get("ctx") or {}).get("pattern")
             message = _PATTERN_MESSAGES.get(str(pattern), message)
             message = f"{message}, got {error['input']!r}" if "nonce" not in where else message
-        if error["type"] == "extra_forbidden":
+        elif error["type"] == ATTRIBUTE_VALUE_ERROR:
+            message = f"{message}, got {type(error['input']).__name__}"
+        elif error["type"] == "extra_forbidden":
             message = "unknown field"
         seen.setdefault(where, message)
     return "; ".join(f"{where}: {message}" for where, message in seen.items())

@@ -18,7 +18,6 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page
 
 from jivo_widget import Widget
-from jivo_widget.config import RenderRequest
 from jivo_widget.testing import JivoMock
 
 pytestmark = pytest.mark.browser
@@ -282,7 +281,7 @@ INJECT_GLUE = """([data, code]) => {
 
 def _inject_glue(page: Page, widget: Widget, **request: Any) -> None:
     """Run the glue in a page that has finished loading (an SPA adding it late)."""
-    data = widget.renderer.data(RenderRequest(**request))
+    data = widget.render_data(**request)
     page.evaluate(INJECT_GLUE, [data, widget.renderer.bootstrap])
 
 

@@ -302,13 +302,21 @@ def test_custom_data_limit_comes_from_the_catalog() -> None:
         ({"user_token": ""}, "user_token: String should have at least 1 character"),
         ({"contact": {"nmae": "Ann"}}, "contact.nmae: unknown field"),
         ({"contact": {"client_name": "Ann"}}, "contact.client_name: unknown field"),
-        ({"contact": "Ann"}, "contact: Input should be a valid dictionary or instance of Contact"),
+        ({"contact": "Ann"}, "contact: Input should be a valid dictionary"),
         ({"contact": {"phone": 5551234}}, "contact.phone: Input should be a valid string"),
         (
             {"client_attributes": {"a": None}},
             "client_attributes.a: must be a string or a number, got NoneType",
         ),
         ({"page_title": 1}, "page_title: Input should be a valid string"),
+        (
+            {"client_attributes": {1: "x"}},
+            "client_attributes[1] (key): Input should be a valid string",
+        ),
+        (
+            {"client_attributes": {"vip": True}},
+            "client_attributes.vip: must be a string or a number, got bool",
+        ),
         (
             {"page_url": "https://x.test"},
             "page_url: needs page_title (sendPageTitle(title, true, url))",
@@ -350,3 +358,22 @@ def test_model_validate_raises_the_same_error_type() -> None:
     assert Widget.model_validate({"widget_id": ID}).widget_id == ID
     with pytest.raises(JivoConfigError, match=r"^widget_id: must be 4-32"):
         Widget.model_validate({"widget_id": "x"})
+
+
+def test_request_validator_matches_the_typed_models() -> None:
+    # The per-request validator (pydantic-core, for speed) and the public models describe the
+    # same shapes; render()'s keywords are exactly the validator's fields.
+    import inspect
+
+    from jivo_widget import _request
+
+    assert tuple(Contact.model_fields) == _request.CONTACT_FIELDS
+    assert tuple(CustomField.model_fields) == _request.CUSTOM_FIELD_FIELDS
+    assert [n for n, f in CustomField.model_fields.items() if f.is_required()] == ["content"]
+    assert tuple(inspect.signature(Widget.render).parameters)[1:] == _request.REQUEST_FIELDS
+
+
+def test_typed_models_and_dicts_may_be_mixed() -> None:
+    widget = Widget(widget_id=ID)
+    mixed = widget.render(custom_data=[CustomField(content="a"), {"content": "b", "title": None}])
+    assert '["setCustomData",[[{"content":"a"},{"content":"b"}]]]' in mixed
