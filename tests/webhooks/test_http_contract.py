@@ -457,3 +457,27 @@ def shared_server(store_url: str, serve_asgi: Callable[..., str]) -> tuple[str, 
         return {"crm_link": "https://crm.example.com"}
 
     return serve_asgi(hooks.asgi()), hooks
+
+
+def test_the_secret_never_reaches_the_access_log(
+    hooks: WebhookApp, serve_asgi: Callable[..., str], client: httpx.Client
+) -> None:
+    import logging
+
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    url = serve_asgi(hooks.asgi(), access_log=True, log_level="info")
+    collector = Collect()
+    logging.getLogger("uvicorn.access").addHandler(collector)
+    try:
+        client.post(hook_url(url), content=samples.load_bytes("chat_finished"))
+        client.get(hook_url(url) + "?x=1")
+    finally:
+        logging.getLogger("uvicorn.access").removeHandler(collector)
+    assert len(lines) == 2
+    assert all("/jivo/webhook/*** HTTP/1.1" in line for line in lines[:1])
+    assert not any(SECRET in line for line in lines)
