@@ -4,6 +4,11 @@ Handlers are held by strong reference in registration order (Django signals' wea
 dropped receivers defined inside functions, Djrill #109). Sync handlers run in a worker thread so
 they never block the event loop; async ones run on the loop. A handler that raises or overruns
 ``handler_timeout`` is reported as an :class:`Outcome` with an error and never affects the others.
+
+A sync handler past its deadline cannot be stopped: its thread runs on, and the loop's default
+executor has few workers (``min(32, cpus + 4)``), so handlers that hang keep later sync handlers
+waiting (they then fail by timeout too, and are replayable). Give blocking calls their own
+timeouts.
 """
 
 from __future__ import annotations
