@@ -336,6 +336,22 @@ def test_client_attributes_are_not_resent_when_unchanged(
     assert jivo_mock.calls("setClientAttributes") == [[{"plan": "max"}]]
 
 
+def test_client_attributes_are_sent_again_after_clear_history(
+    page: Page, jivo_mock: JivoMock, live_server: Any, widget: Widget
+) -> None:
+    # Logging out clears Jivo's visitor data, so the same attributes are new again afterwards.
+    attrs = live_server.add("/a", html(widget.render(client_attributes={"plan": "pro"})))
+    logout = live_server.add("/logout", html(widget.render(clear_history=True, user_token="u")))
+    page.goto(attrs)
+    jivo_mock.wait_for_call("setClientAttributes")
+    page.goto(logout)
+    jivo_mock.wait_for_call("setUserToken")
+    assert call_log(jivo_mock) == [["clearHistory"], ["setUserToken", "u"]]
+    page.goto(attrs)
+    jivo_mock.wait_for_call("setClientAttributes")
+    assert jivo_mock.calls("setClientAttributes") == [[{"plan": "pro"}]]
+
+
 def _csp_page(policy: str, snippet: str) -> str:
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
     probe = (
