@@ -170,8 +170,14 @@ class Receiver:
             for secret in secrets:
                 if not isinstance(secret, str) or not secret:
                     raise JivoConfigError("secret: every webhook secret must be a non-empty string")
-                if "/" in secret:
-                    raise JivoConfigError("secret: a webhook secret cannot contain '/'")
+                bad = sorted(
+                    {c for c in secret if c in "/?#" or not c.isprintable() or c.isspace()}
+                )
+                if bad:
+                    raise JivoConfigError(
+                        f"secret: a webhook secret is a URL path segment and cannot contain "
+                        f"{', '.join(map(repr, bad))}; use e.g. secrets.token_urlsafe(32)"
+                    )
             if not secrets:
                 raise JivoConfigError("secret: give at least one secret, or None (insecure)")
         if max_body_bytes < 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -64,10 +65,16 @@ def test_no_secret_is_insecure_mode_with_a_warning(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("secret", "message"),
-    [("", "non-empty string"), ("a/b", "cannot contain '/'"), ([], "at least one secret")],
+    [
+        ("", "non-empty string"),
+        ("a/b", "cannot contain '/'"),
+        ("a b?c", "cannot contain ' ', '?'; use e.g. secrets.token_urlsafe"),
+        (["ok-secret", "tab\there"], "cannot contain '\\t'"),
+        ([], "at least one secret"),
+    ],
 )
 def test_bad_secrets_are_config_errors(tmp_path: Path, secret: Any, message: str) -> None:
-    with pytest.raises(JivoConfigError, match=message):
+    with pytest.raises(JivoConfigError, match=re.escape(message)):
         WebhookApp(secret=secret, store=f"sqlite:///{tmp_path / 'e.db'}")
 
 
