@@ -143,7 +143,8 @@ def pytest_report_header(config: pytest.Config) -> str:
     try:
         playwright_version = importlib.metadata.version("playwright")
     except importlib.metadata.PackageNotFoundError:
-        playwright_version = "not installed"
+        # Installed without the testing extra: no browser tests, so no Chromium lookup either.
+        return "jivo-widget: Playwright not installed (pip install 'jivo-widget[testing]')"
     try:
         choice = chromium_choice(config)
     except pytest.UsageError as exc:
