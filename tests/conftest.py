@@ -36,7 +36,9 @@ class LiveServer:
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         # A short poll interval: shutdown() waits up to one interval, in every test using this.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
 
     def add(self, path: str, body: str, content_type: str = "text/html; charset=utf-8") -> str:
