@@ -122,8 +122,8 @@ def _open_store(url: str) -> EventStore:
             )
     try:
         return open_store(url)
-    except ValueError as exc:
-        raise BadInput(f"--store {url!r}: {exc}") from exc
+    except ValueError as exc:  # JivoConfigError: the message already names the URL
+        raise BadInput(str(exc)) from exc
 
 
 # --------------------------------------------------------------------------------------- serve
@@ -338,8 +338,15 @@ def list_events(
         for row in rows:
             click.echo(json.dumps(_summary(row), ensure_ascii=False))
         return
-    columns = (("ID", 8), ("RECEIVED", 25), ("EVENT", 24), ("CHAT", 12), ("STATUS", 9))
-    columns += (("TRIES", 5), ("ERROR", 40))
+    columns = (
+        ("ID", 8),
+        ("RECEIVED", 25),
+        ("EVENT", 24),
+        ("CHAT", 12),
+        ("STATUS", 9),
+        ("TRIES", 5),
+        ("ERROR", 40),
+    )
     click.echo("  ".join(name.ljust(width) for name, width in columns).rstrip())
     for row in rows:
         summary = _summary(row)
