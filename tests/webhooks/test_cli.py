@@ -464,3 +464,21 @@ def test_serve_app_with_only_store_keeps_the_apps_secret(workdir: Path) -> None:
     finally:
         err = served.stop()
     assert "WARNING: no webhook secret" not in err
+
+
+def test_events_show_a_malformed_delivery_prints_the_raw_body(capture: Served) -> None:
+    assert httpx.post(capture.url(), content=b'{"event_name": "chat_').status_code == 400
+    (row,) = _list_json(capture, "--status", "malformed")
+    result = run("events", "show", str(row["id"]), "--store", capture.store, cwd=capture.cwd)
+    assert result.returncode == 0, result.stderr
+    assert 'payload:\n{"event_name": "chat_\n' in result.stdout
+    assert "body is not valid JSON" in result.stdout  # the stored error and 400 response
+
+
+def test_events_list_on_an_empty_store(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'events.db'}"
+    open_store(store).close()
+    result = run("events", "list", "--store", store, cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.split() == ["ID", "RECEIVED", "EVENT", "CHAT", "STATUS", "TRIES", "ERROR"]
+    assert "(no events)" in result.stderr
