@@ -16,7 +16,8 @@ The life of a delivery:
    committed, and their handlers run afterwards. For ``chat_accepted`` / ``chat_updated`` the
    reply waits until a handler returns a response, every handler is done, or
    ``response_deadline`` passes (then the safe ``{"result": "ok"}``);
-6. when every handler is done (each bounded by ``handler_timeout``), one update records
+6. when every handler is done (each bounded by ``handler_timeout``), one update (grouped with
+   the other writes due at that moment) records
    ``processed`` or ``failed`` (error, attempts) and the reply sent. Failed events are replayed
    with :meth:`Receiver.replay`. An event without handlers is stored ``processed`` in step 4.
 
@@ -35,7 +36,7 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,7 @@ from jivo_widget.webhooks.events import JivoEvent, parse_event
 from jivo_widget.webhooks.responses import OK, describe_validation_error, to_response
 from jivo_widget.webhooks.router import Outcome, Registration, Router, run_handler
 from jivo_widget.webhooks.store import (
+    EventOutcome,
     EventStatus,
     EventStore,
     NewEvent,
@@ -80,6 +82,14 @@ class Reply:
     def content(self) -> bytes:
         """The body as compact JSON bytes (ASCII-only, so any string encodes)."""
         return json.dumps(self.body, separators=(",", ":")).encode("ascii")
+
+
+@dataclass(slots=True)
+class _WriteBatch:
+    """Writes that fell due in one event-loop iteration, committed as one transaction."""
+
+    events: list[tuple[NewEvent, asyncio.Future[int | None]]] = field(default_factory=list)
+    outcomes: list[tuple[EventOutcome, asyncio.Future[None]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,9 +208,7 @@ class Receiver:
         self._inflight: dict[str, asyncio.Future[Reply]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._task_loops: set[asyncio.AbstractEventLoop] = set()
-        self._batches: dict[
-            asyncio.AbstractEventLoop, list[tuple[NewEvent, asyncio.Future[int | None]]]
-        ] = {}
+        self._batches: dict[asyncio.AbstractEventLoop, _WriteBatch] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
 
@@ -392,32 +400,47 @@ class Receiver:
         return await asyncio.shield(reply_future)
 
     async def _add(self, new: NewEvent) -> int | None:
-        """Commit ``new`` with whatever else arrived in the same loop iteration (group commit).
+        """Commit ``new`` with whatever else fell due in the same loop iteration (group commit).
 
         One transaction per batch instead of one per event: far fewer WAL writes under load,
         and each caller still gets its answer only after the commit.
         """
-        loop = asyncio.get_running_loop()
-        committed: asyncio.Future[int | None] = loop.create_future()
-        batch = self._batches.get(loop)
-        if batch is None:
-            batch = self._batches[loop] = []
-            loop.call_soon(self._commit_batch, loop)
-        batch.append((new, committed))
+        committed: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._batch().events.append((new, committed))
         return await committed
 
+    async def _record(self, outcome: EventOutcome) -> None:
+        """Record a dispatch's outcome in the next group commit."""
+        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._batch().outcomes.append((outcome, committed))
+        await committed
+
+    def _batch(self) -> _WriteBatch:
+        loop = asyncio.get_running_loop()
+        batch = self._batches.get(loop)
+        if batch is None:
+            batch = self._batches[loop] = _WriteBatch()
+            # Runs after every callback already due: all of them join this transaction.
+            loop.call_soon(self._commit_batch, loop)
+        return batch
+
     def _commit_batch(self, loop: asyncio.AbstractEventLoop) -> None:
-        batch = self._batches.pop(loop, [])
+        batch = self._batches.pop(loop)
+        waiting: list[asyncio.Future[Any]] = [f for _, f in batch.events]
+        waiting += [f for _, f in batch.outcomes]
         try:
-            ids = self.store.add_many([new for new, _ in batch])
+            ids = self.store.write_batch(
+                [new for new, _ in batch.events], [outcome for outcome, _ in batch.outcomes]
+            )
         except Exception as exc:  # StoreUnavailable, or a bug: every caller gets it
-            for _, committed in batch:
-                if not committed.done():
-                    committed.set_exception(exc)
+            for future in waiting:
+                if not future.done():
+                    future.set_exception(exc)
             return
-        for (_, committed), event_id in zip(batch, ids, strict=True):
-            if not committed.done():  # a caller whose client went away may be cancelled
-                committed.set_result(event_id)
+        results: list[Any] = [*ids, *(None for _ in batch.outcomes)]
+        for future, result in zip(waiting, results, strict=True):
+            if not future.done():  # a caller whose client went away may be cancelled
+                future.set_result(result)
 
     async def _store_final(self, new: NewEvent, reply: Reply) -> Reply:
         try:
@@ -463,7 +486,7 @@ class Receiver:
             if not reply_future.done():
                 reply_future.set_result(_OK_REPLY)
             sent = reply_future.result().body
-            self._finish(event_id, errors, sent if response is None else response)
+            await self._finish(event_id, errors, sent if response is None else response)
         except Exception:  # pragma: no cover - a bug here must not kill the server
             logger.exception("dispatching event %d failed", event_id)
         finally:
@@ -471,13 +494,13 @@ class Receiver:
                 reply_future.set_result(_OK_REPLY)
             self._inflight.pop(key, None)
 
-    def _finish(self, event_id: int, errors: list[str], response: dict[str, Any]) -> None:
+    async def _finish(self, event_id: int, errors: list[str], response: dict[str, Any]) -> None:
         status = EventStatus.FAILED if errors else EventStatus.PROCESSED
         if errors:
             logger.warning("event %d failed: %d handler error(s)", event_id, len(errors))
         try:
-            self.store.finish(
-                event_id, status=status, error="\n\n".join(errors) or None, response=response
+            await self._record(
+                EventOutcome(event_id, status, "\n\n".join(errors) or None, response)
             )
         except StoreUnavailable as exc:
             # The row stays "received": replayable once the store is back.

@@ -409,7 +409,10 @@ def test_insecure_mode_accepts_any_secret(
     assert hooks.store.count() == 2
 
 
-_HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30)
+# Printable ASCII without surrounding blanks: what an HTTP client can send as a header value.
+_HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30).map(
+    str.strip
+)
 
 
 @settings(

@@ -258,9 +258,9 @@ class BatchRecordingStore(SqliteStore):
         super().__init__(path, **options)
         self.batches: list[int] = []
 
-    def add_many(self, events: Any) -> list[int | None]:
+    def write_batch(self, events: Any, outcomes: Any) -> list[int | None]:
         self.batches.append(len(events))
-        return super().add_many(events)
+        return super().write_batch(events, outcomes)
 
 
 def test_deliveries_arriving_together_are_committed_together(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from jivo_widget.errors import JivoConfigError
 from jivo_widget.webhooks.store.base import (
+    EventOutcome,
     EventStatus,
     EventStore,
     NewEvent,
@@ -21,6 +22,7 @@ from jivo_widget.webhooks.store.base import (
 from jivo_widget.webhooks.store.sqlite import SqliteStore
 
 __all__ = [
+    "EventOutcome",
     "EventStatus",
     "EventStore",
     "NewEvent",

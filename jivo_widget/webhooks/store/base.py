@@ -21,6 +21,7 @@ from typing import Any
 from jivo_widget.errors import JivoError
 
 __all__ = [
+    "EventOutcome",
     "EventStatus",
     "EventStore",
     "NewEvent",
@@ -84,6 +85,16 @@ class NewEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class EventOutcome:
+    """The result of one run of an event's handlers, as :meth:`EventStore.finish` records it."""
+
+    event_id: int
+    status: EventStatus
+    error: str | None
+    response: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredEvent:
     """One stored delivery (design.md §5). ``received_at`` is an aware UTC datetime."""
 
@@ -130,12 +141,27 @@ class EventStore(ABC):
         """Commit ``event``; its id, or ``None`` when its dedupe key is already stored."""
 
     def add_many(self, events: Sequence[NewEvent]) -> builtins.list[int | None]:
-        """:meth:`add` for several events, in one transaction where the store can (all or none).
+        """:meth:`add` for several events, in one transaction where the store can (all or none)."""
+        return self.write_batch(events, ())
 
-        The receiver commits the deliveries that arrive together as one group; the default
-        adds them one by one.
+    def write_batch(
+        self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
+    ) -> builtins.list[int | None]:
+        """Add ``events`` and record ``outcomes``, in one transaction where the store can.
+
+        The receiver groups the writes that fall due in the same event-loop iteration into one
+        call. The ids (or ``None`` for duplicates) of ``events``, in order. The default does
+        them one by one.
         """
-        return [self.add(event) for event in events]
+        ids = [self.add(event) for event in events]
+        for outcome in outcomes:
+            self.finish(
+                outcome.event_id,
+                status=outcome.status,
+                error=outcome.error,
+                response=outcome.response,
+            )
+        return ids
 
     @abstractmethod
     def get(self, event_id: int) -> StoredEvent | None:

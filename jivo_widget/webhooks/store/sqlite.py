@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from jivo_widget.webhooks.store.base import (
+    EventOutcome,
     EventStatus,
     EventStore,
     NewEvent,
@@ -160,6 +161,21 @@ def _insert_params(event: NewEvent) -> tuple[Any, ...]:
     )
 
 
+_FINISH = (
+    "UPDATE jivo_events SET status = ?, error = ?, response = ?, attempts = attempts + 1 "
+    "WHERE id = ?"
+)
+
+
+def _finish_params(outcome: EventOutcome) -> tuple[Any, ...]:
+    return (
+        outcome.status.value,
+        _safe_text(outcome.error),
+        _dumps(outcome.response),
+        outcome.event_id,
+    )
+
+
 def _inserted_id(row: tuple[Any, ...] | None) -> int | None:
     return None if row is None else int(row[0])
 
@@ -259,13 +275,22 @@ class SqliteStore(EventStore):
     def add_many(self, events: Sequence[NewEvent]) -> builtins.list[int | None]:
         """Commit ``events`` in one transaction (all or none); an id or ``None`` (duplicate)
         for each."""
+        return self.write_batch(events, ())
+
+    def write_batch(
+        self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
+    ) -> builtins.list[int | None]:
+        """Insert ``events`` and record ``outcomes`` in one transaction (all or none)."""
         with self._connection("cannot write to") as conn:
-            if len(events) > 1:
+            grouped = len(events) + len(outcomes) > 1
+            if grouped:
                 conn.execute("BEGIN IMMEDIATE")
             ids = [
                 _inserted_id(conn.execute(_INSERT, _insert_params(e)).fetchone()) for e in events
             ]
-            if len(events) > 1:
+            if outcomes:
+                conn.executemany(_FINISH, [_finish_params(o) for o in outcomes])
+            if grouped:
                 conn.execute("COMMIT")
             self._committed()
         return ids
@@ -305,13 +330,7 @@ class SqliteStore(EventStore):
         response: dict[str, Any] | None,
     ) -> None:
         """Record the outcome of one dispatch (``attempts`` + 1)."""
-        with self._connection("cannot write to") as conn:
-            conn.execute(
-                "UPDATE jivo_events SET status = ?, error = ?, response = ?, "
-                "attempts = attempts + 1 WHERE id = ?",
-                (status.value, _safe_text(error), _dumps(response), event_id),
-            )
-            self._committed()
+        self.write_batch((), (EventOutcome(event_id, status, error, response),))
 
     def list(
         self,
