@@ -5,9 +5,18 @@
 >>> html = widget.render(user_token="u-42")
 """
 
-from jivo_widget.config import Widget
+from jivo_widget.config import Contact, CustomField, Invitation, JivoConfigWarning, Widget
 from jivo_widget.errors import JivoConfigError, JivoError
 
 __version__ = "0.1.0"
 
-__all__ = ["JivoConfigError", "JivoError", "Widget", "__version__"]
+__all__ = [
+    "Contact",
+    "CustomField",
+    "Invitation",
+    "JivoConfigError",
+    "JivoConfigWarning",
+    "JivoError",
+    "Widget",
+    "__version__",
+]
