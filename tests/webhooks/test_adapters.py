@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -83,15 +84,10 @@ def uvicorn_server(app: Any) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    started = threading.Event()
-
-    def wait() -> bool:
-        return server.started
-
-    while not wait():
+    while not server.started:  # uvicorn offers no start callback: poll its flag
         if not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
-        started.wait(0.01)  # uvicorn offers no start callback; poll its flag
+        time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield f"http://127.0.0.1:{port}"
@@ -100,11 +96,11 @@ def uvicorn_server(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def _asgi(hooks: WebhookApp) -> Any:
+def _asgi(hooks: WebhookApp, stack: ExitStack) -> Any:
     return hooks.asgi()
 
 
-def _fastapi(hooks: WebhookApp) -> Any:
+def _fastapi(hooks: WebhookApp, stack: ExitStack) -> Any:
     from fastapi import FastAPI
 
     from jivo_widget.webhooks.fastapi import webhook_router
@@ -114,7 +110,7 @@ def _fastapi(hooks: WebhookApp) -> Any:
     return app
 
 
-def _flask(hooks: WebhookApp) -> Any:
+def _flask(hooks: WebhookApp, stack: ExitStack) -> Any:
     from flask import Flask
 
     from jivo_widget.webhooks.flask import webhook_blueprint
@@ -124,11 +120,12 @@ def _flask(hooks: WebhookApp) -> Any:
     return app
 
 
-def _django(hooks: WebhookApp) -> Any:
+def _django(hooks: WebhookApp, stack: ExitStack) -> Any:
     import django
     from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
-    from django.urls import clear_url_caches, path
+    from django.test.utils import override_settings
+    from django.urls import path
 
     from jivo_widget.webhooks.django import webhook_view
 
@@ -146,16 +143,21 @@ def _django(hooks: WebhookApp) -> Any:
             INSTALLED_APPS=[],
         )
         django.setup()
-    settings.ROOT_URLCONF = urls.__name__
-    clear_url_caches()
+    # Settings are process-wide: point them at our URLs only while this server runs.
+    stack.enter_context(override_settings(ROOT_URLCONF=urls.__name__))
+    stack.callback(sys.modules.pop, urls.__name__, None)
     return WSGIHandler()
 
 
-Servers = dict[str, tuple[Callable[[WebhookApp], Any], Callable[[Any], Any]]]
+def _wsgi(hooks: WebhookApp, stack: ExitStack) -> Any:
+    return wsgi_app(hooks)
+
+
+Servers = dict[str, tuple[Callable[[WebhookApp, ExitStack], Any], Callable[[Any], Any]]]
 SERVERS: Servers = {
     "asgi": (_asgi, uvicorn_server),
     "fastapi": (_fastapi, uvicorn_server),
-    "wsgi": (wsgi_app, wsgi_server),
+    "wsgi": (_wsgi, wsgi_server),
     "flask": (_flask, werkzeug_server),
     "django": (_django, wsgi_server),
 }
@@ -163,7 +165,7 @@ SERVERS: Servers = {
 # can (it terminates wsgi.input), so chunked bodies reach the WSGI app and Django through it.
 CHUNKED_SERVERS: Servers = {
     **SERVERS,
-    "wsgi": (wsgi_app, werkzeug_server),
+    "wsgi": (_wsgi, werkzeug_server),
     "django": (_django, werkzeug_server),
 }
 
@@ -172,7 +174,8 @@ CHUNKED_SERVERS: Servers = {
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, WebhookApp]]:
     build, server = SERVERS[request.param]
     hooks = make_hooks(tmp_path)
-    with server(build(hooks)) as base:
+    with ExitStack() as stack:
+        base = stack.enter_context(server(build(hooks, stack)))
         yield base, hooks
 
 
@@ -182,7 +185,8 @@ def served_chunked(
 ) -> Iterator[tuple[str, WebhookApp]]:
     build, server = CHUNKED_SERVERS[request.param]
     hooks = make_hooks(tmp_path)
-    with server(build(hooks)) as base:
+    with ExitStack() as stack:
+        base = stack.enter_context(server(build(hooks, stack)))
         yield base, hooks
 
 
