@@ -84,21 +84,28 @@ _INSERT = (
 )
 
 
-#: Commits between two background checkpoints (about 1,000 WAL pages for typical events).
-_CHECKPOINT_EVERY = 300
-#: A WAL larger than this after a passive checkpoint gets a blocking one (rare: only when
-#: writes never pause long enough for the passive ones to catch up).
+#: Rows written between two background checkpoints (roughly 1,000 WAL pages).
+_CHECKPOINT_EVERY = 250
+#: When a passive checkpoint leaves at most this many WAL frames behind, the checkpointer
+#: finishes them while writes wait (a few milliseconds), so the next write can start the WAL
+#: over instead of letting it grow for as long as writes never pause.
+_CATCH_UP_FRAMES = 1024
+#: A WAL larger than this still gets a blocking checkpoint (a safety valve; rare).
 _WAL_LIMIT_BYTES = 64 * 1024 * 1024
 
 logger = logging.getLogger("jivo_widget.webhooks")
 
 
 class _Checkpointer:
-    """Checkpoints the WAL from a daemon thread, off the thread that commits events."""
+    """Checkpoints the WAL from a daemon thread, off the thread that commits events.
 
-    def __init__(self, path: str, busy_timeout: float) -> None:
+    ``writer_lock`` is the store's connection lock: holding it pauses the store's writes.
+    """
+
+    def __init__(self, path: str, busy_timeout: float, writer_lock: threading.Lock) -> None:
         self._path = path
         self._busy_timeout = busy_timeout
+        self._writer_lock = writer_lock
         self._wanted = threading.Event()
         self._stopping = False
         self._thread = threading.Thread(
@@ -125,15 +132,23 @@ class _Checkpointer:
                 self._wanted.wait(timeout=5.0)
                 self._wanted.clear()
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    if self._stopping or (wal.exists() and wal.stat().st_size > _WAL_LIMIT_BYTES):
-                        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                    self._checkpoint(conn, wal)
                 except (sqlite3.Error, OSError) as exc:
                     logger.warning("checkpoint of the event store %s failed: %s", self._path, exc)
                 if self._stopping:
                     return
         finally:
             conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection, wal: Path) -> None:
+        _, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if self._stopping or (wal.exists() and wal.stat().st_size > _WAL_LIMIT_BYTES):
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        elif 0 < frames - done <= _CATCH_UP_FRAMES:
+            with self._writer_lock:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        elif frames - done > _CATCH_UP_FRAMES:
+            self._wanted.set()  # fell behind: go again at once
 
 
 def _dumps(value: dict[str, Any] | None) -> str | None:
@@ -216,7 +231,7 @@ class SqliteStore(EventStore):
         self._lock = threading.Lock()
         self._busy_timeout = busy_timeout
         self._checkpointer: _Checkpointer | None = None
-        self._commits = 0
+        self._rows = 0
         if self.path != ":memory:":
             directory = Path(self.path).parent
             if not directory.is_dir():
@@ -292,17 +307,17 @@ class SqliteStore(EventStore):
                 conn.executemany(_FINISH, [_finish_params(o) for o in outcomes])
             if grouped:
                 conn.execute("COMMIT")
-            self._committed()
+            self._committed(len(events) + len(outcomes))
         return ids
 
-    def _committed(self) -> None:
-        # Called with the lock held, after each write.
+    def _committed(self, rows: int) -> None:
+        # Called with the lock held, after each write of ``rows`` rows.
         if self.path == ":memory:":
             return
-        self._commits += 1
-        if self._commits % _CHECKPOINT_EVERY == 1:
+        before, self._rows = self._rows, self._rows + rows
+        if before == 0 or before // _CHECKPOINT_EVERY != self._rows // _CHECKPOINT_EVERY:
             if self._checkpointer is None:  # started lazily: a store that only reads needs none
-                self._checkpointer = _Checkpointer(self.path, self._busy_timeout)
+                self._checkpointer = _Checkpointer(self.path, self._busy_timeout, self._lock)
             self._checkpointer.nudge()
 
     def get(self, event_id: int) -> StoredEvent | None:
@@ -388,7 +403,7 @@ class SqliteStore(EventStore):
             # received_at test keeps rows a concurrent writer committed out of order.
             sql = "DELETE FROM jivo_events WHERE id <= ? AND " + " AND ".join(where)
             deleted = conn.execute(sql, [last, *params]).rowcount
-            self._committed()
+            self._committed(deleted)
             return deleted
 
     @staticmethod
