@@ -1,9 +1,11 @@
 """Every framework adapter, through a real server, answers the same HTTP contract (design.md §4).
 
-ASGI and FastAPI run under uvicorn; WSGI under wsgiref; Flask under Werkzeug's server; Django
-through its WSGI handler under wsgiref. Each gets the same checks: 200 + stored, 404 for a wrong
-secret (nothing stored), 413 over the cap (nothing stored), 400 for a body that is not JSON
-(stored as malformed), 405 for GET, and an async handler's answer shaping chat_accepted.
+ASGI and FastAPI run under uvicorn (the ``serve_asgi`` fixture); WSGI under wsgiref; Flask under
+Werkzeug's server; Django through its WSGI handler under wsgiref. Chunked bodies go through
+Werkzeug for WSGI and Django (wsgiref speaks HTTP/1.0). Each gets the same checks: 200 + stored,
+404 for a wrong secret (nothing stored), 413 over the cap (nothing stored), 400 for a body that
+is not JSON (stored as malformed), 405 for GET, a duplicate answered once, a failing handler kept
+as failed, and an async handler's answer shaping chat_accepted.
 """
 
 from __future__ import annotations
@@ -11,17 +13,15 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 import types
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
-import uvicorn
 
 from jivo_widget.webhooks import WebhookApp, samples
 from jivo_widget.webhooks.wsgi import wsgi_app
@@ -75,25 +75,6 @@ def werkzeug_server(app: Any) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
-
-
-@contextmanager
-def uvicorn_server(app: Any) -> Iterator[str]:
-    """uvicorn in a thread on a free port; yields once it is started."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:  # uvicorn offers no start callback: poll its flag
-        if not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _asgi(hooks: WebhookApp, stack: ExitStack) -> Any:
@@ -153,41 +134,48 @@ def _wsgi(hooks: WebhookApp, stack: ExitStack) -> Any:
     return wsgi_app(hooks)
 
 
-Servers = dict[str, tuple[Callable[[WebhookApp, ExitStack], Any], Callable[[Any], Any]]]
-SERVERS: Servers = {
-    "asgi": (_asgi, uvicorn_server),
-    "fastapi": (_fastapi, uvicorn_server),
+Builder = Callable[[WebhookApp, ExitStack], Any]
+Server = Callable[[Any], AbstractContextManager[str]]
+SERVERS: dict[str, tuple[Builder, Server | None]] = {  # None: uvicorn (the serve_asgi fixture)
+    "asgi": (_asgi, None),
+    "fastapi": (_fastapi, None),
     "wsgi": (_wsgi, wsgi_server),
     "flask": (_flask, werkzeug_server),
     "django": (_django, wsgi_server),
 }
 # wsgiref (the reference server) speaks HTTP/1.0 and cannot receive a chunked body; Werkzeug
 # can (it terminates wsgi.input), so chunked bodies reach the WSGI app and Django through it.
-CHUNKED_SERVERS: Servers = {
+CHUNKED_SERVERS: dict[str, tuple[Builder, Server | None]] = {
     **SERVERS,
     "wsgi": (_wsgi, werkzeug_server),
     "django": (_django, werkzeug_server),
 }
 
 
-@pytest.fixture(params=list(SERVERS))
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, WebhookApp]]:
-    build, server = SERVERS[request.param]
+def _serve(
+    entry: tuple[Builder, Server | None], tmp_path: Path, serve_asgi: Callable[[Any], str]
+) -> Iterator[tuple[str, WebhookApp]]:
+    build, server = entry
     hooks = make_hooks(tmp_path)
     with ExitStack() as stack:
-        base = stack.enter_context(server(build(hooks, stack)))
+        app = build(hooks, stack)
+        # ASGI apps run under the suite's real uvicorn fixture; WSGI ones under our servers.
+        base = serve_asgi(app) if server is None else stack.enter_context(server(app))
         yield base, hooks
+
+
+@pytest.fixture(params=list(SERVERS))
+def served(
+    request: pytest.FixtureRequest, tmp_path: Path, serve_asgi: Callable[[Any], str]
+) -> Iterator[tuple[str, WebhookApp]]:
+    yield from _serve(SERVERS[request.param], tmp_path, serve_asgi)
 
 
 @pytest.fixture(params=list(CHUNKED_SERVERS))
 def served_chunked(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, serve_asgi: Callable[[Any], str]
 ) -> Iterator[tuple[str, WebhookApp]]:
-    build, server = CHUNKED_SERVERS[request.param]
-    hooks = make_hooks(tmp_path)
-    with ExitStack() as stack:
-        base = stack.enter_context(server(build(hooks, stack)))
-        yield base, hooks
+    yield from _serve(CHUNKED_SERVERS[request.param], tmp_path, serve_asgi)
 
 
 def test_valid_event_is_stored_and_answered(served: tuple[str, WebhookApp]) -> None:
