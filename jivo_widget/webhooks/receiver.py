@@ -291,8 +291,16 @@ class Receiver:
         self, method: str, secret: str, body: bytes | None, remote_addr: str | None
     ) -> Reply:
         """The reply for one delivery (see the module docstring). Never raises for any input."""
+        early = self.authorize(method, secret)
+        if early is not None:
+            return early
+        return await self.handle_authorized(body, remote_addr)
+
+    async def handle_authorized(self, body: bytes | None, remote_addr: str | None) -> Reply:
+        """:meth:`handle` for an adapter that already got ``None`` from :meth:`authorize` for
+        this POST (saves checking the secret twice). Never raises for any input."""
         try:
-            return await self._handle(method, secret, body, remote_addr)
+            return await self._handle(body, remote_addr)
         except Exception as exc:
             # A bug of ours must still not become a 500: 503 makes the sender retry later. The
             # message may quote the payload, so only the type is logged above DEBUG.
@@ -300,12 +308,7 @@ class Receiver:
             logger.debug("unexpected error while receiving a webhook", exc_info=True)
             return _error(503, "internal error in the webhook receiver, retry later")
 
-    async def _handle(
-        self, method: str, secret: str, body: bytes | None, remote_addr: str | None
-    ) -> Reply:
-        early = self.authorize(method, secret)
-        if early is not None:
-            return early
+    async def _handle(self, body: bytes | None, remote_addr: str | None) -> Reply:
         if body is None:
             return _error(413, f"body too large: the limit is {self.max_body_bytes} bytes")
         key = dedupe_key(body)
