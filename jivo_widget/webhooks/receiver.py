@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import inspect
 import json
 import logging
 import threading
@@ -45,7 +46,14 @@ from pydantic import ValidationError
 from jivo_widget.errors import JivoConfigError
 from jivo_widget.webhooks.events import JivoEvent, parse_event
 from jivo_widget.webhooks.responses import OK, describe_validation_error, to_response
-from jivo_widget.webhooks.router import Outcome, Registration, Router, run_handler
+from jivo_widget.webhooks.router import (
+    Registration,
+    Router,
+    continue_awaitable,
+    describe_failure,
+    describe_timeout,
+    start_handler,
+)
 from jivo_widget.webhooks.store import (
     EventOutcome,
     EventStatus,
@@ -515,13 +523,17 @@ class Receiver:
         registrations: tuple[Registration, ...],
         reply_future: asyncio.Future[Reply] | None,
     ) -> tuple[list[str], dict[str, Any] | None]:
-        """Run every handler; the errors, and the response that was sent (if one was shaped)."""
+        """Run every handler; the errors, and the response that was sent (if one was shaped).
+
+        One loop waits on all the handlers' futures at once, with two deadlines: the response
+        deadline (while ``reply_future`` waits for a shaped response) and ``handler_timeout``.
+        """
         loop = asyncio.get_running_loop()
         shaping = event.event_name in RESPONSE_EVENTS
-        deadline = loop.time() + self.response_deadline
-        pending = {
-            loop.create_task(run_handler(r, event, self.handler_timeout)) for r in registrations
-        }
+        started = loop.time()
+        response_deadline = started + self.response_deadline
+        handler_deadline = started + self.handler_timeout
+        pending = {start_handler(r, event): r for r in registrations}
         errors: list[str] = []
         response: dict[str, Any] | None = None
         shaped_by: str | None = None
@@ -530,17 +542,32 @@ class Receiver:
             return reply_future is not None and not reply_future.done()
 
         while pending:
-            timeout = max(0.0, deadline - loop.time()) if shaping and waiting() else None
-            done, pending = await asyncio.wait(
+            # (a timer may fire a hair early: allow a millisecond)
+            now = loop.time() + 0.001
+            if now >= handler_deadline:
+                for future, registration in pending.items():
+                    future.cancel()  # a task stops; a running thread cannot and is ignored
+                    errors.append(describe_timeout(registration, self.handler_timeout))
+                pending.clear()
+                break
+            timeout = handler_deadline - now
+            if shaping and waiting():
+                timeout = max(0.0, min(timeout, response_deadline - now))
+            done, _ = await asyncio.wait(
                 pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
-            for task in done:
-                outcome: Outcome = task.result()
-                label = outcome.registration.label
-                if outcome.error is not None:
-                    errors.append(outcome.error)
+            for future in done:
+                registration = pending.pop(future)
+                label = registration.label
+                exc = future.exception()
+                if exc is not None:
+                    errors.append(describe_failure(registration, exc))
                     continue
-                if not shaping or outcome.value is None or outcome.registration.catch_all:
+                value = future.result()
+                if not registration.is_async and inspect.isawaitable(value):
+                    pending[continue_awaitable(value)] = registration
+                    continue
+                if not shaping or value is None or registration.catch_all:
                     continue
                 if shaped_by is not None:
                     errors.append(
@@ -550,9 +577,9 @@ class Receiver:
                     )
                     continue
                 try:
-                    shaped = to_response(outcome.value)
-                except ValueError as exc:
-                    errors.append(f"handler {label} returned {exc}; sent {{'result': 'ok'}}")
+                    shaped = to_response(value)
+                except ValueError as error:
+                    errors.append(f"handler {label} returned {error}; sent {{'result': 'ok'}}")
                     continue
                 if reply_future is not None and not waiting():
                     errors.append(
@@ -564,8 +591,7 @@ class Receiver:
                 shaped_by, response = label, shaped
                 if reply_future is not None:
                     reply_future.set_result(Reply(200, shaped))
-            # (a timer may fire a hair early: allow a millisecond)
-            if shaping and waiting() and (not pending or loop.time() >= deadline - 0.001):
+            if shaping and waiting() and (not pending or loop.time() + 0.001 >= response_deadline):
                 assert reply_future is not None
                 reply_future.set_result(_OK_REPLY)
         return errors, response

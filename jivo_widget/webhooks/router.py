@@ -14,17 +14,26 @@ timeouts.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import difflib
 import inspect
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from jivo_widget.errors import JivoConfigError
 from jivo_widget.webhooks.events import EVENT_MODELS, JivoEvent
 
-__all__ = ["Handler", "Outcome", "Registration", "Router", "run_handler"]
+__all__ = [
+    "Handler",
+    "Registration",
+    "Router",
+    "continue_awaitable",
+    "describe_failure",
+    "describe_timeout",
+    "start_handler",
+]
 
 #: A handler takes the typed event; it may be sync or async and may return a response.
 Handler = Callable[[Any], Any]
@@ -44,15 +53,6 @@ class Registration:
     def catch_all(self) -> bool:
         """Registered for every event (its return value never shapes a response)."""
         return self.event_names is None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What one handler did: its return value, or an error message (with the traceback)."""
-
-    registration: Registration
-    value: Any = None
-    error: str | None = None
 
 
 def _label(func: Handler) -> str:
@@ -136,27 +136,61 @@ class Router:
         return tuple(self._registrations)
 
 
-async def run_handler(registration: Registration, event: JivoEvent, timeout: float) -> Outcome:
-    """Run one handler with its own deadline; never raises (except on cancellation)."""
+class _Aborted(Exception):
+    """An async handler raised SystemExit/KeyboardInterrupt, which must not stop the loop."""
+
+
+async def _guarded(coroutine: Awaitable[Any]) -> Any:
     try:
-        if registration.is_async:
-            value = await asyncio.wait_for(registration.func(event), timeout)
-        else:
-            # A thread cannot be stopped: past the deadline its late result is ignored.
-            value = await asyncio.wait_for(asyncio.to_thread(registration.func, event), timeout)
-            if inspect.isawaitable(value):
-                value = await asyncio.wait_for(value, timeout)
-    except TimeoutError:
-        return Outcome(
-            registration,
-            error=f"handler {registration.label} did not finish within {timeout:g} s",
-        )
-    except asyncio.CancelledError:
-        raise
-    except BaseException as exc:  # isolate anything a handler does, even sys.exit()
-        details = "".join(traceback.format_exception(exc)).rstrip()
-        return Outcome(
-            registration,
-            error=f"handler {registration.label} raised {type(exc).__name__}: {exc}\n{details}",
-        )
-    return Outcome(registration, value=value)
+        return await coroutine
+    except (SystemExit, KeyboardInterrupt) as exc:  # isolate even sys.exit() in a handler
+        raise _Aborted from exc
+
+
+def _consume_exception(future: asyncio.Future[Any]) -> None:
+    # Nobody may await a handler's future any more (it missed its deadline): read its exception
+    # so asyncio does not log "exception was never retrieved" with the payload in it.
+    if not future.cancelled():
+        future.exception()
+
+
+def start_handler(registration: Registration, event: JivoEvent) -> asyncio.Future[Any]:
+    """Start one handler on the running loop; its future holds the return value or the error.
+
+    Async handlers become a task on the loop; sync ones run in the loop's default executor (a
+    worker thread, with the caller's context variables). A sync handler that returns an
+    awaitable gets it awaited by the caller (see :func:`continue_awaitable`).
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any]
+    if registration.is_async:
+        try:
+            future = loop.create_task(_guarded(registration.func(event)))
+        except Exception as exc:  # raised while creating the coroutine (e.g. wrong signature)
+            future = loop.create_future()
+            future.set_exception(exc)
+    else:
+        context = contextvars.copy_context()
+        future = loop.run_in_executor(None, context.run, registration.func, event)
+    future.add_done_callback(_consume_exception)
+    return future
+
+
+def continue_awaitable(value: Awaitable[Any]) -> asyncio.Future[Any]:
+    """A task awaiting what a sync handler returned (an awaitable) on the running loop."""
+    task = asyncio.get_running_loop().create_task(_guarded(value))
+    task.add_done_callback(_consume_exception)
+    return task
+
+
+def describe_failure(registration: Registration, exc: BaseException) -> str:
+    """The stored error for a handler that raised: its name, the exception and the traceback."""
+    if isinstance(exc, _Aborted) and exc.__cause__ is not None:
+        exc = exc.__cause__
+    details = "".join(traceback.format_exception(exc)).rstrip()
+    return f"handler {registration.label} raised {type(exc).__name__}: {exc}\n{details}"
+
+
+def describe_timeout(registration: Registration, timeout: float) -> str:
+    """The stored error for a handler that missed ``handler_timeout``."""
+    return f"handler {registration.label} did not finish within {timeout:g} s"

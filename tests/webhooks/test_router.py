@@ -336,3 +336,53 @@ def test_registration_errors_are_clear(hooks: WebhookApp) -> None:
     # A name Jivo may add tomorrow stays registrable.
     hooks.on("chat_rated")(lambda event: None)
     assert len(hooks.router.handlers_for("chat_rated")) == 1
+
+
+def test_odd_handlers_are_isolated_too(hooks: WebhookApp) -> None:
+    import sys
+
+    ran: list[str] = []
+
+    @hooks.on("offline_message")
+    async def exits(event: JivoEvent) -> None:
+        sys.exit(3)
+
+    @hooks.on("offline_message")
+    def exits_in_thread(event: JivoEvent) -> None:
+        sys.exit(4)
+
+    @hooks.on("offline_message")
+    async def takes_no_event() -> None:  # registered with the wrong signature
+        ran.append("never")
+
+    @hooks.on("offline_message")
+    def returns_a_coroutine(event: JivoEvent) -> Coroutine[Any, Any, None]:
+        async def later() -> None:
+            ran.append("awaited")
+
+        return later()
+
+    run(lambda: _deliver_and_drain(hooks, "offline_message"))
+    assert ran == ["awaited"]
+    stored = only_event(hooks)
+    assert stored.status is EventStatus.FAILED and stored.error is not None
+    assert "exits raised SystemExit: 3" in stored.error
+    assert "exits_in_thread raised SystemExit: 4" in stored.error
+    assert "takes_no_event raised TypeError" in stored.error
+
+
+def test_a_sync_shaper_may_return_a_coroutine(hooks: WebhookApp) -> None:
+    @hooks.on("chat_updated")
+    def card(event: JivoEvent) -> Coroutine[Any, Any, dict[str, Any]]:
+        async def lookup() -> dict[str, Any]:
+            return {"crm_link": "https://crm.example.com/async"}
+
+        return lookup()
+
+    async def scenario() -> None:
+        reply = await deliver(hooks, "chat_updated")
+        assert reply.body == {"result": "ok", "crm_link": "https://crm.example.com/async"}
+        assert await hooks.receiver.drain(5)
+
+    run(scenario)
+    assert only_event(hooks).status is EventStatus.PROCESSED
