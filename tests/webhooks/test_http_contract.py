@@ -401,9 +401,26 @@ def test_healthz(url: str, client: httpx.Client) -> None:
 def test_insecure_mode_accepts_any_secret(
     store_url: str, serve_asgi: Callable[..., str], client: httpx.Client
 ) -> None:
+    import logging
+
     with pytest.warns(UserWarning, match="no Jivo webhook secret configured"):
         hooks = WebhookApp(secret=None, store=store_url)
-    url = serve_asgi(hooks.asgi())
+    warnings: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                warnings.append(record.getMessage())
+
+    collector = Collect()
+    logging.getLogger("jivo_widget.webhooks").addHandler(collector)
+    try:
+        url = serve_asgi(hooks.asgi())
+    finally:
+        logging.getLogger("jivo_widget.webhooks").removeHandler(collector)
+    assert warnings == [
+        "NO WEBHOOK SECRET CONFIGURED: /jivo/webhook/<anything> accepts events from anyone"
+    ]
     assert client.post(url + "/jivo/webhook/anything", content=b'{"event_name":"x"}').is_success
     assert client.post(url + "/jivo/webhook", content=b'{"event_name":"y"}').is_success
     assert hooks.store.count() == 2
