@@ -51,7 +51,7 @@ def webhook_router(hooks: WebhookApp, *, include_in_schema: bool = False) -> API
         except ClientDisconnect:
             return Response(status_code=400)  # the client left mid-body: nobody to answer
         client = request.client.host if request.client else None
-        return _response(await receiver.handle(request.method, secret, body, client))
+        return _response(await receiver.handle_authorized(body, client))
 
     @router.get("/healthz", include_in_schema=include_in_schema)
     async def jivo_healthz() -> Response:
