@@ -269,3 +269,37 @@ def test_failing_handler_still_answers_ok_and_is_kept_failed(
     (stored,) = hooks.store.list()
     assert stored.status == "failed"
     assert "CRM is down" in (stored.error or "")
+
+
+def test_flask_blueprint_under_a_url_prefix(tmp_path: Path) -> None:
+    from flask import Flask
+
+    from jivo_widget.webhooks.flask import webhook_blueprint
+
+    hooks = make_hooks(tmp_path)
+    app = Flask("jivo_prefix_test")
+    app.register_blueprint(webhook_blueprint(hooks), url_prefix="/hooks")
+    with werkzeug_server(app) as base:
+        body = samples.load_bytes("offline_message")
+        assert httpx.post(f"{base}/hooks/jivo/webhook/{SECRET}", content=body).status_code == 200
+        assert httpx.post(f"{base}/jivo/webhook/{SECRET}", content=body).status_code == 404
+        assert httpx.get(f"{base}/hooks/healthz").json() == {"status": "ok"}
+    assert hooks.store.count() == 1
+
+
+def test_wsgi_app_mounted_under_a_script_name(tmp_path: Path) -> None:
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    hooks = make_hooks(tmp_path)
+
+    def site(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"the site"]
+
+    app = DispatcherMiddleware(site, {"/hooks": wsgi_app(hooks)})
+    with werkzeug_server(app) as base:
+        body = samples.load_bytes("client_updated")
+        assert httpx.post(f"{base}/hooks/jivo/webhook/{SECRET}", content=body).status_code == 200
+        assert httpx.get(f"{base}/hooks/jivo/webhook/{SECRET}").status_code == 405
+        assert httpx.get(f"{base}/other").text == "the site"
+    assert hooks.store.count() == 1

@@ -165,3 +165,11 @@ def test_unparseable_url_raises_delivery_error() -> None:
 def test_only_http_urls_are_posted_to(url: str) -> None:
     with pytest.raises(DeliveryError, match="cannot reach"):
         deliver(url, {"event_name": "x"})
+
+
+def test_non_2xx_and_non_json_answers_are_returned_not_raised(live_server: Any) -> None:
+    # The suite's live server only serves GET: a POST gets its HTML 501 page.
+    delivery = deliver(live_server.url + "/jivo/webhook/S", {"event_name": "x"})
+    assert delivery.status == 501
+    assert not delivery.ok
+    assert "<html" in delivery.text().lower()  # shown as text when it is not JSON
