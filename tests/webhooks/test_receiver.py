@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import fresh_loop
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -98,7 +99,7 @@ def test_read_body_counts_bytes_whatever_content_length_says(tmp_path: Path) -> 
         assert await read(chunks(b"1"), "banana") == b"1"  # unparseable: counted instead
         assert await read(chunks(), None) == b""
 
-    asyncio.run(scenario())
+    fresh_loop.run(scenario())
 
 
 def test_read_body_blocking_for_wsgi(tmp_path: Path) -> None:
@@ -177,7 +178,7 @@ def test_concurrent_duplicates_get_one_row_and_the_same_reply(hooks: WebhookApp)
         third = await hooks.receiver.handle("POST", "old-secret", body, None)
         assert third == replies[0]  # later duplicates: the stored reply
 
-    asyncio.run(scenario())
+    fresh_loop.run(scenario())
     assert runs == [1]
     assert hooks.store.count() == 1
 
@@ -275,7 +276,7 @@ def test_deliveries_arriving_together_are_committed_together(tmp_path: Path) -> 
         )
         assert {reply.status for reply in replies} == {200}
 
-    asyncio.run(scenario())
+    fresh_loop.run(scenario())
     assert sum(store.batches) == len(bodies) and max(store.batches) > 1
     assert store.count() == 40
     assert sorted(e.chat_id or 0 for e in store.list(limit=None)) == list(range(40))
@@ -295,12 +296,12 @@ def test_a_failing_group_commit_answers_503_to_every_member(tmp_path: Path) -> N
         return [reply.status for reply in replies]
 
     try:
-        assert asyncio.run(scenario()) == [503] * 5
+        assert fresh_loop.run(scenario()) == [503] * 5
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
     assert hooks.store.count() == 0
-    assert asyncio.run(scenario()) == [200] * 5
+    assert fresh_loop.run(scenario()) == [200] * 5
 
 
 def test_the_wal_is_checkpointed_off_the_serving_connection(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import fresh_loop
 import pytest
 
 from jivo_widget.errors import JivoConfigError
@@ -25,7 +26,7 @@ from jivo_widget.webhooks import (
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
+    fresh_loop.run(scenario())
 
 
 @pytest.fixture
@@ -86,9 +87,13 @@ def test_sync_handlers_run_in_a_thread_async_ones_on_the_loop(hooks: WebhookApp)
     async def async_handler(event: JivoEvent) -> None:
         threads["async"] = threading.get_ident()
 
-    run(lambda: _deliver_and_drain(hooks, "chat_finished"))
-    assert threads["async"] == threading.get_ident()  # asyncio.run runs the loop here
-    assert threads["sync"] != threading.get_ident()
+    async def scenario() -> None:
+        threads["loop"] = threading.get_ident()
+        await _deliver_and_drain(hooks, "chat_finished")
+
+    run(scenario)
+    assert threads["async"] == threads["loop"]
+    assert threads["sync"] != threads["loop"]
 
 
 async def _deliver_and_drain(hooks: WebhookApp, payload: dict[str, Any] | str) -> None:
@@ -264,7 +269,7 @@ def test_replay_runs_the_handlers_again(hooks: WebhookApp) -> None:
     failed = only_event(hooks)
     assert failed.status is EventStatus.FAILED
     crm_up = True
-    results = asyncio.run(hooks.receiver.replay_failed())
+    results = fresh_loop.run(hooks.receiver.replay_failed())
     assert [(r.event_id, r.status, r.error, r.ok) for r in results] == [
         (failed.id, EventStatus.PROCESSED, None, True)
     ]
@@ -272,7 +277,7 @@ def test_replay_runs_the_handlers_again(hooks: WebhookApp) -> None:
     assert (replayed.status, replayed.error, replayed.attempts) == (EventStatus.PROCESSED, None, 2)
     assert replayed.response == {"result": "ok"}  # what Jivo got is unchanged
     with pytest.raises(KeyError, match="no stored event with id 999"):
-        asyncio.run(hooks.receiver.replay(999))
+        fresh_loop.run(hooks.receiver.replay(999))
 
 
 def test_replay_stuck_received_events(hooks: WebhookApp) -> None:
@@ -299,8 +304,8 @@ def test_replay_stuck_received_events(hooks: WebhookApp) -> None:
     def save(event: JivoEvent) -> None:
         seen.append(getattr(event, "chat_id", None))
 
-    assert asyncio.run(hooks.receiver.replay_stuck(timedelta(minutes=20))) == []
-    results = asyncio.run(hooks.receiver.replay_stuck(timedelta(minutes=5)))
+    assert fresh_loop.run(hooks.receiver.replay_stuck(timedelta(minutes=20))) == []
+    results = fresh_loop.run(hooks.receiver.replay_stuck(timedelta(minutes=5)))
     assert [(r.event_id, r.status) for r in results] == [(stuck, EventStatus.PROCESSED)]
     assert seen == [4325]
 
@@ -312,12 +317,12 @@ def test_replay_of_malformed_is_refused_and_invalid_is_revalidated(hooks: Webhoo
 
     run(scenario)
     invalid, malformed = hooks.store.list()
-    result = asyncio.run(hooks.receiver.replay(malformed.id))
+    result = fresh_loop.run(hooks.receiver.replay(malformed.id))
     assert result.status is None
     assert (
         result.error == "cannot replay a malformed body: body must be a JSON object, not an array"
     )
-    result = asyncio.run(hooks.receiver.replay(invalid.id))
+    result = fresh_loop.run(hooks.receiver.replay(invalid.id))
     assert result.status is EventStatus.INVALID
     assert result.error is not None and "chat_id: Input should be a valid integer" in result.error
 
