@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import fresh_loop
 import httpx
 import pytest
 
@@ -135,7 +136,7 @@ def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
     url = f"http://127.0.0.1:{port}/jivo/webhook/{SECRET}"
 
     with serve(tmp_path, store_url, port) as proc:
-        first = asyncio.run(_burst(url, bodies, proc))
+        first = fresh_loop.run(_burst(url, bodies, proc))
         assert proc.wait(timeout=10) == -signal.SIGKILL
 
     acknowledged = {cid for cid, (status, _) in first.items() if status == 200}
@@ -154,7 +155,7 @@ def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
 
         # Re-send everything: acknowledged ones must get the first answer, byte for byte
         # equal as JSON; the rest are stored now, exactly once each.
-        second = asyncio.run(_burst(url, bodies, None))
+        second = fresh_loop.run(_burst(url, bodies, None))
         assert {status for status, _ in second.values()} == {200}
         assert set(second) == set(bodies)
         changed = [
