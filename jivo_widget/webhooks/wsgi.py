@@ -92,6 +92,6 @@ def wsgi_app(hooks: WebhookApp) -> WSGIApp:
             status, body = 404, b'{"result":"error","error":"not found"}'
         headers.append(("Content-Length", str(len(body))))
         start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
-        return [body]
+        return [b""] if method == "HEAD" else [body]  # HEAD: the headers of GET, no body
 
     return app
