@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 # Django ships no type information (django-stubs is not a dependency).
-from django.http import HttpRequest, HttpResponse  # type: ignore[import-untyped]
-from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-untyped]
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from jivo_widget.webhooks.wsgi import serve_blocking
 
