@@ -493,11 +493,16 @@ class Receiver:
         key: str,
     ) -> None:
         try:
-            errors, response = await self._run(event, registrations, reply_future)
-            if not reply_future.done():
-                reply_future.set_result(_OK_REPLY)
-            sent = reply_future.result().body
-            await self._finish(event_id, errors, sent if response is None else response)
+            errors, response = await self._run(event, registrations, reply_future, event_id)
+            if reply_future.done():
+                await self._finish(event_id, errors, reply_future.result().body)
+            else:
+                # The response was shaped last: one write records it with the outcome, and it
+                # goes out only once committed (else the safe answer, which is what a duplicate
+                # gets for a row without a stored response).
+                shaped = response if response is not None else OK
+                committed = await self._finish(event_id, errors, shaped)
+                reply_future.set_result(Reply(200, shaped) if committed else _OK_REPLY)
         except Exception:  # pragma: no cover - a bug here must not kill the server
             logger.exception("dispatching event %d failed", event_id)
         finally:
@@ -505,7 +510,8 @@ class Receiver:
                 reply_future.set_result(_OK_REPLY)
             self._inflight.pop(key, None)
 
-    async def _finish(self, event_id: int, errors: list[str], response: dict[str, Any]) -> None:
+    async def _finish(self, event_id: int, errors: list[str], response: dict[str, Any]) -> bool:
+        """Record the outcome of the handlers; whether it was committed."""
         status = EventStatus.FAILED if errors else EventStatus.PROCESSED
         if errors:
             logger.warning("event %d failed: %d handler error(s)", event_id, len(errors))
@@ -516,17 +522,36 @@ class Receiver:
         except StoreUnavailable as exc:
             # The row stays "received": replayable once the store is back.
             logger.error("cannot record the outcome of event %d: %s", event_id, exc)
+            return False
+        return True
+
+    async def _commit_response(self, event_id: int, response: dict[str, Any]) -> Reply:
+        """Commit the response about to be sent while other handlers still run; the reply.
+
+        If the store fails, the safe ``{"result": "ok"}`` goes out instead: that is what a
+        duplicate of a row without a stored response is answered, so both answers agree.
+        """
+        try:
+            await self._record(EventOutcome(event_id, EventStatus.RECEIVED, None, response))
+        except StoreUnavailable as exc:
+            logger.error("cannot record the response of event %d: %s", event_id, exc)
+            return _OK_REPLY
+        return Reply(200, response)
 
     async def _run(
         self,
         event: JivoEvent,
         registrations: tuple[Registration, ...],
         reply_future: asyncio.Future[Reply] | None,
+        event_id: int | None = None,
     ) -> tuple[list[str], dict[str, Any] | None]:
-        """Run every handler; the errors, and the response that was sent (if one was shaped).
+        """Run every handler; the errors, and the response shaped in time (if any).
 
         One loop waits on all the handlers' futures at once, with two deadlines: the response
         deadline (while ``reply_future`` waits for a shaped response) and ``handler_timeout``.
+        A shaped response is committed (row ``event_id``) before ``reply_future`` gets it; when
+        it is shaped after every other handler is done, ``reply_future`` is left pending for
+        the caller, which commits the final outcome and the response in one write.
         """
         loop = asyncio.get_running_loop()
         shaping = event.event_name in RESPONSE_EVENTS
@@ -537,6 +562,7 @@ class Receiver:
         errors: list[str] = []
         response: dict[str, Any] | None = None
         shaped_by: str | None = None
+        shaped_now: dict[str, Any] | None = None  # shaped in this round, not yet sent
 
         def waiting() -> bool:
             return reply_future is not None and not reply_future.done()
@@ -590,8 +616,20 @@ class Receiver:
                     continue
                 shaped_by, response = label, shaped
                 if reply_future is not None:
-                    reply_future.set_result(Reply(200, shaped))
-            if shaping and waiting() and (not pending or loop.time() + 0.001 >= response_deadline):
+                    shaped_now = shaped
+            if shaped_now is not None:
+                assert reply_future is not None and event_id is not None
+                if not pending:
+                    # Every handler is done: the caller commits the outcome with the response
+                    # in one write, then sends it.
+                    break
+                # Other handlers still run: commit the response first (the row stays
+                # "received"), so a duplicate after a crash gets this answer too.
+                reply_future.set_result(await self._commit_response(event_id, shaped_now))
+                shaped_now = None
+            elif (
+                shaping and waiting() and (not pending or loop.time() + 0.001 >= response_deadline)
+            ):
                 assert reply_future is not None
                 reply_future.set_result(_OK_REPLY)
         return errors, response

@@ -194,12 +194,6 @@ SLOW_APP = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: the shaped chat_accepted response is committed only when every handler has "
-    "finished, after the 200 went out; a crash in between answers duplicates with "
-    '{"result": "ok"} instead of the first response',
-)
 def test_a_sent_response_survives_a_crash_while_other_handlers_run(tmp_path: Path) -> None:
     (tmp_path / "kill9_app.py").write_text(SLOW_APP, encoding="utf-8")
     store_url = f"sqlite:///{tmp_path / 'events.db'}"

@@ -329,3 +329,60 @@ def _wait_for(condition: Any, timeout: float) -> bool:
             return False
         done.wait(0.02)  # poll the condition; nothing to subscribe to on a file size
     return True
+
+
+def test_a_shaped_response_is_committed_before_it_is_sent(tmp_path: Path) -> None:
+    # A second handler still runs when the card goes out: the stored row must already hold
+    # the card, or a duplicate after a crash would be answered {"result": "ok"}.
+    hooks = WebhookApp(secret="S", store=f"sqlite:///{tmp_path / 'e.db'}")
+    release = threading.Event()
+    card = {"result": "ok", "crm_link": "https://crm.example.com/c/1"}
+
+    @hooks.on("chat_accepted")
+    def shape(event: JivoEvent) -> dict[str, Any]:
+        return card
+
+    @hooks.on("chat_accepted")
+    def slow(event: JivoEvent) -> None:
+        release.wait(10)
+
+    body = samples.load_bytes("chat_accepted")
+
+    async def scenario() -> None:
+        reply = await hooks.receiver.handle("POST", "S", body, None)
+        assert reply.status == 200 and reply.body == card
+        stored = hooks.store.get_by_dedupe_key(dedupe_key(body))
+        assert stored is not None
+        assert (stored.status, stored.response, stored.attempts) == (
+            EventStatus.RECEIVED,
+            card,
+            0,
+        )
+        release.set()
+        assert await hooks.receiver.drain(10)
+
+    fresh_loop.run(scenario())
+    stored = hooks.store.get_by_dedupe_key(dedupe_key(body))
+    assert stored is not None
+    assert (stored.status, stored.response, stored.attempts) == (EventStatus.PROCESSED, card, 1)
+
+
+def test_the_last_handler_shaping_commits_outcome_and_response_before_the_reply(
+    tmp_path: Path,
+) -> None:
+    hooks = WebhookApp(secret="S", store=f"sqlite:///{tmp_path / 'e.db'}")
+
+    @hooks.on("chat_updated")
+    def shape(event: JivoEvent) -> dict[str, Any]:
+        return {"enable_assign": True}
+
+    body = samples.load_bytes("chat_updated")
+
+    async def scenario() -> None:
+        reply = await hooks.receiver.handle("POST", "S", body, None)
+        assert reply.body == {"result": "ok", "enable_assign": True}
+        stored = hooks.store.get_by_dedupe_key(dedupe_key(body))
+        assert stored is not None
+        assert (stored.status, stored.response) == (EventStatus.PROCESSED, reply.body)
+
+    fresh_loop.run(scenario())

@@ -86,7 +86,11 @@ class NewEvent:
 
 @dataclass(frozen=True, slots=True)
 class EventOutcome:
-    """The result of one run of an event's handlers, as :meth:`EventStore.finish` records it."""
+    """The result of one run of an event's handlers, as :meth:`EventStore.finish` records it.
+
+    With status ``received`` it is no result yet: the response about to be sent while other
+    handlers still run, committed first so a duplicate gets it too (no attempt is counted).
+    """
 
     event_id: int
     status: EventStatus
@@ -180,7 +184,11 @@ class EventStore(ABC):
         error: str | None,
         response: dict[str, Any] | None,
     ) -> None:
-        """Record the outcome of one dispatch of the handlers (and count it in ``attempts``)."""
+        """Record the outcome of one dispatch of the handlers (and count it in ``attempts``).
+
+        With ``status=received``: only record the response sent while the handlers still run;
+        ``attempts`` is not counted.
+        """
 
     @abstractmethod
     def list(

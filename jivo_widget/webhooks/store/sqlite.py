@@ -177,7 +177,7 @@ def _insert_params(event: NewEvent) -> tuple[Any, ...]:
 
 
 _FINISH = (
-    "UPDATE jivo_events SET status = ?, error = ?, response = ?, attempts = attempts + 1 "
+    "UPDATE jivo_events SET status = ?, error = ?, response = ?, attempts = attempts + ? "
     "WHERE id = ?"
 )
 
@@ -187,6 +187,7 @@ def _finish_params(outcome: EventOutcome) -> tuple[Any, ...]:
         outcome.status.value,
         _safe_text(outcome.error),
         _dumps(outcome.response),
+        0 if outcome.status is EventStatus.RECEIVED else 1,  # a sent response, not a dispatch
         outcome.event_id,
     )
 
@@ -344,7 +345,8 @@ class SqliteStore(EventStore):
         error: str | None,
         response: dict[str, Any] | None,
     ) -> None:
-        """Record the outcome of one dispatch (``attempts`` + 1)."""
+        """Record the outcome of one dispatch (``attempts`` + 1), or with status ``received``
+        the response sent while the handlers still run (``attempts`` unchanged)."""
         self.write_batch((), (EventOutcome(event_id, status, error, response),))
 
     def list(
