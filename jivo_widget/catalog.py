@@ -19,12 +19,21 @@ __all__ = [
     "CALLBACKS",
     "CHANGE_STATE_VALUES",
     "CLIENT_ATTRIBUTES_MAX_CALLS_PER_HOUR",
+    "COLOR_PATTERN",
+    "CONTACT_FIELDS",
+    "CONTACT_INFO_RESULT_FIELDS",
+    "CUSTOM_DATA_FIELD_KEYS",
     "CUSTOM_DATA_MAX_FIELDS",
     "GLOBALS",
+    "LEGACY_LOADER_HOSTS",
     "LOADER_HOSTS",
     "METHODS",
+    "OFFLINE_MESSAGE_FIELDS",
     "OPEN_START_VALUES",
     "UNDOCUMENTED_METHODS",
+    "UTM_FIELDS",
+    "WIDGET_ID_PATTERN",
+    "WIDGET_ID_TYPICAL_LENGTH",
     "Callback",
     "Method",
     "Param",
@@ -45,6 +54,26 @@ OPEN_START_VALUES = ("chat", "call", "menu")
 CHANGE_STATE_VALUES = ("chat", "call", "chat/call", "label", "chat/min")
 #: Loader hosts, first is the default. Regional hosts are seen in third-party code only.
 LOADER_HOSTS = ("code.jivosite.com", "code.jivo.ru", "code-eu1.jivosite.com")
+#: Mid-era ``widget.js`` host seen in the wild: the mock answers it, the renderer never emits it.
+LEGACY_LOADER_HOSTS = ("code-ya.jivosite.com",)
+
+# Patterns are written without anchors so that Python (re.fullmatch) and JavaScript
+# (new RegExp("^(?:" + p + ")$")) read them alike; Python's "$" would also match before a "\n".
+#: The widget id format is undocumented: validate loosely, real ids are 10 characters.
+WIDGET_ID_PATTERN = "[A-Za-z0-9_-]{4,32}"
+WIDGET_ID_TYPICAL_LENGTH = 10
+#: ``setWidgetColor`` colours.
+COLOR_PATTERN = "#[0-9A-Fa-f]{6}"
+
+#: ``setContactInfo`` keys; ``getContactInfo`` answers with ``client_name`` instead of ``name``.
+CONTACT_FIELDS = ("name", "email", "phone", "description")
+CONTACT_INFO_RESULT_FIELDS = ("client_name", "email", "phone", "description")
+#: ``sendOfflineMessage`` keys.
+OFFLINE_MESSAGE_FIELDS = ("name", "email", "phone", "description", "message")
+#: Keys of one ``setCustomData`` field (``content`` is required).
+CUSTOM_DATA_FIELD_KEYS = ("content", "title", "link", "key")
+#: ``getUtm`` keys.
+UTM_FIELDS = ("content", "campaign", "source", "medium", "term")
 
 
 @dataclass(frozen=True)
@@ -217,6 +246,15 @@ def as_json() -> dict[str, Any]:
         "open_start_values": list(OPEN_START_VALUES),
         "change_state_values": list(CHANGE_STATE_VALUES),
         "loader_hosts": list(LOADER_HOSTS),
+        "legacy_loader_hosts": list(LEGACY_LOADER_HOSTS),
+        "patterns": {"widget_id": WIDGET_ID_PATTERN, "color": COLOR_PATTERN},
+        "fields": {
+            "contact": list(CONTACT_FIELDS),
+            "contact_info_result": list(CONTACT_INFO_RESULT_FIELDS),
+            "offline_message": list(OFFLINE_MESSAGE_FIELDS),
+            "custom_data": list(CUSTOM_DATA_FIELD_KEYS),
+            "utm": list(UTM_FIELDS),
+        },
     }
 
 
