@@ -3,12 +3,15 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+APT_INSTALL := sh -c '[ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$$@" || { echo "please install: $$*" >&2; exit 1; }' --
 
 .PHONY: venv chromium test lint bench demo clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@# Debian's python3 lacks ensurepip until python3-venv is installed.
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || $(APT_INSTALL) python3-venv
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -26,10 +29,11 @@ lint: venv
 	$(VENV)/bin/ruff format --check jivo_widget tests benchmarks examples
 	$(VENV)/bin/mypy
 
-bench: venv chromium
+bench: venv
 	$(PY) -m benchmarks
 
-demo: venv chromium
+# The demo serves the mocked widget to your own browser: it needs no Chromium of its own.
+demo: venv
 	$(VENV)/bin/jivo-widget demo
 
 clean:
