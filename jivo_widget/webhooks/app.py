@@ -13,6 +13,8 @@ from jivo_widget.webhooks.store import EventStore, open_store
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from jivo_widget.webhooks.wsgi import WSGIApp
+
 __all__ = ["JivoInsecureWebhookWarning", "WebhookApp"]
 
 _H = TypeVar("_H", bound=Handler)
@@ -30,6 +32,7 @@ class WebhookApp:
     ... def show_crm_card(event):
     ...     return {"crm_link": "https://crm.example/c/42", "enable_assign": True}
     >>> app = hooks.asgi()  # POST /jivo/webhook/s3cret-from-env, GET /healthz
+    >>> wsgi = hooks.wsgi()  # the same routes for WSGI servers (Flask, gunicorn, ...)
 
     ``secret``: the secret path segment, or a list of them (rotation: accept old and new), or
     ``None`` — insecure: any path secret is accepted, and a :class:`JivoInsecureWebhookWarning`
@@ -71,6 +74,7 @@ class WebhookApp:
                 stacklevel=2,
             )
         self._asgi: Starlette | None = None
+        self._wsgi: WSGIApp | None = None
 
     def on(self, event_names: str | Iterable[str]) -> Callable[[_H], _H]:
         """Decorator: handle ``event_names`` (a name or a list). See :class:`Router`."""
@@ -87,3 +91,12 @@ class WebhookApp:
 
             self._asgi = create_app(self.receiver)
         return self._asgi
+
+    def wsgi(self) -> WSGIApp:
+        """The WSGI app (Flask, any WSGI server): ``POST /jivo/webhook/{secret}``,
+        ``GET /healthz``, honouring ``SCRIPT_NAME`` (cached)."""
+        if self._wsgi is None:
+            from jivo_widget.webhooks.wsgi import wsgi_app
+
+            self._wsgi = wsgi_app(self)
+        return self._wsgi

@@ -134,12 +134,19 @@ def _wsgi(hooks: WebhookApp, stack: ExitStack) -> Any:
     return wsgi_app(hooks)
 
 
+def _hooks_wsgi(hooks: WebhookApp, stack: ExitStack) -> Any:
+    app = hooks.wsgi()
+    assert hooks.wsgi() is app  # built once
+    return app
+
+
 Builder = Callable[[WebhookApp, ExitStack], Any]
 Server = Callable[[Any], AbstractContextManager[str]]
 SERVERS: dict[str, tuple[Builder, Server | None]] = {  # None: uvicorn (the serve_asgi fixture)
     "asgi": (_asgi, None),
     "fastapi": (_fastapi, None),
     "wsgi": (_wsgi, wsgi_server),
+    "hooks.wsgi": (_hooks_wsgi, wsgi_server),
     "flask": (_flask, werkzeug_server),
     "django": (_django, wsgi_server),
 }
@@ -148,6 +155,7 @@ SERVERS: dict[str, tuple[Builder, Server | None]] = {  # None: uvicorn (the serv
 CHUNKED_SERVERS: dict[str, tuple[Builder, Server | None]] = {
     **SERVERS,
     "wsgi": (_wsgi, werkzeug_server),
+    "hooks.wsgi": (_hooks_wsgi, werkzeug_server),
     "django": (_django, werkzeug_server),
 }
 
