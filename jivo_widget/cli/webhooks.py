@@ -6,7 +6,6 @@ The receiver core (:mod:`jivo_widget.webhooks`) and uvicorn are imported inside 
 
 from __future__ import annotations
 
-import copy
 import importlib
 import json
 import re
@@ -218,7 +217,6 @@ def _serving_receiver(store_url: str | None, secret: str | None, app_ref: str | 
     import warnings
 
     from jivo_widget.webhooks import WebhookApp
-    from jivo_widget.webhooks.receiver import Receiver
 
     with warnings.catch_warnings():
         # serve prints its own, louder warning about a missing secret.
@@ -226,23 +224,15 @@ def _serving_receiver(store_url: str | None, secret: str | None, app_ref: str | 
         if app_ref is None:
             return WebhookApp(secret=secret, store=store_url or DEFAULT_STORE).receiver
         hooks = load_webhook_app(app_ref)
-    receiver = hooks.receiver
     if secret is None and store_url is None:
-        return receiver
-    if secret is None:
-        # Keep the app's secrets, swap only the store. Receiver has no public way to copy its
-        # secrets, so copy the object; the original is never used by this process.
-        swapped = copy.copy(receiver)
-        swapped.store = open_store_or_fail(store_url)
-        return swapped
-    return Receiver(
-        secrets=[secret],
-        store=open_store_or_fail(store_url) if store_url else receiver.store,
-        router=receiver.router,
-        max_body_bytes=receiver.max_body_bytes,
-        response_deadline=receiver.response_deadline,
-        handler_timeout=receiver.handler_timeout,
-    )
+        return hooks.receiver
+    # The app's handlers and limits; the secret and/or store named here replace its own.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        store = hooks.store if store_url is None else open_store_or_fail(store_url)
+        if secret is None:
+            return hooks.configured(store=store).receiver
+        return hooks.configured(secret=secret, store=store).receiver
 
 
 def open_store_or_fail(url: str | None) -> EventStore:
@@ -405,19 +395,12 @@ def replay_events(
         raise BadInput("name event IDs to replay, or pass --failed")
     if app_ref is None:
         raise BadInput(f"replay re-runs your handlers: pass --app module:attr or set {APP_ENV}")
-    from jivo_widget.webhooks.receiver import Receiver, ReplayResult
+    from jivo_widget.webhooks.receiver import ReplayResult
 
     store = _open_store(store_url)
     hooks = load_webhook_app(app_ref)
     # The app's handlers and limits over the store named here (not the one the app opened).
-    receiver = Receiver(
-        secrets=None,  # replay answers no HTTP request
-        store=store,
-        router=hooks.receiver.router,
-        max_body_bytes=hooks.receiver.max_body_bytes,
-        response_deadline=hooks.receiver.response_deadline,
-        handler_timeout=hooks.receiver.handler_timeout,
-    )
+    receiver = hooks.configured(store=store).receiver
     missing = [event_id for event_id in event_ids if store.get(event_id) is None]
     if missing:
         raise BadInput(f"no event with id {', '.join(map(str, missing))} in {store_url}")

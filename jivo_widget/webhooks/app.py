@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from jivo_widget.webhooks.receiver import Receiver
@@ -18,6 +19,16 @@ if TYPE_CHECKING:
 __all__ = ["JivoInsecureWebhookWarning", "WebhookApp"]
 
 _H = TypeVar("_H", bound=Handler)
+
+
+class _Unchanged(Enum):
+    """The default of :meth:`WebhookApp.configured`: keep this setting."""
+
+    KEEP = "keep"
+
+
+def _secrets(secret: str | Sequence[str] | None) -> list[str] | None:
+    return [secret] if isinstance(secret, str) else None if secret is None else list(secret)
 
 
 class JivoInsecureWebhookWarning(UserWarning):
@@ -55,8 +66,27 @@ class WebhookApp:
         response_deadline: float = 2.5,
         handler_timeout: float = 30.0,
     ) -> None:
-        secrets = [secret] if isinstance(secret, str) else None if secret is None else list(secret)
-        self.router = Router()
+        self._setup(
+            _secrets(secret),
+            store,
+            Router(),
+            max_body_bytes=max_body_bytes,
+            response_deadline=response_deadline,
+            handler_timeout=handler_timeout,
+        )
+
+    def _setup(
+        self,
+        secrets: list[str] | None,
+        store: str | EventStore,
+        router: Router,
+        *,
+        max_body_bytes: int,
+        response_deadline: float,
+        handler_timeout: float,
+    ) -> None:
+        self._secrets = secrets
+        self.router = router
         self.store: EventStore = open_store(store) if isinstance(store, str) else store
         self.receiver = Receiver(
             secrets=secrets,
@@ -71,10 +101,40 @@ class WebhookApp:
                 "no Jivo webhook secret configured: every URL under /jivo/webhook/ accepts "
                 "events from anyone; set a secret (e.g. from JIVO_WEBHOOK_SECRET)",
                 JivoInsecureWebhookWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         self._asgi: Starlette | None = None
         self._wsgi: WSGIApp | None = None
+
+    def configured(
+        self,
+        *,
+        secret: str | Sequence[str] | _Unchanged | None = _Unchanged.KEEP,
+        store: str | EventStore | _Unchanged = _Unchanged.KEEP,
+    ) -> WebhookApp:
+        """A new app with the same handlers (the router is shared, so handlers registered on
+        either later count for both) and limits, over another ``secret`` and/or ``store``.
+
+        Whatever is not given is kept: ``hooks.configured(store="sqlite:///other.db")`` keeps
+        the secrets. ``secret=None`` is insecure mode, with its warning. A store URL is opened
+        now (see :class:`WebhookApp`); ``self`` is not changed and its store stays open.
+
+        >>> hooks = WebhookApp(secret="s3cret", store="sqlite:///:memory:")
+        >>> staging = hooks.configured(secret="other-secret")
+        >>> staging.router is hooks.router and staging.store is hooks.store
+        True
+        """
+        clone = WebhookApp.__new__(WebhookApp)
+        receiver = self.receiver
+        clone._setup(
+            self._secrets if isinstance(secret, _Unchanged) else _secrets(secret),
+            self.store if isinstance(store, _Unchanged) else store,
+            self.router,
+            max_body_bytes=receiver.max_body_bytes,
+            response_deadline=receiver.response_deadline,
+            handler_timeout=receiver.handler_timeout,
+        )
+        return clone
 
     def on(self, event_names: str | Iterable[str]) -> Callable[[_H], _H]:
         """Decorator: handle ``event_names`` (a name or a list). See :class:`Router`."""

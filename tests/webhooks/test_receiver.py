@@ -386,3 +386,42 @@ def test_the_last_handler_shaping_commits_outcome_and_response_before_the_reply(
         assert (stored.status, stored.response) == (EventStatus.PROCESSED, reply.body)
 
     fresh_loop.run(scenario())
+
+
+def test_configured_shares_the_handlers_over_another_store_and_secret(tmp_path: Path) -> None:
+    hooks = WebhookApp(
+        secret=["old-secret", "new-secret"],
+        store=f"sqlite:///{tmp_path / 'a.db'}",
+        max_body_bytes=4096,
+        response_deadline=1.0,
+        handler_timeout=5.0,
+    )
+    moved = hooks.configured(store=f"sqlite:///{tmp_path / 'b.db'}")
+    rekeyed = hooks.configured(secret="other", store=moved.store)
+
+    @hooks.on("chat_accepted")  # registered after configured(): counts for every copy
+    def card(event: JivoEvent) -> dict[str, Any]:
+        return {"crm_link": "https://crm.example.com/c/1"}
+
+    assert moved.router is hooks.router and rekeyed.router is hooks.router
+    assert moved.store is not hooks.store and rekeyed.store is moved.store
+    for copy in (moved, rekeyed):
+        receiver = copy.receiver
+        assert (receiver.max_body_bytes, receiver.response_deadline, receiver.handler_timeout) == (
+            4096,
+            1.0,
+            5.0,
+        )
+    # Secrets: kept when only the store changes, replaced when given.
+    assert moved.receiver.authorize("POST", "old-secret") is None
+    assert moved.receiver.authorize("POST", "new-secret") is None
+    assert rekeyed.receiver.authorize("POST", "other") is None
+    assert rekeyed.receiver.authorize("POST", "new-secret") is not None
+    assert hooks.receiver.authorize("POST", "other") is not None  # the original is unchanged
+
+    body = samples.load_bytes("chat_accepted")
+    reply = moved.receiver.handle_blocking("POST", "new-secret", body, None)
+    assert reply.body == {"result": "ok", "crm_link": "https://crm.example.com/c/1"}
+    assert (moved.store.count(), hooks.store.count()) == (1, 0)
+    with pytest.warns(JivoInsecureWebhookWarning):
+        assert hooks.configured(secret=None).receiver.insecure
