@@ -21,10 +21,14 @@ if TYPE_CHECKING:
 
 __all__ = ["JIVO_URL", "LOADER_URL", "JivoMock"]
 
-_LOADER_HOSTS = "|".join(re.escape(host) for host in catalog.LOADER_HOSTS)
+# Legacy hosts (code-ya.jivosite.com) are never emitted but still appear in old pages.
+_LOADER_HOSTS = "|".join(
+    re.escape(host) for host in (*catalog.LOADER_HOSTS, *catalog.LEGACY_LOADER_HOSTS)
+)
 
-#: Every loader URL form on every loader host (http or https): ``/widget/{id}``,
-#: ``/script/widget/{id}`` (also ``?plugin=wp``), ``/widget.js`` (id from ``data-jv-id``).
+#: Every loader URL form on every loader host, legacy ones included (http or https):
+#: ``/widget/{id}``, ``/script/widget/{id}`` (also ``?plugin=wp``), ``/widget.js`` (id from
+#: ``data-jv-id``).
 LOADER_URL = re.compile(
     rf"^https?://(?:{_LOADER_HOSTS})(?::\d+)?/"
     r"(?:widget/(?P<id>[^/?#]*)|script/widget/(?P<legacy_id>[^/?#]*)|(?P<widget_js>widget\.js))"

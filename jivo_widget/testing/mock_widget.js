@@ -39,13 +39,21 @@
   var EVENT_NAME = "jivo-mock";
   // Distinguishes records of this document from those of earlier documents reported to Python.
   var DOC_ID = Math.random().toString(36).slice(2, 10);
-  var WIDGET_ID_RE = /^[A-Za-z0-9_-]{4,32}$/;
-  var COLOR_RE = /^#[0-9a-fA-F]{6}$/;
-  var CONTACT_KEYS = ["name", "email", "phone", "description"];
-  var OFFLINE_KEYS = ["name", "email", "phone", "description", "message"];
-  var CUSTOM_FIELD_KEYS = ["content", "title", "link", "key"];
-  var UTM_KEYS = ["content", "campaign", "source", "medium", "term"];
+  // Patterns and field lists come from the catalog (unanchored there: anchored here).
+  function fullMatch(pattern) { return new RegExp("^(?:" + pattern + ")$"); }
+  var WIDGET_ID_RE = fullMatch(CATALOG.patterns.widget_id);
+  var COLOR_RE = fullMatch(CATALOG.patterns.color);
+  var CONTACT_KEYS = CATALOG.fields.contact;
+  var OFFLINE_KEYS = CATALOG.fields.offline_message;
+  var CUSTOM_FIELD_KEYS = CATALOG.fields.custom_data;
+  var UTM_KEYS = CATALOG.fields.utm;
   var HOUR_MS = 3600 * 1000;
+
+  function emptyContact() {
+    var contact = {};
+    CONTACT_KEYS.forEach(function (key) { contact[key] = null; });
+    return contact;
+  }
 
   var seq = 0;
   var mock = {
@@ -74,7 +82,7 @@
     visitor_number: typeof OPTIONS.visitor_number === "number" ? OPTIONS.visitor_number : 1,
     open: false,
     view: null,
-    contact: { name: null, email: null, phone: null, description: null },
+    contact: emptyContact(),
     custom_data: null,
     user_token: null,
     rules: null,
@@ -479,12 +487,13 @@
       return undefined;
     },
     getContactInfo: function () {
-      return {
-        client_name: emptyToNull(state.contact.name),
-        email: emptyToNull(state.contact.email),
-        phone: emptyToNull(state.contact.phone),
-        description: emptyToNull(state.contact.description),
-      };
+      // The catalog pairs what setContactInfo takes with what this returns, position by
+      // position (name -> client_name).
+      var info = {};
+      CATALOG.fields.contact_info_result.forEach(function (key, i) {
+        info[key] = emptyToNull(state.contact[CONTACT_KEYS[i]]);
+      });
+      return info;
     },
     getVisitorNumber: function (callback) {
       if (typeof callback !== "function") return undefined;

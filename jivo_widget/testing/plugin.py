@@ -165,9 +165,9 @@ def jivo_mock(page: Page, request: pytest.FixtureRequest) -> Iterator[JivoMock]:
     """The mocked Jivo widget for this test's ``page`` (and its whole browser context).
 
     Every Jivo loader URL (``/widget/{id}``, ``/script/widget/{id}``, ``widget.js`` +
-    ``data-jv-id``, on all loader hosts, http and https) answers with a mock that behaves as
-    Jivo documents; other Jivo URLs are aborted, so tests never reach the network. Install it
-    before ``page.goto``::
+    ``data-jv-id``, on all loader hosts and the legacy ``code-ya.jivosite.com``, http and
+    https) answers with a mock that behaves as Jivo documents; other Jivo URLs are aborted, so
+    tests never reach the network. Install it before ``page.goto``::
 
         def test_identity(page, jivo_mock, live_server):
             page.goto(live_server.url)

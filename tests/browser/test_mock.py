@@ -692,3 +692,71 @@ def test_standalone_loader_from_a_plain_server(
         ["chatMode", []],
         ["setUserToken", ["u-1"]],
     ]
+
+
+# ---------------------------------------------------------------------- the catalog drives the mock
+
+
+def test_mock_reads_patterns_and_field_lists_from_the_catalog(page: Page, live_server: Any) -> None:
+    # A catalog changed in the page (no jivo_mock fixture, so the page's catalog wins): the mock
+    # must follow it, i.e. it repeats none of the catalog's facts itself.
+    changed = catalog.as_json()
+    changed["patterns"] = {"widget_id": "W[0-9]+", "color": "#[0-9a-f]{3}"}
+    changed["fields"]["contact"] = ["nick", "email", "phone", "description"]
+    changed["fields"]["contact_info_result"] = ["client_nick", "email", "phone", "description"]
+    changed["fields"]["offline_message"] = ["text"]
+    changed["fields"]["custom_data"] = ["content", "colour"]
+    changed["fields"]["utm"] = ["source", "gclid"]
+    src = live_server.add(
+        "/mock-jivo.js", mock_loader_script("W42"), content_type="application/javascript"
+    )
+    html = f"""<script>window.__JIVO_CATALOG__ = {json.dumps(changed)};</script>
+        <script async src="{src}"></script>"""
+    page.goto(live_server.add("/", html) + "?utm_gclid=g1&utm_source=s1&utm_medium=m1")
+    page.wait_for_function("() => window.__jivoMock && window.__jivoMock.loaded")
+    result = page.evaluate("""() => {
+        jivo_api.setWidgetColor("#abc");
+        jivo_api.setWidgetColor("#aabbcc");
+        jivo_api.setContactInfo({nick: "Ann", name: "x"});
+        jivo_api.setCustomData([{content: "c", colour: "red", title: "t"}]);
+        jivo_api.sendOfflineMessage({text: "hi", message: "m"});
+        return {contact: jivo_api.getContactInfo(), utm: jivo_api.getUtm(),
+                violations: __jivoMock.violations.map((v) => v.message)};
+    }""")
+    assert result["contact"] == {
+        "client_nick": "Ann",
+        "email": None,
+        "phone": None,
+        "description": None,
+    }
+    assert result["utm"] == {"source": "s1", "gclid": "g1"}
+    assert result["violations"] == [
+        'jivo_api.setWidgetColor(): color must be #rrggbb, got string "#aabbcc"',
+        'jivo_api.setContactInfo(): unknown contact key "name"',
+        'jivo_api.setCustomData(): unknown field 0 key "title"',
+        'jivo_api.sendOfflineMessage(): unknown offline message key "message"',
+    ]
+
+
+def test_widget_id_pattern_is_anchored(page: Page, live_server: Any) -> None:
+    # The catalog's patterns are unanchored; a partial match is still not a widget id.
+    src = live_server.add(
+        "/mock-jivo.js", mock_loader_script("ok_id but not!"), content_type="application/javascript"
+    )
+    page.goto(live_server.add("/", f'<script async src="{src}"></script>'))
+    page.wait_for_function("() => window.__jivoMock && window.__jivoMock.loaded")
+    assert page.evaluate("() => __jivoMock.violations.map((v) => v.message)") == [
+        'loader: widget id string "ok_id but not!" does not look like a Jivo widget id'
+    ]
+
+
+@pytest.mark.parametrize("host", catalog.LEGACY_LOADER_HOSTS)
+@pytest.mark.parametrize("form", FORMS)
+def test_legacy_loader_hosts_are_routed_to_the_mock(
+    page: Page, jivo_mock: JivoMock, pages: Pages, host: str, form: str
+) -> None:
+    page.goto(pages.add("/", f"<body>{loader_markup(form, f'https://{host}')}</body>"))
+    jivo_mock.wait_for_load()
+    assert jivo_mock.widget_id == WIDGET_ID
+    assert [url.split("/")[2] for url in jivo_mock.loader_requests] == [host]
+    assert jivo_mock.blocked_requests == []
