@@ -425,3 +425,28 @@ def test_configured_shares_the_handlers_over_another_store_and_secret(tmp_path: 
     assert (moved.store.count(), hooks.store.count()) == (1, 0)
     with pytest.warns(JivoInsecureWebhookWarning):
         assert hooks.configured(secret=None).receiver.insecure
+
+
+def test_a_group_insert_maps_ids_back_in_order_with_duplicates(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from jivo_widget.webhooks.store import NewEvent
+
+    store = SqliteStore(tmp_path / "e.db")
+
+    def new(n: int) -> NewEvent:
+        body = b'{"event_name":"x","n":%d}' % n
+        return NewEvent(
+            datetime.now(UTC), None, body, dedupe_key(body), "x", n, EventStatus.RECEIVED
+        )
+
+    (first,) = store.write_batch([new(0)], ())
+    # 600 rows: more than one multi-row statement; a stored duplicate and one inside the group.
+    group = [new(n) for n in range(1, 600)] + [new(0), new(5)]
+    ids = store.write_batch(group, ())
+    assert ids[-2:] == [None, None]
+    assert all(isinstance(i, int) for i in ids[:-2]) and len(set(ids[:-2])) == 599
+    for event, event_id in zip(group[:-2], ids[:-2], strict=True):
+        stored = store.get(event_id or 0)
+        assert stored is not None and stored.body == event.body and stored.chat_id == event.chat_id
+    assert store.count() == 600 and first is not None
