@@ -297,6 +297,19 @@ class JivoMock:
         """An agent writes: ``jivo_onMessageReceived``; unread count grows while closed."""
         self._act("agentSendsMessage", text)
 
+    def call_ends(self) -> None:
+        """The call started by ``startCall`` ends normally: ``jivo_onCallEnd({result: "ok"})``.
+
+        Raises (in the page) when no call is in progress.
+        """
+        self._act("callEnds")
+
+    def set_visitor_number_error(self, error: str | None) -> None:
+        """Make ``getVisitorNumber`` call back ``(error, null)``; ``None`` restores the number."""
+        if error is not None and not isinstance(error, str):
+            raise TypeError(f"error must be a str or None, got {error!r}")
+        self._act("setVisitorNumberError", error)
+
     def set_chat_mode(self, mode: str) -> None:
         """Agents go ``"online"`` or ``"offline"`` (what ``chatMode()`` answers)."""
         if mode not in ("online", "offline"):

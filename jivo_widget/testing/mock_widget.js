@@ -23,7 +23,8 @@
  *   fire(name, ...args)                  fire a jivo_on* callback as the widget would
  *   visitorIntroduces({name, email, phone, description}), visitorSendsMessage(text),
  *   visitorOpensChat(), visitorClosesChat(), agentAccepts(), agentSendsMessage(text),
- *   setChatMode("online"|"offline"), setCallbacksEnabled(bool)
+ *   callEnds(), setChatMode("online"|"offline"), setCallbacksEnabled(bool),
+ *   setVisitorNumberError(str|null)
  *   boot({widget_id}, currentScript)     what a loader URL runs
  * Records: {kind: "call", seq, name, args, result} | {kind: "callback", seq, name, args, handled}
  *        | {kind: "violation", seq, id, name, message}; event "jivo-mock" carries one as detail.
@@ -80,6 +81,8 @@
     chat_mode: OPTIONS.chat_mode === "offline" ? "offline" : "online",
     callbacks_enabled: OPTIONS.callbacks_enabled !== false,
     visitor_number: typeof OPTIONS.visitor_number === "number" ? OPTIONS.visitor_number : 1,
+    // getVisitorNumber calls back cb(err, number): a string here makes it call back the error.
+    visitor_number_error: typeof OPTIONS.visitor_number_error === "string" ? OPTIONS.visitor_number_error : null,
     open: false,
     view: null,
     contact: emptyContact(),
@@ -94,6 +97,7 @@
     unread: 0,
     chat_started: false,
     utm: null,
+    call: null, // {phone} from a successful startCall until the call ends
   };
 
   // ---------------------------------------------------------------- recording
@@ -393,6 +397,7 @@
         fire("jivo_onCallEnd", [{ result: "fail", reason: failure }]);
         return res;
       }
+      state.call = { phone: phone };
       fire("jivo_onCallStart");
       return { result: "ok" };
     },
@@ -497,9 +502,10 @@
     },
     getVisitorNumber: function (callback) {
       if (typeof callback !== "function") return undefined;
-      var number = state.visitor_number;
+      var error = state.visitor_number_error;
+      var number = error === null ? state.visitor_number : null;
       setTimeout(function () {
-        try { callback(null, number); } catch (e) { reportError(e); }
+        try { callback(error, number); } catch (e) { reportError(e); }
       }, 0);
       return undefined;
     },
@@ -520,7 +526,11 @@
       return undefined;
     },
     clearHistory: function () {
-      CONTACT_KEYS.forEach(function (key) { state.contact[key] = null; });
+      // "Deletes history and visitor data": everything the site told Jivo about the visitor.
+      state.contact = emptyContact();
+      state.custom_data = null;
+      state.user_token = null;
+      state.client_attributes = {};
       state.messages = [];
       state.unread = 0;
       state.chat_started = false;
@@ -715,6 +725,22 @@
     if (!state.open) state.unread += 1;
     renderElement();
     fire("jivo_onMessageReceived");
+  };
+
+  /** The visitor's call (started by startCall or the call form) ends: jivo_onCallEnd ok. */
+  mock.callEnds = function () {
+    requireReady("end a call");
+    if (!state.call) throw new Error("jivo mock: no call in progress (startCall first)");
+    state.call = null;
+    fire("jivo_onCallEnd", [{ result: "ok" }]);
+  };
+
+  /** getVisitorNumber calls back cb(error, null) while error is a string; null: the number. */
+  mock.setVisitorNumberError = function (error) {
+    if (error !== null && typeof error !== "string") {
+      throw new Error("jivo mock: the visitor number error must be a string or null, got " + describe(error));
+    }
+    state.visitor_number_error = error;
   };
 
   mock.setChatMode = function (mode) {

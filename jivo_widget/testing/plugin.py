@@ -113,8 +113,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(*, strict=True, allow_page_errors=False, chat_mode='online', "
-        "callbacks_enabled=True, visitor_number=1, utm=None): configure the jivo_mock fixture; "
-        "the closest scope wins",
+        "callbacks_enabled=True, visitor_number=1, visitor_number_error=None, utm=None): "
+        "configure the jivo_mock fixture; the closest scope wins",
     )
     option = config.getoption("jivo_chromium")
     ini = config.getini("jivo_chromium")
@@ -178,13 +178,14 @@ def jivo_mock(page: Page, request: pytest.FixtureRequest) -> Iterator[JivoMock]:
     ``violations``, ``page_errors``. Waits: ``wait_for_load()``, ``wait_for_call(name, count)``.
     Actions: ``fire(callback, *args)``, ``visitor_introduces(name=..., email=...)``,
     ``visitor_sends_message(text)``, ``visitor_opens_chat()``, ``visitor_closes_chat()``,
-    ``agent_accepts()``, ``agent_sends_message(text)``, ``set_chat_mode("offline")``.
+    ``agent_accepts()``, ``agent_sends_message(text)``, ``call_ends()``,
+    ``set_chat_mode("offline")``, ``set_visitor_number_error("...")``.
 
     Contract violations (calls before jivo_onLoadCallback, unknown or undocumented methods,
     wrong argument types, > 10 custom fields...) and uncaught page errors fail the test after
     its body. Relax with ``@pytest.mark.jivo_mock(strict=False)`` / ``allow_page_errors=True``
     or ``--jivo-mock-lax``; the marker also takes ``chat_mode``, ``callbacks_enabled``,
-    ``visitor_number`` and ``utm``.
+    ``visitor_number``, ``visitor_number_error`` and ``utm``.
     """
     try:
         settings = settings_for(request.node)

@@ -28,13 +28,15 @@ class MockOptions:
 
     ``chat_mode``: what ``chatMode()`` answers; ``callbacks_enabled``: whether
     ``isCallbackEnabled``/``startCall``/``open({start: "call"})`` succeed; ``visitor_number``:
-    what ``getVisitorNumber`` calls back with; ``utm``: what ``getUtm()`` returns (default: the
-    page URL's ``utm_*`` parameters).
+    what ``getVisitorNumber`` calls back with; ``visitor_number_error``: when a string,
+    ``getVisitorNumber`` calls back ``(error, null)`` instead; ``utm``: what ``getUtm()``
+    returns (default: the page URL's ``utm_*`` parameters).
     """
 
     chat_mode: ChatMode = "online"
     callbacks_enabled: bool = True
     visitor_number: int = 1
+    visitor_number_error: str | None = None
     utm: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
@@ -44,6 +46,10 @@ class MockOptions:
             raise TypeError(f"callbacks_enabled must be a bool, got {self.callbacks_enabled!r}")
         if isinstance(self.visitor_number, bool) or not isinstance(self.visitor_number, int):
             raise TypeError(f"visitor_number must be an int, got {self.visitor_number!r}")
+        if self.visitor_number_error is not None and not isinstance(self.visitor_number_error, str):
+            raise TypeError(
+                f"visitor_number_error must be a str or None, got {self.visitor_number_error!r}"
+            )
         if self.utm is not None and not isinstance(self.utm, dict):
             raise TypeError(f"utm must be a dict or None, got {self.utm!r}")
 

@@ -306,6 +306,41 @@ def test_get_visitor_number_calls_back_err_number_asynchronously(
     assert jivo_mock.calls("getVisitorNumber") == [["[function]"]]
 
 
+GET_VISITOR_NUMBER = """() => new Promise((resolve) => {
+    let sync = true;
+    jivo_api.getVisitorNumber((err, number) => resolve({err, number, sync}));
+    sync = false;
+})"""
+
+
+@pytest.mark.jivo_mock(visitor_number_error="no connection")
+def test_get_visitor_number_calls_back_an_error_from_the_marker(
+    page: Page, jivo_mock: JivoMock, serve: Serve
+) -> None:
+    loaded(page, jivo_mock, serve())
+    assert page.evaluate(GET_VISITOR_NUMBER) == {
+        "err": "no connection",
+        "number": None,
+        "sync": False,
+    }
+
+
+def test_get_visitor_number_error_set_and_cleared_by_the_test(
+    page: Page, jivo_mock: JivoMock, serve: Serve
+) -> None:
+    loaded(page, jivo_mock, serve())
+    jivo_mock.set_visitor_number_error("visitor unknown")
+    assert page.evaluate(GET_VISITOR_NUMBER) == {
+        "err": "visitor unknown",
+        "number": None,
+        "sync": False,
+    }
+    jivo_mock.set_visitor_number_error(None)
+    assert page.evaluate(GET_VISITOR_NUMBER) == {"err": None, "number": 1, "sync": False}
+    with pytest.raises(TypeError, match="error must be a str or None"):
+        jivo_mock.set_visitor_number_error(42)  # type: ignore[arg-type]
+
+
 IS_CALLBACK_ENABLED = """() => new Promise((resolve) => {
     let sync = true;
     jivo_api.isCallbackEnabled((res) => resolve({res, sync}));
@@ -335,6 +370,7 @@ def test_start_call_ok_fires_call_start(page: Page, jivo_mock: JivoMock, serve: 
     loaded(page, jivo_mock, serve())
     assert api(page, "jivo_api.startCall('+14084987855')") == {"result": "ok"}
     assert jivo_mock.callbacks("jivo_onCallStart") == [[]]
+    assert jivo_mock.state()["call"] == {"phone": "+14084987855"}
     jivo_mock.set_callbacks_enabled(False)
     assert api(page, "jivo_api.startCall('+1')")["result"] == "fail"
 
@@ -438,10 +474,32 @@ def test_get_utm_from_marker(page: Page, jivo_mock: JivoMock, serve: Serve) -> N
 def test_clear_history_forgets_the_visitor(page: Page, jivo_mock: JivoMock, serve: Serve) -> None:
     loaded(page, jivo_mock, serve())
     jivo_mock.visitor_introduces(name="Ann", phone="+1 555")
+    page.evaluate("""() => {
+        jivo_api.setUserToken("u-42");
+        jivo_api.setContactInfo({email: "ann@example.com"});
+        jivo_api.setCustomData([{title: "Plan", content: "Pro"}]);
+        jivo_api.setClientAttributes({plan: "Pro"});
+    }""")
     jivo_mock.visitor_sends_message("hi")
+    jivo_mock.visitor_closes_chat()
+    jivo_mock.agent_sends_message("hello")
+    assert api(page, "jivo_api.getUnreadMessagesCount()") == 1
     api(page, "jivo_api.clearHistory()")
-    assert api(page, "jivo_api.getContactInfo()")["client_name"] is None
-    assert jivo_mock.state()["messages"] == []
+    assert api(page, "jivo_api.getContactInfo()") == {
+        "client_name": None,
+        "email": None,
+        "phone": None,
+        "description": None,
+    }
+    assert api(page, "jivo_api.getUnreadMessagesCount()") == 0
+    state = jivo_mock.state()
+    assert state["messages"] == []
+    assert state["user_token"] is None
+    assert state["custom_data"] is None
+    assert state["client_attributes"] == {}
+    # A visitor message after clearing is a first message again.
+    jivo_mock.visitor_sends_message("again")
+    assert len(jivo_mock.callbacks("jivo_onMessageSent")) == 2
 
 
 def test_setters_are_recorded_and_applied(page: Page, jivo_mock: JivoMock, serve: Serve) -> None:
@@ -760,3 +818,17 @@ def test_legacy_loader_hosts_are_routed_to_the_mock(
     assert jivo_mock.widget_id == WIDGET_ID
     assert [url.split("/")[2] for url in jivo_mock.loader_requests] == [host]
     assert jivo_mock.blocked_requests == []
+
+
+def test_call_lifecycle_start_then_end(page: Page, jivo_mock: JivoMock, serve: Serve) -> None:
+    loaded(page, jivo_mock, serve())
+    with pytest.raises(Exception, match="no call in progress"):
+        jivo_mock.call_ends()
+    assert api(page, "jivo_api.startCall('+14084987855')") == {"result": "ok"}
+    jivo_mock.call_ends()
+    calls = [c for c in fired(jivo_mock) if c.startswith("jivo_onCall")]
+    assert calls == ["jivo_onCallStart", "jivo_onCallEnd"]
+    assert jivo_mock.callbacks("jivo_onCallEnd") == [[{"result": "ok"}]]
+    assert jivo_mock.state()["call"] is None
+    with pytest.raises(Exception, match="no call in progress"):
+        jivo_mock.call_ends()

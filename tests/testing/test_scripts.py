@@ -18,6 +18,11 @@ from jivo_widget.testing import MockOptions, mock_init_script, mock_loader_scrip
         ({"callbacks_enabled": "yes"}, TypeError, "callbacks_enabled must be a bool, got 'yes'"),
         ({"visitor_number": True}, TypeError, "visitor_number must be an int, got True"),
         ({"utm": ["source"]}, TypeError, "utm must be a dict or None, got ['source']"),
+        (
+            {"visitor_number_error": 500},
+            TypeError,
+            "visitor_number_error must be a str or None, got 500",
+        ),
     ],
 )
 def test_bad_options_name_the_field(
@@ -39,6 +44,7 @@ def test_init_script_carries_catalog_and_options() -> None:
         "chat_mode": "offline",
         "callbacks_enabled": True,
         "visitor_number": 3,
+        "visitor_number_error": None,
         "utm": None,
     }
 
