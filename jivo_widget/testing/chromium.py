@@ -29,8 +29,11 @@ __all__ = [
     "LAUNCH_FLAGS",
     "ChromiumChoice",
     "ChromiumNotUsable",
+    "InstallFacts",
+    "InstallPlan",
     "chromium_version",
     "find_chromium",
+    "install_plan",
     "main",
 ]
 
@@ -199,17 +202,64 @@ def _describe(choice: ChromiumChoice) -> str:
     return f"{choice.location} ({version or 'Playwright build'}, from {choice.described_source})"
 
 
-def _apt_install() -> bool:
-    """Install Debian's chromium when that is possible here (root on Debian); True if tried."""
-    on_debian = Path("/etc/debian_version").is_file() and shutil.which("apt-get") is not None
-    if not (on_debian and hasattr(os, "geteuid") and os.geteuid() == 0):
+@dataclass(frozen=True, kw_only=True)
+class InstallFacts:
+    """What decides whether ``--ensure`` may install Chromium on this machine."""
+
+    chromium_usable: bool
+    is_root: bool
+    on_debian: bool
+    has_apt_get: bool
+
+    @classmethod
+    def of_this_machine(cls, *, chromium_usable: bool) -> InstallFacts:
+        """The facts of the running machine."""
+        return cls(
+            chromium_usable=chromium_usable,
+            is_root=hasattr(os, "geteuid") and os.geteuid() == 0,
+            on_debian=Path("/etc/debian_version").is_file(),
+            has_apt_get=shutil.which("apt-get") is not None,
+        )
+
+
+@dataclass(frozen=True)
+class InstallPlan:
+    """The commands to run (in order, each must succeed), or none and why."""
+
+    commands: tuple[tuple[str, ...], ...]
+    reason: str
+
+
+APT_COMMANDS = (("apt-get", "update"), ("apt-get", "install", "-y", "chromium"))
+
+
+def install_plan(facts: InstallFacts) -> InstallPlan:
+    """Decide what ``--ensure`` runs: Debian's ``chromium`` via apt-get, only as root on Debian
+    and only when no Chromium is usable yet."""
+    if facts.chromium_usable:
+        return InstallPlan((), "a usable Chromium is already installed")
+    if not facts.on_debian:
+        return InstallPlan((), "not a Debian system: cannot install Chromium automatically")
+    if not facts.has_apt_get:
+        return InstallPlan((), "apt-get not found: cannot install Chromium automatically")
+    if not facts.is_root:
+        # Never sudo on the user's behalf: a password prompt inside `make test` surprises.
+        return InstallPlan(
+            (), "not root: run `sudo apt-get install chromium` or `sudo make chromium`"
+        )
+    return InstallPlan(APT_COMMANDS, "installing Debian's chromium with apt-get")
+
+
+def _run_plan(plan: InstallPlan) -> bool:
+    """Run ``plan``'s commands; True if all succeeded (False, with a message, otherwise)."""
+    print(f"No usable Chromium; {plan.reason}", file=sys.stderr)
+    if not plan.commands:
         return False
-    print("No usable Chromium; installing Debian's chromium with apt-get", file=sys.stderr)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        if subprocess.run(command, env=env, check=False).returncode != 0:
+    for command in plan.commands:
+        if subprocess.run(list(command), env=env, check=False).returncode != 0:
             print(f"`{' '.join(command)}` failed", file=sys.stderr)
-            return True
+            return False
     chromium_version.cache_clear()
     return True
 
@@ -226,8 +276,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         choice = find_chromium()
-        if choice is None and args.ensure and _apt_install():
-            choice = find_chromium()
+        if choice is None and args.ensure:
+            plan = install_plan(InstallFacts.of_this_machine(chromium_usable=False))
+            if _run_plan(plan):
+                choice = find_chromium()
     except ChromiumNotUsable as exc:
         print(exc, file=sys.stderr)
         return 1
