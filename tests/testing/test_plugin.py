@@ -205,3 +205,71 @@ def test_fixture_docstring_in_pytest_fixtures(pytester: pytest.Pytester) -> None
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.jivo_mock(*, strict=True, allow_page_errors=*"])
+
+
+# The issue's user story as a user's project has it: their own `live_server` fixture (the name
+# pytest-django and pytest-flask use) serving a page rendered by Widget.render, per request.
+USER_CONFTEST = """
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from jivo_widget import Widget
+
+widget = Widget(widget_id="AbCdEf1234", invitation={"text": "Need help?", "delay": 20})
+
+
+class Shop(BaseHTTPRequestHandler):
+    def do_GET(self):
+        glue = widget.render(
+            user_token="u-42",
+            contact={"name": "Ann", "email": "ann@example.com"},
+            custom_data=[{"title": "Plan", "content": "Pro", "link": "https://crm.example.com/u/42"}],
+            nonce="n0nce",
+        )
+        body = f"<!doctype html><html><head>{glue}</head><body>Shop</body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def live_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+"""
+
+USER_STORY = """
+def test_chat_gets_identity(page, jivo_mock, live_server):
+    page.goto(live_server.url)
+    jivo_mock.wait_for_load()
+    assert jivo_mock.calls("setUserToken") == [["u-42"]]
+    assert jivo_mock.calls("setContactInfo") == [[{"name": "Ann", "email": "ann@example.com"}]]
+    assert jivo_mock.loader_requests == ["https://code.jivosite.com/widget/AbCdEf1234"]
+"""
+
+
+def test_user_story_with_the_users_own_live_server(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(USER_CONFTEST)
+    pytester.makepyfile(USER_STORY)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=1)
+
+
+def test_plugin_defines_no_live_server_fixture(pytester: pytest.Pytester) -> None:
+    # pytest-django and pytest-flask define `live_server`; ours would clash with theirs.
+    pytester.makepyfile("def test_needs_it(live_server):\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'live_server' not found*"])
