@@ -9,11 +9,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+
+from jivo_widget.demo.app import DEFAULT_CONFIG, demo_loader_script
+from jivo_widget.testing import mock_loader_script
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = Path(sys.executable).with_name("jivo-widget")
@@ -27,17 +31,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The demo, started exactly as `make demo` starts it, on a free loopback port."""
-    workdir = tmp_path_factory.mktemp("demo")
+@contextmanager
+def running_demo(workdir: Path, *args: str) -> Iterator[str]:
+    """`jivo-widget demo ARGS` run in ``workdir`` (not the repo) on a free loopback port."""
     port = _free_port()
     process = subprocess.Popen(
         [
             str(CLI),
             "demo",
-            "--config",
-            str(ROOT / "examples/demo/jivo.toml"),
+            *args,
             "--port",
             str(port),
             "--store",
@@ -67,6 +69,40 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=10)
         if process.stdout:
             process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo with its default config, started outside the repository (as after a pip
+    install); the default config is the same file `make demo` reads (see below)."""
+    with running_demo(tmp_path_factory.mktemp("demo")) as url:
+        yield url
+
+
+def test_shipped_default_config_is_the_examples_config() -> None:
+    # `make demo` and the examples read examples/demo/jivo.toml; the package ships a copy.
+    examples = (ROOT / "examples/demo/jivo.toml").read_bytes()
+    assert DEFAULT_CONFIG.read_bytes() == examples
+
+
+def test_mock_loader_is_built_once_per_widget_id() -> None:
+    first = demo_loader_script("DemoWdg123")
+    assert first == mock_loader_script("DemoWdg123").encode()
+    assert demo_loader_script("DemoWdg123") is first
+    assert demo_loader_script("Other12345") is not first
+
+
+def test_real_mode_page_says_the_live_log_stays_empty(tmp_path: Path) -> None:
+    with running_demo(tmp_path, "--real", "--config", str(ROOT / "examples/demo/jivo.toml")) as url:
+        html = httpx.get(url).text
+    assert "REAL Jivo loader: https://code.jivosite.com/widget/DemoWdg123" in html
+    assert 'id="real-log-note"' in html
+    assert "this log stays empty" in html
+    assert "Mocked Jivo widget" not in html
+
+
+def test_mock_mode_page_has_no_real_mode_note(demo_url: str) -> None:
+    assert 'id="real-log-note"' not in httpx.get(demo_url).text
 
 
 def test_page_shows_the_glue_calls_live(page: Page, demo_url: str) -> None:

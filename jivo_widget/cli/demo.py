@@ -14,9 +14,9 @@ from jivo_widget.errors import JivoConfigError
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("examples/demo/jivo.toml"),
-    show_default=True,
-    help="The widget's TOML config.",
+    default=None,
+    help="The widget's TOML config (default: the demo config shipped with the package, "
+    "a copy of examples/demo/jivo.toml).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -32,18 +32,22 @@ from jivo_widget.errors import JivoConfigError
     is_flag=True,
     help="Load Jivo's REAL widget (needs the internet and a real widget id) instead of the mock.",
 )
-def demo(config: Path, host: str, port: int, store: str, secret: str, real: bool) -> None:
+def demo(config: Path | None, host: str, port: int, store: str, secret: str, real: bool) -> None:
     """Serve a demo shop page with the widget, a live call log and the webhook receiver."""
     try:
         import uvicorn
 
         from jivo_widget.demo import DemoSettings, create_app
+        from jivo_widget.demo.app import DEFAULT_CONFIG
     except ImportError as exc:  # the server extra is missing
         raise click.ClickException(
             f"the demo needs the server extra: pip install 'jivo-widget[server]' ({exc})"
         ) from None
     try:
-        app = create_app(DemoSettings(config=config, store=store, secret=secret, real=real))
+        settings = DemoSettings(
+            config=config or DEFAULT_CONFIG, store=store, secret=secret, real=real
+        )
+        app = create_app(settings)
     except JivoConfigError as exc:
         raise BadInput(str(exc)) from None
     base = f"http://{host}:{port}"

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
-import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 
 from jivo_widget.config import Widget
 from jivo_widget.demo.hooks import build_hooks
-from jivo_widget.errors import JivoConfigError
 from jivo_widget.testing.scripts import mock_loader_script
 
-__all__ = ["DEMO_VISITOR", "DemoSettings", "create_app"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "DEMO_VISITOR",
+    "DemoSettings",
+    "create_app",
+    "demo_loader_script",
+    "load_widget",
+]
+
+#: The demo's widget config shipped inside the package, so ``jivo-widget demo`` runs from any
+#: directory; a test keeps it identical to examples/demo/jivo.toml (what ``make demo`` reads).
+DEFAULT_CONFIG = Path(str(resources.files("jivo_widget.demo").joinpath("jivo.toml")))
 
 #: Where the demo serves the mocked widget's loader (``{id}`` is the widget id).
 MOCK_LOADER_PATH = "/_jivo/mock/widget/{widget_id}"
@@ -45,23 +57,32 @@ class DemoSettings:
     a real widget id) instead of the mocked widget; ``store``/``secret``: the webhook receiver's.
     """
 
-    config: Path
+    config: Path = DEFAULT_CONFIG
     store: str = "sqlite:///jivo-demo-events.db"
     secret: str = "demo-secret"
     real: bool = False
 
 
 def load_widget(settings: DemoSettings) -> Widget:
-    """The demo widget: the TOML config, pointed at the site's own mock unless ``real``."""
-    try:
-        data = tomllib.loads(settings.config.read_text("utf-8"))
-    except OSError as exc:
-        raise JivoConfigError(f"{settings.config}: cannot read config ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise JivoConfigError(f"{settings.config}: invalid TOML ({exc})") from None
-    if not settings.real:
-        data["loader_url"] = MOCK_LOADER_PATH.format(widget_id=data.get("widget_id", ""))
-    return Widget.from_mapping(data, base_dir=settings.config.parent)
+    """The demo widget: the TOML config, pointed at the site's own mock unless ``real``.
+
+    Raises :class:`~jivo_widget.errors.JivoConfigError` for a missing or invalid config.
+    """
+    widget = Widget.from_file(settings.config)
+    if settings.real:
+        return widget
+    return widget.model_copy(
+        update={"loader_url": MOCK_LOADER_PATH.format(widget_id=widget.widget_id)}
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def demo_loader_script(widget_id: str) -> bytes:
+    """The mocked widget's loader for ``widget_id``, encoded once (it is ~30 KB).
+
+    Bounded: the route accepts any id, but a page only ever asks for its own.
+    """
+    return mock_loader_script(widget_id).encode("utf-8")
 
 
 def _pages() -> jinja2.Environment:
@@ -98,17 +119,20 @@ def create_app(settings: DemoSettings) -> Starlette:
         return HTMLResponse(html, headers={"Content-Security-Policy": csp})
 
     async def mock_loader(request: Request) -> Response:
-        script = mock_loader_script(request.path_params["widget_id"])
+        script = demo_loader_script(request.path_params["widget_id"])
         return Response(script, media_type="application/javascript")
 
     async def events(request: Request) -> Response:
+        # The store is synchronous SQLite: read it off the event loop, which serves the page
+        # and the webhook receiver meanwhile.
+        stored = await run_in_threadpool(hooks.store.list, limit=50)
         rows = [
             {
                 "event": event,
                 "payload": _pretty(event.body),
                 "response": json.dumps(event.response, indent=2) if event.response else "",
             }
-            for event in hooks.store.list(limit=50)
+            for event in stored
         ]
         html = events_page.render(
             rows=rows, webhook_url=f"{request.base_url}jivo/webhook/{settings.secret}"
