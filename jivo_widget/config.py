@@ -398,10 +398,11 @@ class Widget(_Model):
         page_url: str | None = None,
         clear_history: bool = False,
     ) -> str:
-        """Only the JSON of the data block for one request (arguments as :meth:`render`).
+        """Only the JSON of one request's calls (arguments as :meth:`render`).
 
-        For pages that place the glue themselves: put it in a ``<script type="application/json">``
-        immediately followed by the bootstrap (``widget.renderer.bootstrap``) in a ``<script>``.
+        For pages that place the glue themselves: the glue is one ``<script>`` whose text is
+        ``widget.renderer.bootstrap`` and whose ``data-jivo`` attribute holds this JSON (from JS:
+        ``script.dataset.jivo = data``; in HTML single-quoted: the JSON has no ``'``).
         """
         request = _validate_request(
             {
@@ -419,8 +420,8 @@ class Widget(_Model):
     def csp_hashes(self) -> tuple[str, ...]:
         """CSP ``script-src`` hash sources (``'sha256-…'``) of the inline scripts, static.
 
-        Only the bootstrap executes; the JSON data block needs no hash. For hash mode also allow
-        the loader (its origin, or ``'strict-dynamic'``).
+        Only the bootstrap (the script's text) is hashed; its data attribute is not. For hash mode
+        also allow the loader (its origin, or ``'strict-dynamic'``).
         """
         return self.renderer.csp_hashes if self.enabled else ()
 

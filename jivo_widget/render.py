@@ -2,9 +2,10 @@
 
 Static work once, dynamic work per request (design.md §2): a :class:`Renderer` renders the
 templates in ``templates/jivo_widget/`` when the Widget is built — the bootstrap script (whose
-sha256 is then fixed), the static calls (colour, rules, invitation) serialized, and the outer
-HTML split around two slots (nonce attribute, data block). A request then serializes only its own
-calls with :func:`~jivo_widget.serialize.script_json` and joins strings.
+sha256 is then fixed; it holds the loader URL), the static calls (colour, rules, invitation)
+serialized, and the outer HTML split around two slots (nonce attribute, data attribute). A
+request then serializes only its own calls with :func:`~jivo_widget.serialize.script_json` and
+joins strings.
 
 Templates are found in the installed package (``jivo_widget/templates``, where the wheel puts
 them) and, for editable installs and source checkouts, in the top-level ``templates/``.
@@ -105,7 +106,6 @@ class Renderer:
         self._static_calls_no_attrs = script_json(
             [c for c in static if c[0] != "setClientAttributes"]
         )[1:-1]
-        self._data_head = '{"src":' + script_json(widget.loader_src) + ',"calls":['
 
         html = env.get_template(_GLUE).render(
             nonce_attr=Markup(_NONCE_SLOT),
@@ -131,13 +131,16 @@ class Renderer:
         ]
         return env.get_template(_BOOTSTRAP).render(
             # Without the common prefix: the bootstrap adds it back (saves bytes on every page).
-            names=Markup(script_json([name.removeprefix(_PREFIX) for name in catalog.CALLBACKS])),
+            names=Markup(
+                script_json(" ".join(name.removeprefix(_PREFIX) for name in catalog.CALLBACKS))
+            ),
+            src=Markup(script_json(widget.loader_src)),
             handlers=handlers,
             strategy=STRATEGIES[widget.strategy].template,
         )
 
     def data(self, request: Mapping[str, Any]) -> str:
-        """The JSON data block for one validated request (script-safe)."""
+        """The JSON list of calls for one validated request (safe in a script and an attribute)."""
         calls: list[list[Any]] = []
         if request.get("clear_history"):
             calls.append(["clearHistory", []])
@@ -156,7 +159,7 @@ class Renderer:
             calls.append(["sendPageTitle", [title, True] if url is None else [title, True, url]])
         own = script_json(calls)[1:-1] if calls else ""
         joined = f"{own},{static}" if own and static else own or static
-        return f"{self._data_head}{joined}]}}"
+        return f"[{joined}]"
 
     def render(self, request: Mapping[str, Any]) -> Markup:
         """The glue HTML for one validated request."""

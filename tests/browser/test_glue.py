@@ -223,9 +223,10 @@ def test_page_callbacks_are_chained_not_overwritten(
     assert page.evaluate("seen") == [
         "config:load",
         "page:load",
+        # Configured handlers first, then the rest in the order they were registered.
         "config:open",
-        "api:open",
         "page:open",
+        "api:open",
         "config:close",
         "page:close",
         "config:state:chat/min",
@@ -269,11 +270,8 @@ def test_strategies_insert_the_loader_at_their_moment_with_the_nonce(
 
 
 INJECT_GLUE = """([data, code]) => {
-  const block = document.createElement("script");
-  block.type = "application/json";
-  block.textContent = data;
-  document.body.appendChild(block);
   const script = document.createElement("script");
+  script.dataset.jivo = data;
   script.textContent = code;
   document.body.appendChild(script);
 }"""
@@ -428,3 +426,96 @@ def test_static_example_site_under_its_own_csp(
     jivo_mock.fire("jivo_onOpen")
     assert page.title().startswith("💬 ")
     assert problems.errors == [] and problems.console_errors == []
+
+
+def test_page_function_declared_after_the_glue_is_chained_and_calls_still_arrive(
+    page: Page, jivo_mock: JivoMock, live_server: Any, problems: PageProblems
+) -> None:
+    # Jivo's own docs use this form. A top-level function declaration in a later classic script
+    # replaces the glue's accessor with a plain (non-configurable) property.
+    widget = Widget(
+        widget_id=WIDGET_ID,
+        handlers={
+            "jivo_onLoadCallback": "seen.push('config:load')",
+            "jivo_onOpen": "seen.push('config:open')",
+        },
+    )
+    body = (
+        "<script>window.seen = [];</script>"
+        + str(widget.render(user_token="u-10", custom_data=[{"content": "c"}]))
+        + "<script>jivoWidget.call('open', {start: 'chat'});</script>"
+        + "<script>function jivo_onLoadCallback() { seen.push('page:load') }"
+        + " function jivo_onOpen() { seen.push('page:open') }</script>"
+    )
+    page.goto(live_server.add("/", html(body)))
+    jivo_mock.wait_for_call("open")
+    page.wait_for_function("seen.indexOf('page:open') >= 0")
+    assert call_log(jivo_mock) == [
+        ["setUserToken", "u-10"],
+        ["setCustomData", [{"content": "c"}]],
+        ["open", {"start": "chat"}],
+    ]
+    # Each exactly once (the queued open() fires jivo_onOpen while the queue is flushed).
+    assert sorted(page.evaluate("seen")) == ["config:load", "config:open", "page:load", "page:open"]
+    assert problems.errors == [] and problems.console_errors == []
+
+
+def test_page_functions_before_and_after_the_glue_all_run_once_with_the_wrapper_pattern(
+    page: Page, jivo_mock: JivoMock, live_server: Any, problems: PageProblems
+) -> None:
+    widget = Widget(widget_id=WIDGET_ID, handlers={"jivo_onOpen": "seen.push('config')"})
+    body = (
+        "<script>window.seen = []; window.jivo_onOpen = function () { seen.push('A') };</script>"
+        + str(widget.render(user_token="u-11"))
+        + "<script>var old = window.jivo_onOpen;"
+        + " window.jivo_onOpen = function () { old(); seen.push('B') };</script>"
+    )
+    page.goto(live_server.add("/", html(body)))
+    jivo_mock.wait_for_load()
+    jivo_mock.fire("jivo_onOpen")
+    assert sorted(page.evaluate("seen")) == ["A", "B", "config"]
+    assert page.evaluate("seen")[0] == "config"
+    assert problems.errors == [] and problems.console_errors == []
+
+
+def test_a_second_glue_on_the_page_forwards_its_calls_to_the_first(
+    page: Page, jivo_mock: JivoMock, live_server: Any, problems: PageProblems
+) -> None:
+    # Only calls are forwarded: the same Widget rendered twice must not run its handlers twice.
+    first = Widget(widget_id=WIDGET_ID, handlers={"jivo_onOpen": "seen.push('first')"})
+    second = Widget(widget_id=WIDGET_ID, handlers={"jivo_onOpen": "seen.push('second')"})
+    body = (
+        "<script>window.seen = [];</script>"
+        + str(first.render(user_token="u-12"))
+        + str(second.render(user_token="u-13", custom_data=[{"content": "second"}]))
+    )
+    page.goto(live_server.add("/", html(body)))
+    jivo_mock.wait_for_call("setCustomData")
+    assert call_log(jivo_mock) == [
+        ["setUserToken", "u-12"],
+        ["setUserToken", "u-13"],
+        ["setCustomData", [{"content": "second"}]],
+    ]
+    # A glue added after load (an SPA after sign-in) delivers at once.
+    _inject_glue(page, second, user_token="u-14")
+    jivo_mock.wait_for_call("setUserToken", count=3)
+    assert jivo_mock.calls("setUserToken")[-1] == ["u-14"]
+    jivo_mock.fire("jivo_onOpen")
+    assert page.evaluate("seen") == ["first"]
+    assert page.evaluate("window.__jivoMock.loaderRuns") == 1
+    assert problems.errors == [] and problems.console_errors == []
+
+
+def test_on_with_an_unknown_callback_name_is_reported(
+    page: Page, jivo_mock: JivoMock, live_server: Any, problems: PageProblems
+) -> None:
+    body = str(Widget(widget_id=WIDGET_ID).render()) + (
+        "<script>jivoWidget.on('jivo_onOpne', function () {});"
+        "jivoWidget.on('constructor', function () {});"
+        "jivoWidget.on('jivo_onOpen', function () {});</script>"
+    )
+    page.goto(live_server.add("/", html(body)))
+    jivo_mock.wait_for_load()
+    assert len(problems.console_errors) == 2
+    assert "jivo_onOpne" in problems.console_errors[0]
+    assert "constructor" in problems.console_errors[1]
