@@ -53,8 +53,9 @@ __all__ = [
     "Widget",
 ]
 
-_WIDGET_ID = re.compile(r"^[A-Za-z0-9_-]{4,32}$")
-_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# Whole-value matches (fullmatch): with match() and "$", a value ending in "\n" would pass.
+_WIDGET_ID = re.compile(catalog.WIDGET_ID_PATTERN)
+_COLOR = re.compile(catalog.COLOR_PATTERN)
 #: Readable messages for pydantic's native pattern errors, by pattern.
 _PATTERN_MESSAGES = {
     NONCE_PATTERN: "must be a base64 CSP nonce (letters, digits, +/_=-)",
@@ -88,7 +89,7 @@ def _loader_url(value: str) -> str:
 
 
 def _color(value: str) -> str:
-    if not _COLOR.match(value):
+    if not _COLOR.fullmatch(value):
         raise _fail("color", "must be a #rrggbb hex colour, got {value!r}", value=value)
     return value
 
@@ -181,17 +182,17 @@ class Widget(_Model):
     @field_validator("widget_id")
     @classmethod
     def _widget_id_pattern(cls, value: str) -> str:
-        if not _WIDGET_ID.match(value):
+        if not _WIDGET_ID.fullmatch(value):
             raise _fail(
                 "widget_id",
                 "must be 4-32 letters, digits, _ and - (Jivo ids look like 'AbCdEf1234'), "
                 "got {value!r}",
                 value=value,
             )
-        if len(value) != 10:
+        if len(value) != catalog.WIDGET_ID_TYPICAL_LENGTH:
             warnings.warn(
                 f"widget_id {value!r} is {len(value)} characters long; every real Jivo id "
-                "seen is 10",
+                f"seen is {catalog.WIDGET_ID_TYPICAL_LENGTH}",
                 JivoConfigWarning,
                 stacklevel=2,
             )

@@ -377,3 +377,29 @@ def test_typed_models_and_dicts_may_be_mixed() -> None:
     widget = Widget(widget_id=ID)
     mixed = widget.render(custom_data=[CustomField(content="a"), {"content": "b", "title": None}])
     assert '["setCustomData",[[{"content":"a"},{"content":"b"}]]]' in mixed
+
+
+# ------------------------------------------------------------------ review fixes
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"widget_id": "AbCdEf123\n"}, "widget_id"),
+        ({"widget_id": ID, "color": "#12ab34\n"}, "color"),
+        ({"widget_id": ID, "color": "#12ab34", "color2": "#ffffff\n"}, "color2"),
+    ],
+)
+def test_a_trailing_newline_is_not_accepted(config: dict[str, Any], field: str) -> None:
+    # Python's "$" matches before a final "\n": the patterns must match the whole value.
+    assert error_of(**config).startswith(f"{field}: must be")
+
+
+def test_a_trailing_newline_in_the_nonce_is_not_accepted() -> None:
+    assert render_error(nonce="abc\n").startswith("nonce: must be a base64 CSP nonce")
+
+
+def test_the_id_and_colour_rules_are_the_catalog_patterns() -> None:
+    assert re.fullmatch(catalog.WIDGET_ID_PATTERN, ID)
+    assert error_of(widget_id="a" * 33).startswith("widget_id: must be")
+    assert error_of(widget_id=ID, color="#12ab3").startswith("color: must be a #rrggbb")
