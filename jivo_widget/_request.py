@@ -17,6 +17,7 @@ from jivo_widget import catalog
 
 __all__ = [
     "ATTRIBUTE_VALUE_ERROR",
+    "ATTRIBUTE_VALUE_MESSAGE",
     "CONTACT_FIELDS",
     "CUSTOM_FIELD_FIELDS",
     "HTTP_URL_PATTERN",
@@ -31,6 +32,7 @@ NONCE_PATTERN = r"^[A-Za-z0-9+/_=-]{1,256}$"
 HTTP_URL_PATTERN = r"^(?i:https?)://[^\s/?#]+"
 #: Error type of a client attribute value that is neither a string nor a number.
 ATTRIBUTE_VALUE_ERROR = "attribute_value"
+ATTRIBUTE_VALUE_MESSAGE = "must be a string or a finite number"
 
 CONTACT_FIELDS = ("name", "email", "phone", "description")
 CUSTOM_FIELD_FIELDS = ("content", "title", "link", "key")
@@ -51,11 +53,16 @@ def _optional(schema: cs.CoreSchema) -> cs.TypedDictField:
 
 
 def attribute_value_schema() -> cs.CoreSchema:
-    """Jivo attribute values are Text or Number (strict: ``True`` is not a number)."""
+    """Jivo attribute values are Text or Number (strict: ``True`` is not a number; NaN and
+    Infinity are not JSON)."""
     return cs.union_schema(
-        [cs.str_schema(strict=True), cs.int_schema(strict=True), cs.float_schema(strict=True)],
+        [
+            cs.str_schema(strict=True),
+            cs.int_schema(strict=True),
+            cs.float_schema(strict=True, allow_inf_nan=False),
+        ],
         custom_error_type=ATTRIBUTE_VALUE_ERROR,
-        custom_error_message="must be a string or a number",
+        custom_error_message=ATTRIBUTE_VALUE_MESSAGE,
     )
 
 

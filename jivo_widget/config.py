@@ -10,6 +10,7 @@ own ``ValidationError`` never escapes. Limits and names come from :mod:`jivo_wid
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 import warnings
@@ -35,6 +36,7 @@ from pydantic_core import PydanticCustomError
 from jivo_widget import catalog
 from jivo_widget._request import (
     ATTRIBUTE_VALUE_ERROR,
+    ATTRIBUTE_VALUE_MESSAGE,
     HTTP_URL_PATTERN,
     NONCE_PATTERN,
     request_validator,
@@ -99,8 +101,39 @@ Color = Annotated[str, AfterValidator(_color)]
 
 
 def _attribute_value(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _fail(ATTRIBUTE_VALUE_ERROR, "must be a string or a number")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, str | int | float)
+        or (isinstance(value, float) and not math.isfinite(value))
+    ):
+        raise _fail(ATTRIBUTE_VALUE_ERROR, ATTRIBUTE_VALUE_MESSAGE)
+    return value
+
+
+def _json_problem(value: Any, path: str) -> str | None:
+    """Why ``value`` is not plain JSON (naming where), or None: the glue must serialize it."""
+    if value is None or isinstance(value, str | bool | int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{path} is {value}, not a JSON value"
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            if problem := _json_problem(item, f"{path}[{i}]"):
+                return problem
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{path} has the key {key!r}; JSON keys are strings"
+            if problem := _json_problem(item, f"{path}.{key}" if path else key):
+                return problem
+        return None
+    return f"{path} is a {type(value).__name__}, not a JSON value"
+
+
+def _json_object(value: dict[str, Any]) -> dict[str, Any]:
+    if problem := _json_problem(value, ""):
+        raise _fail("json", "{problem}", problem=problem)
     return value
 
 
@@ -169,7 +202,7 @@ class Widget(_Model):
     strategy: str = "eager"
     invitation: Invitation | None = None
     #: Proactive rules JSON (``setRules``); a str/path is a JSON file (see :meth:`from_file`).
-    rules: dict[str, Any] | None = None
+    rules: Annotated[dict[str, Any], AfterValidator(_json_object)] | None = None
     #: Attributes set on every page view unless unchanged (the glue remembers the last ones).
     client_attributes: ClientAttributes | None = None
     color: Color | None = None

@@ -105,3 +105,13 @@ def test_unusual_widget_id_length_is_a_warning_not_an_error(tmp_path: Path) -> N
         == "Warning: widget_id 'Et2u4i' is 6 characters long; every real Jivo id seen is 10\n"
     )
     assert "/widget/Et2u4i" in result.stdout
+
+
+def test_nan_in_the_context_exits_2_naming_the_field(tmp_path: Path) -> None:
+    (tmp_path / "jivo.toml").write_text('widget_id = "AbCdEf1234"\n')
+    (tmp_path / "context.json").write_text('{"client_attributes": {"a": NaN}}')
+    result = run("jivo.toml", "--context", "context.json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "Error: client_attributes.a: must be a string or a finite number, got float"
+    )

@@ -175,8 +175,8 @@ def test_client_attributes_are_strings_or_numbers() -> None:
     attrs = {"plan": "pro", "seats": 3, "score": 4.5}
     assert Widget(widget_id=ID, client_attributes=attrs).client_attributes == attrs
     assert error_of(widget_id=ID, client_attributes={"ok": 1, "flag": True, "tags": ["a"]}) == (
-        "client_attributes.flag: must be a string or a number, got bool; "
-        "client_attributes.tags: must be a string or a number, got list"
+        "client_attributes.flag: must be a string or a finite number, got bool; "
+        "client_attributes.tags: must be a string or a finite number, got list"
     )
 
 
@@ -306,7 +306,7 @@ def test_custom_data_limit_comes_from_the_catalog() -> None:
         ({"contact": {"phone": 5551234}}, "contact.phone: Input should be a valid string"),
         (
             {"client_attributes": {"a": None}},
-            "client_attributes.a: must be a string or a number, got NoneType",
+            "client_attributes.a: must be a string or a finite number, got NoneType",
         ),
         ({"page_title": 1}, "page_title: Input should be a valid string"),
         (
@@ -315,7 +315,7 @@ def test_custom_data_limit_comes_from_the_catalog() -> None:
         ),
         (
             {"client_attributes": {"vip": True}},
-            "client_attributes.vip: must be a string or a number, got bool",
+            "client_attributes.vip: must be a string or a finite number, got bool",
         ),
         (
             {"page_url": "https://x.test"},
@@ -403,3 +403,43 @@ def test_the_id_and_colour_rules_are_the_catalog_patterns() -> None:
     assert re.fullmatch(catalog.WIDGET_ID_PATTERN, ID)
     assert error_of(widget_id="a" * 33).startswith("widget_id: must be")
     assert error_of(widget_id=ID, color="#12ab3").startswith("color: must be a #rrggbb")
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_client_attributes_must_be_finite_numbers(number: float) -> None:
+    assert render_error(client_attributes={"a": number}) == (
+        "client_attributes.a: must be a string or a finite number, got float"
+    )
+    assert error_of(widget_id=ID, client_attributes={"a": number}) == (
+        "client_attributes.a: must be a string or a finite number, got float"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"a": float("nan")}, "rules: a is nan, not a JSON value"),
+        ({"a": [1, {"b": float("inf")}]}, "rules: a[1].b is inf, not a JSON value"),
+        ({"a": {1, 2}}, "rules: a is a set, not a JSON value"),
+        ({"a": {1: "x"}}, "rules: a has the key 1; JSON keys are strings"),
+    ],
+)
+def test_rules_must_be_json(rules: dict[str, Any], message: str) -> None:
+    assert error_of(widget_id=ID, rules=rules) == message
+
+
+def test_rules_accept_every_json_value() -> None:
+    rules = {"a": [None, True, 1, 1.5, "s", {"b": []}], "t": (1, 2)}
+    assert Widget(widget_id=ID, rules=rules).rules == rules
+
+
+def test_nan_in_toml_names_the_field(tmp_path: Path) -> None:
+    for body, field in [
+        ("client_attributes = { a = nan }", "client_attributes.a"),
+        ("rules = { a = nan }", "rules: a is nan"),
+        ("[invitation]\ntext = 'x'\ndelay = inf", "invitation.delay"),
+    ]:
+        path = tmp_path / "jivo.toml"
+        path.write_text(f'widget_id = "{ID}"\n{body}\n')
+        with pytest.raises(JivoConfigError, match=re.escape(field)):
+            Widget.from_file(path)
