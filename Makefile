@@ -34,7 +34,7 @@ bench: venv
 
 # The demo serves the mocked widget to your own browser: it needs no Chromium of its own.
 demo: venv
-	$(VENV)/bin/jivo-widget demo
+	$(VENV)/bin/jivo-widget demo --config examples/demo/jivo.toml
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
