@@ -405,20 +405,11 @@ class Widget(_Model):
         ``clear_history`` → ``clearHistory`` first (render it on the page after logout);
         ``nonce`` goes on every ``<script>``. Bad values raise :class:`JivoConfigError`.
         """
+        # Validated even when disabled: a widget switched off in development must not hide
+        # a call that fails in production.
+        request = _validate_request(_arguments(locals()))
         if not self.enabled:
             return Markup("")
-        request = _validate_request(
-            {
-                "user_token": user_token,
-                "contact": contact,
-                "custom_data": custom_data,
-                "client_attributes": client_attributes,
-                "page_title": page_title,
-                "page_url": page_url,
-                "clear_history": clear_history,
-                "nonce": nonce,
-            }
-        )
         return self._renderer.render(request)  # type: ignore[union-attr]  # set at init
 
     def render_data(
@@ -437,19 +428,10 @@ class Widget(_Model):
         For pages that place the glue themselves: the glue is one ``<script>`` whose text is
         ``widget.renderer.bootstrap`` and whose ``data-jivo`` attribute holds this JSON (from JS:
         ``script.dataset.jivo = data``; in HTML single-quoted: the JSON has no ``'``).
+        Like :meth:`render`, it always validates and returns ``""`` when the widget is disabled.
         """
-        request = _validate_request(
-            {
-                "user_token": user_token,
-                "contact": contact,
-                "custom_data": custom_data,
-                "client_attributes": client_attributes,
-                "page_title": page_title,
-                "page_url": page_url,
-                "clear_history": clear_history,
-            }
-        )
-        return self.renderer.data(request)
+        request = _validate_request(_arguments(locals()))
+        return self.renderer.data(request) if self.enabled else ""
 
     def csp_hashes(self) -> tuple[str, ...]:
         """CSP ``script-src`` hash sources (``'sha256-…'``) of the inline scripts, static.
@@ -466,6 +448,15 @@ class Widget(_Model):
 def _fields(model: BaseModel) -> dict[str, Any]:
     """The set fields of a flat typed model, as the request validator takes them."""
     return {k: v for k, v in model.__dict__.items() if v is not None}
+
+
+def _arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of render()/render_data() (their ``locals()``) without ``self``.
+
+    The parameter names are the request validator's field names, so the signatures stay
+    explicit (documented, type-checked, read by the CLI) without a second copy of the list.
+    """
+    return {name: value for name, value in arguments.items() if name != "self"}
 
 
 def _validate_request(values: dict[str, Any]) -> dict[str, Any]:

@@ -443,3 +443,30 @@ def test_nan_in_toml_names_the_field(tmp_path: Path) -> None:
         path.write_text(f'widget_id = "{ID}"\n{body}\n')
         with pytest.raises(JivoConfigError, match=re.escape(field)):
             Widget.from_file(path)
+
+
+def test_a_disabled_widget_still_validates_request_data() -> None:
+    # Disabled in development, enabled in production: the same bad call must fail in both.
+    disabled = Widget(widget_id=ID, enabled=False)
+    assert render_error(disabled, custom_data=[{"content": "c"}] * 11).startswith("custom_data[10]")
+    with pytest.raises(JivoConfigError, match=r"^custom_data\[0\]\.content"):
+        disabled.render_data(custom_data=[{"content": 1}])
+
+
+def test_render_data_and_csp_hashes_agree_with_render_when_disabled() -> None:
+    disabled = Widget(widget_id=ID, enabled=False)
+    assert disabled.render(user_token="u") == ""
+    assert disabled.render_data(user_token="u") == ""
+    assert disabled.csp_hashes() == ()
+    enabled = Widget(widget_id=ID)
+    assert json.loads(enabled.render_data(user_token="u")) == [["setUserToken", ["u"]]]
+
+
+def test_render_parameters_are_the_request_fields() -> None:
+    # render()/render_data() pass their locals() to the validator: the names must agree.
+    import inspect
+
+    from jivo_widget._request import REQUEST_FIELDS
+
+    assert tuple(inspect.signature(Widget.render).parameters)[1:] == REQUEST_FIELDS
+    assert tuple(inspect.signature(Widget.render_data).parameters)[1:] == REQUEST_FIELDS[:-1]
