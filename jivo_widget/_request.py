@@ -75,7 +75,8 @@ def request_validator() -> SchemaValidator:
     )
     custom_field = cs.typed_dict_schema(
         {
-            "content": cs.typed_dict_field(text),
+            # Jivo requires content: an empty string is no content (the mock flags it too).
+            "content": cs.typed_dict_field(cs.str_schema(strict=True, min_length=1)),
             "title": _optional(text),
             "link": _optional(url),
             "key": _optional(text),

@@ -161,7 +161,7 @@ class Contact(_Model):
 class CustomField(_Model):
     """One ``setCustomData`` field shown to agents: ``content`` required, ``link`` http(s)."""
 
-    content: str
+    content: Annotated[str, Field(min_length=1)]
     title: str | None = None
     link: HttpUrl | None = None
     key: str | None = None

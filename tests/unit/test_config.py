@@ -470,3 +470,12 @@ def test_render_parameters_are_the_request_fields() -> None:
 
     assert tuple(inspect.signature(Widget.render).parameters)[1:] == REQUEST_FIELDS
     assert tuple(inspect.signature(Widget.render_data).parameters)[1:] == REQUEST_FIELDS[:-1]
+
+
+def test_custom_field_content_must_not_be_empty() -> None:
+    # Jivo requires content; the mock flags an empty one as a contract violation.
+    assert render_error(custom_data=[{"content": ""}]) == (
+        "custom_data[0].content: String should have at least 1 character"
+    )
+    with pytest.raises(ValueError, match=r"content\n  String should have at least 1"):
+        CustomField(content="")
