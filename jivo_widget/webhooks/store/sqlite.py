@@ -196,38 +196,6 @@ def _inserted_id(row: tuple[Any, ...] | None) -> int | None:
     return None if row is None else int(row[0])
 
 
-#: Rows per multi-row INSERT (9 parameters each, well under SQLite's 32,766 variables).
-_ROWS_PER_INSERT = 500
-
-
-def _multi_insert(rows: int) -> str:
-    head, _, tail = _INSERT.partition(" VALUES ")
-    values, _, conflict = tail.partition(" ON CONFLICT")
-    return f"{head} VALUES {', '.join([values] * rows)} ON CONFLICT{conflict}, dedupe_key"
-
-
-def _insert_all(conn: sqlite3.Connection, events: Sequence[NewEvent]) -> builtins.list[int | None]:
-    """Insert ``events`` (inside the caller's transaction); an id or ``None`` for each.
-
-    A group is one multi-row INSERT: one statement instead of one per event, which is most of
-    the per-event cost Python adds to a commit. Skipped duplicates return no row, so ids are
-    matched back by dedupe key; within the group the first copy of a body is the one stored.
-    """
-    if len(events) == 1:
-        return [_inserted_id(conn.execute(_INSERT, _insert_params(events[0])).fetchone())]
-    ids: builtins.list[int | None] = []
-    for start in range(0, len(events), _ROWS_PER_INSERT):
-        chunk = events[start : start + _ROWS_PER_INSERT]
-        params = [value for event in chunk for value in _insert_params(event)]
-        inserted = {
-            bytes(key): int(row_id)
-            for row_id, key in conn.execute(_multi_insert(len(chunk)), params)
-        }
-        for event in chunk:
-            ids.append(inserted.pop(bytes.fromhex(event.dedupe_key), None))
-    return ids
-
-
 def _key_bytes(key: str) -> bytes:
     try:
         return bytes.fromhex(key)
@@ -333,7 +301,9 @@ class SqliteStore(EventStore):
             grouped = len(events) + len(outcomes) > 1
             if grouped:
                 conn.execute("BEGIN IMMEDIATE")
-            ids = _insert_all(conn, events)
+            ids = [
+                _inserted_id(conn.execute(_INSERT, _insert_params(e)).fetchone()) for e in events
+            ]
             if outcomes:
                 conn.executemany(_FINISH, [_finish_params(o) for o in outcomes])
             if grouped:
