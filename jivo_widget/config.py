@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import tomllib
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from markupsafe import Markup
@@ -67,6 +69,23 @@ _PATTERN_MESSAGES = {
 _REQUEST = request_validator()
 # A handler body sits inside an inline <script>: these would end or re-mode the element.
 _SCRIPT_BREAKERS = re.compile(r"</script|<!--|<script", re.IGNORECASE)
+
+
+# Frames in these directories are ours or pydantic's: a warning points past them to the user.
+_INTERNAL_DIRS = tuple(
+    str(Path(module_file).resolve().parent) + "/"
+    for module_file in (__file__, sys.modules[BaseModel.__module__].__file__ or __file__)
+)
+
+
+def _callers_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first frame outside jivo_widget and
+    pydantic (the user's ``Widget(...)``, ``from_file`` or ``model_validate`` line)."""
+    level, frame = 1, sys._getframe(1)  # 1: the function calling warnings.warn
+    caller: FrameType | None = frame
+    while caller is not None and caller.f_code.co_filename.startswith(_INTERNAL_DIRS):
+        caller, level = caller.f_back, level + 1
+    return level
 
 
 class JivoConfigWarning(UserWarning):
@@ -227,7 +246,7 @@ class Widget(_Model):
                 f"widget_id {value!r} is {len(value)} characters long; every real Jivo id "
                 f"seen is {catalog.WIDGET_ID_TYPICAL_LENGTH}",
                 JivoConfigWarning,
-                stacklevel=2,
+                stacklevel=_callers_stacklevel(),
             )
         return value
 
@@ -298,6 +317,15 @@ class Widget(_Model):
             raise _fail("color2", "a second (gradient) colour needs color")
         return value
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when the public fields are; the prepared renderer is derived from them."""
+        if not isinstance(other, Widget):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    # Fields hold dicts (handlers, rules): a Widget cannot be hashed, as before __eq__.
+    __hash__ = None  # type: ignore[assignment]
+
     def model_post_init(self, context: Any, /) -> None:
         """Prepare the static glue once (templates, static calls, CSP hash)."""
         from jivo_widget.render import Renderer  # render imports nothing from here at runtime
@@ -330,6 +358,28 @@ class Widget(_Model):
                 strict=strict,
                 extra=extra,
                 from_attributes=from_attributes,
+                context=context,
+                by_alias=by_alias,
+                by_name=by_name,
+            )
+
+    @classmethod
+    def model_validate_json(
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        extra: Any = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """Like pydantic's, but raising :class:`JivoConfigError` as ``Widget(...)`` does."""
+        with _config_errors():
+            return super().model_validate_json(
+                json_data,
+                strict=strict,
+                extra=extra,
                 context=context,
                 by_alias=by_alias,
                 by_name=by_name,

@@ -479,3 +479,34 @@ def test_custom_field_content_must_not_be_empty() -> None:
     )
     with pytest.raises(ValueError, match=r"content\n  String should have at least 1"):
         CustomField(content="")
+
+
+def test_widgets_with_the_same_fields_are_equal() -> None:
+    assert Widget(widget_id=ID) == Widget(widget_id=ID)
+    assert Widget(widget_id=ID, handlers={"jivo_onOpen": "x()"}) == Widget(
+        widget_id=ID, handlers={"jivo_onOpen": ["x()"]}
+    )
+    assert Widget(widget_id=ID) != Widget(widget_id=ID, color="#112233")
+    assert Widget(widget_id=ID) != {"widget_id": ID}
+
+
+def test_model_validate_json_raises_the_same_error_type() -> None:
+    assert Widget.model_validate_json(json.dumps({"widget_id": ID})) == Widget(widget_id=ID)
+    with pytest.raises(JivoConfigError, match=r"^color: must be a #rrggbb"):
+        Widget.model_validate_json(json.dumps({"widget_id": ID, "color": "red"}))
+    with pytest.raises(JivoConfigError, match="Invalid JSON"):
+        Widget.model_validate_json("{")
+
+
+def test_the_id_length_warning_points_at_the_callers_line(tmp_path: Path) -> None:
+    with pytest.warns(JivoConfigWarning) as caught:
+        Widget(widget_id="Et2u4i")
+    assert caught[0].filename == __file__
+    with pytest.warns(JivoConfigWarning) as caught:
+        Widget.model_validate({"widget_id": "Et2u4i"})
+    assert caught[0].filename == __file__
+    path = tmp_path / "jivo.toml"
+    path.write_text('widget_id = "Et2u4i"\n')
+    with pytest.warns(JivoConfigWarning) as caught:
+        Widget.from_file(path)
+    assert caught[0].filename == __file__
