@@ -10,6 +10,8 @@ step. Limits come from :mod:`jivo_widget.catalog`; readable messages from
 
 from __future__ import annotations
 
+import re
+
 from pydantic_core import SchemaValidator
 from pydantic_core import core_schema as cs
 
@@ -23,13 +25,27 @@ __all__ = [
     "HTTP_URL_PATTERN",
     "NONCE_PATTERN",
     "REQUEST_FIELDS",
+    "is_url",
     "request_validator",
 ]
 
 # CSP nonces are base64(url) in practice; anything else could break out of the attribute.
 NONCE_PATTERN = r"^[A-Za-z0-9+/_=-]{1,256}$"
-# An absolute http(s) URL with a host.
-HTTP_URL_PATTERN = r"^(?i:https?)://[^\s/?#]+"
+# An absolute http(s) URL, whole: scheme, optional userinfo, a host (name or [IPv6]), optional
+# port, then anything but whitespace and control characters (raw, they are never part of a URL;
+# a prefix check let 'https://a b" onclick=x' through). A pattern rather than urllib.parse
+# because it runs natively on every link of every request (urllib: +0.8 µs per link); the unit
+# tests check that whatever it accepts urllib.parse reads as an http(s) URL with a host.
+# Anchored for pydantic-core's regex, whose "$" is the end of the text (unlike Python's).
+_URL_CHAR = r"[^\s\x00-\x1f\x7f]"
+_URL_TAIL = (
+    r"://(?:[^\s\x00-\x1f\x7f/?#@]*@)?"
+    r"(?:[^\s\x00-\x1f\x7f/?#@\[\]:]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?"
+    rf"(?:[/?#]{_URL_CHAR}*)?$"
+)
+HTTP_URL_PATTERN = r"^(?i:https?)" + _URL_TAIL
+_HTTPS_URL = re.compile(r"^(?i:https)" + _URL_TAIL)
+_HTTP_URL = re.compile(HTTP_URL_PATTERN)
 #: Error type of a client attribute value that is neither a string nor a number.
 ATTRIBUTE_VALUE_ERROR = "attribute_value"
 ATTRIBUTE_VALUE_MESSAGE = "must be a string or a finite number"
@@ -46,6 +62,12 @@ REQUEST_FIELDS = (
     "clear_history",
     "nonce",
 )
+
+
+def is_url(value: str, *, https_only: bool = False) -> bool:
+    """Whether ``value`` is a whole absolute http(s) (or only https) URL with a host."""
+    # fullmatch: Python's "$" would also match before a final newline.
+    return bool((_HTTPS_URL if https_only else _HTTP_URL).fullmatch(value))
 
 
 def _optional(schema: cs.CoreSchema) -> cs.TypedDictField:

@@ -41,6 +41,7 @@ from jivo_widget._request import (
     ATTRIBUTE_VALUE_MESSAGE,
     HTTP_URL_PATTERN,
     NONCE_PATTERN,
+    is_url,
     request_validator,
 )
 from jivo_widget._strategies import STRATEGIES
@@ -101,11 +102,14 @@ def _fail(rule: str, message: str, **ctx: Any) -> PydanticCustomError:
 
 
 def _loader_url(value: str) -> str:
-    # A root-relative path lets a site serve a self-hosted (or mocked) loader from itself.
+    # A root-relative path lets a site serve a self-hosted (or mocked) loader from itself;
+    # an absolute URL must be https, as Jivo's own snippet is (jivo-api.md).
     if value.startswith("/") and not value.startswith("//"):
+        if not is_url("https://host" + value, https_only=True):
+            raise _fail("loader_url", "must be an https URL or a /path, got {value!r}", value=value)
         return value
-    if not re.match(HTTP_URL_PATTERN, value):
-        raise _fail("http_url", "must be an http(s) URL or a /path, got {value!r}", value=value)
+    if not is_url(value, https_only=True):
+        raise _fail("loader_url", "must be an https URL or a /path, got {value!r}", value=value)
     return value
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jivo_widget import JivoConfigError, Widget, catalog
 from jivo_widget.config import Contact, CustomField, Invitation, JivoConfigWarning
@@ -83,7 +85,7 @@ def test_unknown_host_lists_the_valid_ones() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["/static/jivo-mock.js", "https://cdn.example.com/jivo.js", "http://127.0.0.1:8000/x"]
+    "url", ["/static/jivo-mock.js", "https://cdn.example.com/jivo.js", "/_jivo/mock/widget/x"]
 )
 def test_loader_url_overrides_the_host(url: str) -> None:
     assert Widget(widget_id=ID, loader_url=url).loader_src == url
@@ -94,7 +96,7 @@ def test_loader_url_overrides_the_host(url: str) -> None:
 )
 def test_bad_loader_url(url: str) -> None:
     assert error_of(widget_id=ID, loader_url=url).startswith(
-        "loader_url: must be an http(s) URL or a /path"
+        "loader_url: must be an https URL or a /path"
     )
 
 
@@ -510,3 +512,62 @@ def test_the_id_length_warning_points_at_the_callers_line(tmp_path: Path) -> Non
     with pytest.warns(JivoConfigWarning) as caught:
         Widget.from_file(path)
     assert caught[0].filename == __file__
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        'https://a b" onclick=x',
+        "https://a.test/x y",
+        "https://a.test/\n",
+        "https://a.test/\x00",
+        "https://a.test/\u2028",
+        "https://",
+        "https:///path",
+        "http://[::1",
+        "https:a.test",
+    ],
+)
+def test_links_are_parsed_not_prefix_matched(link: str) -> None:
+    assert render_error(custom_data=[{"content": "c", "link": link}]) == (
+        f"custom_data[0].link: must be an http(s) URL, got {link!r}"
+    )
+    assert render_error(page_title="t", page_url=link) == (
+        f"page_url: must be an http(s) URL, got {link!r}"
+    )
+    with pytest.raises(ValueError, match="http"):
+        CustomField(content="c", link=link)
+
+
+@pytest.mark.parametrize(
+    "link", ["https://a.test", "HTTP://A.test:8080/p?q=1#f", "https://[::1]/x", "http://x/%20"]
+)
+def test_good_links(link: str) -> None:
+    assert Widget(widget_id=ID).render(custom_data=[{"content": "c", "link": link}])
+    assert CustomField(content="c", link=link).link == link
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8000/x", "http://code.jivosite.com/widget/x", "https://a b/x", "/a b"]
+)
+def test_loader_url_is_https_or_a_path(url: str) -> None:
+    assert error_of(widget_id=ID, loader_url=url).startswith(
+        "loader_url: must be an https URL or a /path"
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.from_regex(r"\A(?i:https?)://[a-z0-9.:@\[\]%/?#-]{0,12}[\s\x00]?[a-z/]{0,3}\Z")
+    | st.text(max_size=30)
+)
+def test_every_accepted_link_is_what_urllib_reads_as_an_http_url(link: str) -> None:
+    from urllib.parse import urlsplit
+
+    from jivo_widget._request import is_url
+
+    if not is_url(link):
+        return
+    parts = urlsplit(link)
+    assert parts.scheme.lower() in ("http", "https") and parts.hostname
+    assert not any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in link)
