@@ -79,6 +79,14 @@ def _set_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None} if None in fields.values() else fields
 
 
+def _strategy_source(env: jinja2.Environment, name: str) -> str:
+    strategy = STRATEGIES[name]
+    if strategy.source is not None:
+        return strategy.source
+    assert strategy.template is not None  # register_strategy requires one of the two
+    return env.get_template(strategy.template).render()
+
+
 class Renderer:
     """The prepared glue of one Widget; :meth:`render` is the per-request step."""
 
@@ -136,7 +144,7 @@ class Renderer:
             ),
             src=Markup(script_json(widget.loader_src)),
             handlers=handlers,
-            strategy=STRATEGIES[widget.strategy].template,
+            strategy=Markup(_strategy_source(env, widget.strategy)),
         )
 
     def data(self, request: Mapping[str, Any]) -> str:
