@@ -133,8 +133,9 @@ def test_hostile_strings_in_every_field_execute_nothing_and_arrive_unchanged(
     )
     contact = {"name": everything, "email": CORPUS[8], "phone": LONG, "description": everything}
     custom = [
-        {"content": item, "title": everything, "key": item, "link": "https://x.test/?q=" + item}
-        for item in CORPUS
+        # A link holds no raw whitespace (not a URL); every other hostile character stays.
+        {"content": item, "title": everything, "key": item, "link": "https://x.test/?q=" + link}
+        for item, link in zip(CORPUS, ("".join(item.split()) for item in CORPUS), strict=True)
     ]
     snippet = widget.render(
         user_token=LONG + everything,
