@@ -142,6 +142,10 @@ def decode_body(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     except RecursionError:
         return None, "body is not valid JSON: nested too deeply"
+    except ValueError as exc:
+        # Valid JSON the parser still refuses, e.g. an integer of more than 4,300 digits
+        # (CPython's int max_str_digits guard against quadratic parsing).
+        return None, f"body is not valid JSON: {exc}"
     if not isinstance(payload, dict):
         return None, f"body must be a JSON object, not {_json_type(payload)}"
     name = payload.get("event_name")
