@@ -5,10 +5,15 @@ Facts: ``shared/reference/jivo-api.md`` §7. The modelling rules from there:
 - everything is optional except ``event_name``;
 - ids are **opaque strings** (Jivo sends ``"2016"`` and ``2016`` for the same kind of id), except
   ``chat_id`` and ``offline_message_id``, which are integers everywhere Jivo documents them;
-  counters (``visitor.number``, ``chats_count``) and timestamps (unix **seconds**) are integers
-  coerced from numeric strings;
-- ``null`` and missing nested objects are ``None``; ``null`` lists are empty lists; PHP-style
-  empty arrays (``[]``) where an object is expected are read as empty objects (defensive);
+  counters (``chats_count``) are integers coerced from numeric strings; ``visitor.number`` is an
+  int, or the string as sent when it is not numeric; timestamps are whole unix **seconds**
+  (fractions floored, millisecond values scaled);
+- an empty value (``null``, ``""``, ``{}``, ``[]``) means "not set", whatever the field's kind:
+  ``None`` for scalars and objects, ``[]`` for lists (strings keep ``""``; objects read ``{}`` and
+  a PHP-style ``[]`` as an empty object). One set of annotated types (:data:`Text`, :data:`Id`,
+  :data:`Integer`, :data:`NumberOrLabel`, :data:`UnixSeconds`, :data:`Flag`, :data:`Nested`,
+  :data:`JivoList`, :data:`JivoObject`) applies this to every field;
+- a non-empty value that contradicts its field (``chat_id: "abc"``) fails validation naming it;
 - unknown keys are kept (``model.model_extra``), and the payload as received is always available
   as :attr:`JivoEvent.raw` (the decoded JSON object) and :attr:`JivoEvent.raw_body` (the bytes).
 
@@ -17,6 +22,8 @@ New event names parse as :class:`UnknownEvent`, never as an error (Jivo adds eve
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, TypeVar
@@ -55,14 +62,118 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_M = TypeVar("_M", bound="JivoModel")
+
+# --- Tolerant field types ------------------------------------------------------------------------
+#
+# One rule, applied by kind of field, so that a new field only has to pick its kind:
+#
+#   *An empty value means "not set".*  ``null``, ``""`` (or only whitespace), ``{}`` and ``[]`` are
+#   the empty values of JSON; Jivo (and PHP relays in front of it) send each of them where another
+#   one is documented. Read in the field's own kind, an empty value is ``None`` for scalars and
+#   objects and ``[]`` for lists, except that a string keeps ``""`` (``description: ""`` is real
+#   data) and an object keeps ``{}`` / ``[]`` as an empty object.
+#
+# A non-empty value that contradicts its field (``chat_id: "abc"``, ``visitor: "John"``) is still an
+# error naming the field: guessing there would hand handlers data that is not what Jivo meant.
 
 
-def _none_as_empty_list(value: Any) -> Any:
-    return [] if value is None else value
+def _is_blank(value: Any) -> bool:
+    """``None``, a whitespace-only string, ``{}`` or ``[]``: JSON's ways of saying "nothing"."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, (dict, list)) and not value
 
 
-#: A list that Jivo may also send as ``null``: read as ``[]``.
-JivoList = Annotated[list[_T], BeforeValidator(_none_as_empty_list)]
+def _is_empty_container(value: Any) -> bool:
+    return isinstance(value, (dict, list)) and not value
+
+
+def _text(value: Any) -> Any:
+    # ``""`` stays (it is a value); ``{}`` / ``[]`` in a string field mean "not set".
+    return None if _is_empty_container(value) else value
+
+
+#: ``"2198"``, ``"-3"``: what :func:`int` reads exactly (ASCII digits only, unlike ``str.isdigit``).
+_DECIMAL_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def _integral(value: Any) -> Any:
+    """Blank → ``None``; ``"2198"`` / ``2198.0`` → ``2198``; anything else left to pydantic."""
+    if _is_blank(value):
+        return None
+    if isinstance(value, str) and _DECIMAL_INTEGER.fullmatch(value.strip()):
+        try:
+            return int(value)
+        except ValueError:  # beyond Python's digit limit: pydantic's error names the field
+            return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _number_or_label(value: Any) -> Any:
+    # ``visitor.number`` is a display counter ("Visitor 2198"): a non-numeric string is kept as
+    # sent rather than refusing the whole event or dropping what Jivo showed the agent.
+    value = _integral(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+#: Epoch values at or above this are not seconds (10**11 s is the year 5138): they are read as
+#: milliseconds, microseconds or nanoseconds and scaled down.
+_SECONDS_LIMIT = 10**11
+
+
+def _unix_seconds(value: Any) -> Any:
+    """Blank → ``None``; numbers and numeric strings → whole unix seconds (floored).
+
+    Fractions are floored (Jivo documents whole seconds; the exact value stays in ``raw``), and
+    millisecond, microsecond or nanosecond values are scaled to seconds.
+    """
+    if _is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value  # pydantic's error names the field
+    number: float | int
+    if isinstance(value, int | float):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = int(value) if _DECIMAL_INTEGER.fullmatch(value.strip()) else float(value)
+        except ValueError:
+            return value  # "yesterday": pydantic's error names the field
+    else:
+        return value
+    if isinstance(number, float):
+        if not math.isfinite(number):
+            return value  # pydantic refuses it naming the field, rather than an OverflowError
+        number = math.floor(number)
+    for _ in range(3):  # ms, µs, ns
+        if abs(number) < _SECONDS_LIMIT:
+            break
+        number //= 1000
+    return number
+
+
+def _blank_as_none(value: Any) -> Any:
+    return None if _is_blank(value) else value
+
+
+def _blank_string_as_none(value: Any) -> Any:
+    # An object field: ``""`` means "not set"; ``{}`` / ``[]`` are an empty object
+    # (see :class:`JivoModel` for ``[]``).
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _blank_as_empty_list(value: Any) -> Any:
+    if _is_blank(value):
+        return []
+    if isinstance(value, list):
+        # ``[null, {"id": 7}]``: the empty items say nothing; the others are kept.
+        return [item for item in value if not _is_blank(item)]
+    return value
 
 
 def _empty_array_as_object(value: Any) -> Any:
@@ -71,12 +182,36 @@ def _empty_array_as_object(value: Any) -> Any:
     return {} if isinstance(value, list) and not value else value
 
 
-#: A free-form JSON object that may arrive as a PHP-style ``[]`` when empty.
-JivoObject = Annotated[dict[str, Any], BeforeValidator(_empty_array_as_object)]
+def _free_object(value: Any) -> Any:
+    return _empty_array_as_object(_blank_string_as_none(value))
+
+
+#: Text or ``None``: numbers are read as their decimal string, ``{}`` / ``[]`` as ``None``.
+Text = Annotated[str | None, BeforeValidator(_text)]
+#: An id: an **opaque string** (Jivo sends ``"2016"`` and ``2016`` for the same kind of id).
+Id = Text
+#: An integer or ``None``: numeric strings and whole floats are read as ints, blanks as ``None``.
+Integer = Annotated[int | None, BeforeValidator(_integral)]
+#: An int when Jivo sent a number or a numeric string, else the string as sent, else ``None``.
+NumberOrLabel = Annotated[int | str | None, BeforeValidator(_number_or_label)]
+#: Whole unix seconds or ``None``; fractions floored, ms/µs/ns scaled to seconds.
+UnixSeconds = Annotated[int | None, BeforeValidator(_unix_seconds)]
+#: ``true`` / ``false`` (or pydantic's lax forms: ``1``, ``"false"``…); blanks are ``None``.
+Flag = Annotated[bool | None, BeforeValidator(_blank_as_none)]
+#: A nested Jivo object or ``None``; ``""`` is ``None``, ``{}`` / ``[]`` an empty object.
+Nested = Annotated[_M | None, BeforeValidator(_blank_string_as_none)]
+#: A list; ``null``, ``""``, ``{}`` are ``[]`` and empty items are dropped.
+JivoList = Annotated[list[_T], BeforeValidator(_blank_as_empty_list)]
+#: A free-form JSON object or ``None``; ``""`` is ``None`` and a PHP-style ``[]`` is ``{}``.
+JivoObject = Annotated[dict[str, Any] | None, BeforeValidator(_free_object)]
 
 
 class JivoModel(BaseModel):
-    """Base of every nested Jivo object: extra keys kept, numbers accepted where strings are."""
+    """Base of every nested Jivo object: extra keys kept, numbers accepted where strings are.
+
+    Fields use the tolerant types above (:data:`Text`, :data:`Id`, :data:`Integer`,
+    :data:`UnixSeconds`, :data:`Flag`, :data:`Nested`, :data:`JivoList`, :data:`JivoObject`).
+    """
 
     model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
 
@@ -89,42 +224,42 @@ class JivoModel(BaseModel):
 class Page(JivoModel):
     """The page the visitor is on: ``{url, title?}``."""
 
-    url: str | None = None
-    title: str | None = None
+    url: Text = None
+    title: Text = None
 
 
 class GeoIP(JivoModel):
     """``session.geoip``. Jivo sends latitude and longitude as strings; they are kept as such."""
 
-    region_code: str | None = None
-    country: str | None = None
-    country_code: str | None = None
-    region: str | None = None
-    city: str | None = None
-    latitude: str | None = None
-    longitude: str | None = None
-    organization: str | None = None
-    isp: str | None = None
+    region_code: Text = None
+    country: Text = None
+    country_code: Text = None
+    region: Text = None
+    city: Text = None
+    latitude: Text = None
+    longitude: Text = None
+    organization: Text = None
+    isp: Text = None
 
 
 class UtmJson(JivoModel):
     """``session.utm_json``; extra keys (a real payload has ``keyword``) are kept."""
 
-    source: str | None = None
-    campaign: str | None = None
-    content: str | None = None
-    medium: str | None = None
-    term: str | None = None
+    source: Text = None
+    campaign: Text = None
+    content: Text = None
+    medium: Text = None
+    term: Text = None
 
 
 class Session(JivoModel):
     """``session``: geo data, UTM tags, IP address and user agent."""
 
-    geoip: GeoIP | None = None
-    utm: str | None = None
-    utm_json: UtmJson | None = None
-    ip_addr: str | None = None
-    user_agent: str | None = None
+    geoip: Nested[GeoIP] = None
+    utm: Text = None
+    utm_json: Nested[UtmJson] = None
+    ip_addr: Text = None
+    user_agent: Text = None
 
     @property
     def utm_pairs(self) -> dict[str, str]:
@@ -138,101 +273,111 @@ class Session(JivoModel):
 
 
 class Visitor(JivoModel):
-    """``visitor``. ``number`` arrives as ``"2198"`` or ``83``; it is an int here."""
+    """``visitor``. ``number`` arrives as ``"2198"`` or ``83``: an int here (see
+    :data:`NumberOrLabel`; a non-numeric string is kept as sent)."""
 
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    description: str | None = None
-    number: int | None = None
-    social: JivoObject | None = None
-    chats_count: int | None = None
+    name: Text = None
+    email: Text = None
+    phone: Text = None
+    description: Text = None
+    number: NumberOrLabel = None
+    social: JivoObject = None
+    chats_count: Integer = None
 
 
 class Agent(JivoModel):
     """An agent: ``{id, name, email, phone?}``; ``id`` is an opaque string."""
 
-    id: str | None = None
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    id: Id = None
+    name: Text = None
+    email: Text = None
+    phone: Text = None
 
 
 class Department(JivoModel):
     """``department``: ``{id, name}``."""
 
-    id: str | None = None
-    name: str | None = None
+    id: Id = None
+    name: Text = None
 
 
 class Topic(JivoModel):
     """``topic``: ``{topic_id, title, parent_id}``."""
 
-    topic_id: str | None = None
-    title: str | None = None
-    parent_id: str | None = None
+    topic_id: Id = None
+    title: Text = None
+    parent_id: Id = None
 
 
 class Organization(JivoModel):
     """``organization``: ``{id, name}``."""
 
-    id: str | None = None
-    name: str | None = None
+    id: Id = None
+    name: Text = None
 
 
 class ClientStatus(JivoModel):
     """``status``: the client category, e.g. ``{"id": "4", "title": "contact_later"}``."""
 
-    id: str | None = None
-    title: str | None = None
+    id: Id = None
+    title: Text = None
 
 
 class AssignedAgent(JivoModel):
     """``assigned_agent``: the agent responsible for the client."""
 
-    id: str | None = None
-    email: str | None = None
-    name: str | None = None
+    id: Id = None
+    email: Text = None
+    name: Text = None
 
 
 class Tag(JivoModel):
     """One of ``tags``: ``{id, title}``."""
 
-    id: str | None = None
-    title: str | None = None
+    id: Id = None
+    title: Text = None
 
 
 class ChatMessage(JivoModel):
     """One of ``chat.messages``. The text is in ``message``; ``timestamp`` is unix seconds."""
 
-    message: str | None = None
-    timestamp: int | None = None
-    type: str | None = None
-    agent_id: str | None = None
+    message: Text = None
+    timestamp: UnixSeconds = None
+    type: Text = None
+    agent_id: Id = None
 
     @property
     def sent_at(self) -> datetime | None:
-        """``timestamp`` as an aware UTC datetime."""
-        return None if self.timestamp is None else datetime.fromtimestamp(self.timestamp, UTC)
+        """``timestamp`` as an aware UTC datetime; ``None`` when unset or out of range.
+
+        Never raises: it runs inside users' handlers, where one odd timestamp must not fail the
+        handler (``timestamp`` is already scaled to seconds; see :data:`UnixSeconds`).
+        """
+        if self.timestamp is None:
+            return None
+        try:
+            return datetime.fromtimestamp(self.timestamp, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
 
 
 class Chat(JivoModel):
     """``chat`` of ``chat_finished``: the transcript and its rating."""
 
     messages: JivoList[ChatMessage] = Field(default_factory=list)
-    blacklisted: bool | None = None
-    rate: str | None = None
-    invitation: str | None = None
+    blacklisted: Flag = None
+    rate: Text = None
+    invitation: Text = None
 
 
 class Call(JivoModel):
     """``call`` of ``call_event``: type, phone, status, and after the call a record URL."""
 
-    type: str | None = None
-    phone: str | None = None
-    status: str | None = None
-    reason: str | None = None
-    record_url: str | None = None
+    type: Text = None
+    phone: Text = None
+    status: Text = None
+    reason: Text = None
+    record_url: Text = None
 
 
 class JivoEvent(JivoModel):
@@ -246,8 +391,8 @@ class JivoEvent(JivoModel):
     event_type: ClassVar[str] = ""
 
     event_name: str
-    widget_id: str | None = None
-    user_token: str | None = None
+    widget_id: Id = None
+    user_token: Id = None
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _raw_body: bytes = PrivateAttr(default=b"")
@@ -266,28 +411,28 @@ class JivoEvent(JivoModel):
 class _EnvelopeEvent(JivoEvent):
     """Events carrying the chat envelope: ``chat_id``, ``visitor``, ``session``, ``page``."""
 
-    chat_id: int | None = None
-    visitor: Visitor | None = None
-    session: Session | None = None
-    page: Page | None = None
+    chat_id: Integer = None
+    visitor: Nested[Visitor] = None
+    session: Nested[Session] = None
+    page: Nested[Page] = None
 
 
 class _ClientCardFields(JivoModel):
     """Client-card fields shared by chat and client events."""
 
-    organization: Organization | None = None
-    status: ClientStatus | None = None
-    assigned_agent: AssignedAgent | None = None
+    organization: Nested[Organization] = None
+    status: Nested[ClientStatus] = None
+    assigned_agent: Nested[AssignedAgent] = None
     tags: JivoList[Tag] = Field(default_factory=list)
 
 
 class _ChatCardEvent(_EnvelopeEvent, _ClientCardFields):
     """``chat_accepted`` / ``chat_updated``: the events whose response Jivo shows to the agent."""
 
-    agent: Agent | None = None
-    department: Department | None = None
-    topic: Topic | None = None
-    analytics: JivoObject | None = None
+    agent: Nested[Agent] = None
+    department: Nested[Department] = None
+    topic: Nested[Topic] = None
+    analytics: JivoObject = None
 
 
 class ChatAccepted(_ChatCardEvent):
@@ -308,11 +453,11 @@ class ChatFinished(_EnvelopeEvent, _ClientCardFields):
     event_type: ClassVar[str] = "chat_finished"
 
     agents: JivoList[Agent] = Field(default_factory=list)
-    chat: Chat | None = None
-    plain_messages: str | None = None
-    html_messages: str | None = None
-    department: Department | None = None
-    topic: Topic | None = None
+    chat: Nested[Chat] = None
+    plain_messages: Text = None
+    html_messages: Text = None
+    department: Nested[Department] = None
+    topic: Nested[Topic] = None
 
 
 class OfflineMessage(_EnvelopeEvent):
@@ -320,9 +465,9 @@ class OfflineMessage(_EnvelopeEvent):
 
     event_type: ClassVar[str] = "offline_message"
 
-    message: str | None = None
-    offline_message_id: int | None = None
-    topic: Topic | None = None
+    message: Text = None
+    offline_message_id: Integer = None
+    topic: Nested[Topic] = None
 
 
 class ChatAssigned(_EnvelopeEvent):
@@ -330,9 +475,9 @@ class ChatAssigned(_EnvelopeEvent):
 
     event_type: ClassVar[str] = "chat_assigned"
 
-    agent: Agent | None = None
-    department: Department | None = None
-    assign_to: str | None = None
+    agent: Nested[Agent] = None
+    department: Nested[Department] = None
+    assign_to: Text = None
 
 
 class CallEvent(_EnvelopeEvent):
@@ -340,10 +485,10 @@ class CallEvent(_EnvelopeEvent):
 
     event_type: ClassVar[str] = "call_event"
 
-    call: Call | None = None
-    agent: Agent | None = None
-    department: Department | None = None
-    topic: Topic | None = None
+    call: Nested[Call] = None
+    agent: Nested[Agent] = None
+    department: Nested[Department] = None
+    topic: Nested[Topic] = None
 
 
 class ClientUpdated(JivoEvent, _ClientCardFields):
@@ -351,8 +496,8 @@ class ClientUpdated(JivoEvent, _ClientCardFields):
 
     event_type: ClassVar[str] = "client_updated"
 
-    client_id: str | None = None
-    visitor: Visitor | None = None
+    client_id: Id = None
+    visitor: Nested[Visitor] = None
 
 
 class ClientAttributeUpdated(JivoEvent):
@@ -360,8 +505,10 @@ class ClientAttributeUpdated(JivoEvent):
 
     event_type: ClassVar[str] = "client_attribute_updated"
 
-    client_id: str | None = None
-    attributes: dict[str, Any] | list[Any] | None = None
+    client_id: Id = None
+    attributes: Annotated[
+        dict[str, Any] | list[Any] | None, BeforeValidator(_blank_string_as_none)
+    ] = None
 
 
 class UnknownEvent(JivoEvent):
@@ -382,8 +529,6 @@ EVENT_MODELS: Mapping[str, type[JivoEvent]] = {
         ChatAssigned,
     )
 }
-
-_M = TypeVar("_M", bound=JivoEvent)
 
 
 def event_model(event_name: str) -> type[JivoEvent]:

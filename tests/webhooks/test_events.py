@@ -209,7 +209,10 @@ def test_new_and_crm_event_names_parse_as_unknown_event() -> None:
     ("payload", "location"),
     [
         ({"event_name": "chat_accepted", "chat_id": "abc"}, "chat_id"),
-        ({"event_name": "chat_accepted", "visitor": {"number": "two"}}, "visitor.number"),
+        ({"event_name": "chat_accepted", "visitor": {"chats_count": "two"}}, "visitor.chats_count"),
+        ({"event_name": "chat_accepted", "visitor": {"chats_count": 2.5}}, "visitor.chats_count"),
+        ({"event_name": "chat_finished", "chat": {"blacklisted": "maybe"}}, "chat.blacklisted"),
+        ({"event_name": "chat_finished", "tags": "vip"}, "tags"),
         ({"event_name": "chat_finished", "agents": {"id": 1}}, "agents"),
         ({"event_name": "chat_finished", "chat": {"messages": [{"timestamp": "x"}]}}, "chat"),
         ({"event_name": "offline_message", "visitor": "John"}, "visitor"),
