@@ -39,7 +39,7 @@ NONCE_PATTERN = r"^[A-Za-z0-9+/_=-]{1,256}$"
 # Anchored for pydantic-core's regex, whose "$" is the end of the text (unlike Python's).
 _URL_CHAR = r"[^\s\x00-\x1f\x7f]"
 _URL_TAIL = (
-    r"://(?:[^\s\x00-\x1f\x7f/?#@]*@)?"
+    r"://(?:[^\s\x00-\x1f\x7f/?#@\[\]]*@)?"
     r"(?:[^\s\x00-\x1f\x7f/?#@\[\]:]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?"
     rf"(?:[/?#]{_URL_CHAR}*)?$"
 )

@@ -525,6 +525,7 @@ def test_the_id_length_warning_points_at_the_callers_line(tmp_path: Path) -> Non
         "https://",
         "https:///path",
         "http://[::1",
+        "http://[@0",  # found by the property test below
         "https:a.test",
     ],
 )
