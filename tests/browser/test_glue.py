@@ -520,3 +520,21 @@ def test_on_with_an_unknown_callback_name_is_reported(
     assert len(problems.console_errors) == 2
     assert "jivo_onOpne" in problems.console_errors[0]
     assert "constructor" in problems.console_errors[1]
+
+
+def test_a_site_strategy_given_as_source_loads_when_it_says(
+    page: Page, jivo_mock: JivoMock, live_server: Any
+) -> None:
+    from jivo_widget import _strategies
+    from jivo_widget.strategies import register_strategy
+
+    register_strategy("test-click", source='d.addEventListener("click", load);', doc="on click")
+    try:
+        widget = Widget(widget_id=WIDGET_ID, strategy="test-click")
+    finally:
+        del _strategies._registry["test-click"]
+    page.goto(live_server.add("/", html(str(widget.render(user_token="u-15")) + "<p>text</p>")))
+    assert page.evaluate("window.__jivoMock ? window.__jivoMock.loaderRuns : 0") == 0
+    page.click("p")
+    jivo_mock.wait_for_call("setUserToken")
+    assert jivo_mock.calls("setUserToken") == [["u-15"]]
