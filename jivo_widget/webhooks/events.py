@@ -134,8 +134,6 @@ def _unix_seconds(value: Any) -> Any:
     """
     if _is_blank(value):
         return None
-    if isinstance(value, bool):
-        return value  # pydantic's error names the field
     number: float | int
     if isinstance(value, int | float):
         number = value

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
 
 from jivo_widget.catalog import CUSTOM_DATA_MAX_FIELDS
 from jivo_widget.webhooks import (
@@ -268,3 +271,248 @@ def test_invalid_responses_are_refused_naming_the_field(value: Any, message: str
 def test_ten_custom_data_fields_are_allowed() -> None:
     fields = [{"content": str(i)} for i in range(CUSTOM_DATA_MAX_FIELDS)]
     assert len(to_response({"custom_data": fields})["custom_data"]) == CUSTOM_DATA_MAX_FIELDS
+
+
+# --- Tolerance: every field of every sample in every odd form Jivo (or a relay) sends -------------
+
+Path = tuple[str | int, ...]
+
+#: The empty values of JSON; each must read as "not set" in any field.
+BLANK_FORMS: list[Any] = [None, "", "  ", {}, []]
+
+
+def _paths(value: Any, prefix: Path = ()) -> list[Path]:
+    """Every key and list item below ``value``, depth first (``event_name`` left out)."""
+    found: list[Path] = []
+    items: list[tuple[str | int, Any]] = (
+        list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+    )
+    for key, child in items:
+        path = (*prefix, key)
+        if path == ("event_name",):
+            continue
+        found.append(path)
+        if isinstance(child, (dict, list)):
+            found.extend(_paths(child, path))
+    return found
+
+
+def _get(payload: Any, path: Path) -> Any:
+    for key in path:
+        payload = payload[key]
+    return payload
+
+
+def _with(payload: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
+    mutated = copy.deepcopy(payload)
+    _get(mutated, path[:-1])[path[-1]] = value
+    return mutated
+
+
+def _swapped(value: Any) -> Any:
+    """The str-vs-int twin of ``value``: ``"2198"`` ↔ ``2198``, ``"John"`` → ``12345``."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                return 12345
+    return None  # objects and lists have no twin; None is one of the blank forms anyway
+
+
+def _parsed_at(event: Any, path: Path) -> tuple[bool, Any]:
+    """(True, the parsed value at ``path``) when ``path`` runs through declared model fields."""
+    node = event
+    for key in path:
+        if not isinstance(node, BaseModel) or not isinstance(key, str):
+            return False, None
+        if key not in type(node).model_fields:
+            return False, None
+        node = getattr(node, key)
+    return True, node
+
+
+def _is_empty(value: Any) -> bool:
+    if isinstance(value, BaseModel):
+        fields = [getattr(value, name) for name in type(value).model_fields]
+        return not value.model_extra and all(_is_empty(field) for field in fields)
+    return value in (None, "", "  ", [], {})
+
+
+def _mutations() -> list[tuple[str, Path]]:
+    return [(name, path) for name in samples.names() for path in _paths(samples.load(name))]
+
+
+def test_mutation_table_covers_every_sample_deeply() -> None:
+    mutations = _mutations()
+    assert {name for name, _ in mutations} == set(EXPECTED_MODELS)
+    assert ("chat_finished", ("chat", "messages", 1, "timestamp")) in mutations
+    assert ("chat_accepted", ("visitor", "number")) in mutations
+    assert len(mutations) > 300
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_MODELS))
+def test_any_field_in_any_odd_form_still_parses(name: str) -> None:
+    """Blank string, null, {}, [] and the str/int twin, in every field: the event still parses,
+    the raw payload is the mutated one, a blank reads as "not set" and a twin as the original."""
+    original = samples.load(name)
+    baseline = parse_event(original)
+    failures: list[str] = []
+    for path in _paths(original):
+        for form in [*BLANK_FORMS, _swapped(_get(original, path))]:
+            payload = _with(original, path, form)
+            label = f"{'.'.join(map(str, path))} = {form!r}"
+            try:
+                event = parse_event(payload)
+            except ValidationError as exc:
+                failures.append(f"{label}: {exc.errors()[0]['msg']}")
+                continue
+            if type(event) is not EXPECTED_MODELS[name] or event.raw != payload:
+                failures.append(f"{label}: wrong model or raw payload")
+                continue
+            declared, value = _parsed_at(event, path)
+            if not declared:
+                continue
+            if form in BLANK_FORMS and not _is_empty(value):
+                failures.append(f"{label}: read as {value!r}, not as 'not set'")
+            was_number = isinstance(_get(original, path), (int, float))
+            if form not in BLANK_FORMS and was_number and value != _parsed_at(baseline, path)[1]:
+                failures.append(f"{label}: read as {value!r}")
+    assert failures == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_many_odd_fields_at_once_still_parse(data: st.DataObject) -> None:
+    name = data.draw(st.sampled_from(samples.names()), label="sample")
+    original = samples.load(name)
+    payload = original
+    paths = _paths(original)
+    for _ in range(data.draw(st.integers(1, 12), label="how many")):
+        path = data.draw(st.sampled_from(paths), label="path")
+        try:
+            parent = _get(payload, path[:-1])
+        except (KeyError, IndexError, TypeError):
+            continue  # an ancestor was already replaced
+        key = path[-1]
+        if not (
+            (isinstance(parent, dict) and key in parent)
+            or (isinstance(parent, list) and isinstance(key, int) and key < len(parent))
+        ):
+            continue  # the parent itself was replaced by a blank
+        twin = _swapped(_get(original, path))  # the twin of what Jivo sent, not of a blank
+        form = data.draw(st.sampled_from([*BLANK_FORMS, twin]), label="form")
+        payload = _with(payload, path, form)
+    event = parse_event(payload)
+    assert type(event) is EXPECTED_MODELS[name]
+    assert event.raw == payload
+
+
+@pytest.mark.parametrize(
+    ("visitor", "number", "chats_count"),
+    [
+        ({"number": "", "chats_count": ""}, None, None),
+        ({"number": " 2198 ", "chats_count": "3"}, 2198, 3),
+        ({"number": 83.0, "chats_count": 3}, 83, 3),
+        ({"number": "Visitor 2198", "chats_count": None}, "Visitor 2198", None),
+        ({"number": {}, "chats_count": []}, None, None),
+    ],
+)
+def test_visitor_counters(visitor: dict[str, Any], number: Any, chats_count: int | None) -> None:
+    event = parse_event({"event_name": "chat_accepted", "visitor": visitor})
+    assert isinstance(event, ChatAccepted) and event.visitor is not None
+    assert (event.visitor.number, event.visitor.chats_count) == (number, chats_count)
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "seconds"),
+    [
+        (1732530001, 1732530001),
+        (1732530001.5, 1732530001),  # fractions floored: Jivo documents whole seconds
+        ("1732530001", 1732530001),
+        ("1732530001.9", 1732530001),
+        (1732530001000, 1732530001),  # milliseconds
+        (1732530001000000, 1732530001),  # microseconds
+        (1732530001000000000, 1732530001),  # nanoseconds
+        ("", None),
+        (None, None),
+        ({}, None),
+    ],
+)
+def test_timestamps_are_whole_seconds(timestamp: Any, seconds: int | None) -> None:
+    event = parse_event(
+        {"event_name": "chat_finished", "chat": {"messages": [{"timestamp": timestamp}]}}
+    )
+    assert isinstance(event, ChatFinished) and event.chat is not None
+    (message,) = event.chat.messages
+    assert message.timestamp == seconds
+    expected = None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+    assert message.sent_at == expected
+
+
+@pytest.mark.parametrize("timestamp", [10**25, 10**30, -(10**20)])
+def test_sent_at_out_of_range_is_none_not_an_exception(timestamp: int) -> None:
+    event = parse_event(
+        {"event_name": "chat_finished", "chat": {"messages": [{"timestamp": timestamp}]}}
+    )
+    assert isinstance(event, ChatFinished) and event.chat is not None
+    assert event.chat.messages[0].sent_at is None
+    assert event.raw["chat"]["messages"][0]["timestamp"] == timestamp
+
+
+@pytest.mark.parametrize("timestamp", ["yesterday", "NaN", "Infinity", "1e400", [1]])
+def test_timestamps_that_are_not_numbers_fail_naming_the_field(timestamp: Any) -> None:
+    payload = {"event_name": "chat_finished", "chat": {"messages": [{"timestamp": timestamp}]}}
+    with pytest.raises(ValidationError) as info:
+        parse_event(payload)
+    assert info.value.errors()[0]["loc"] == ("chat", "messages", 0, "timestamp")
+
+
+def test_blank_objects_and_lists_read_as_not_set() -> None:
+    payload = {
+        "event_name": "chat_finished",
+        "analytics": "",
+        "visitor": {"social": "", "name": {}, "email": []},
+        "tags": {},
+        "agents": "",
+        "chat": {"messages": {}, "blacklisted": "", "rate": []},
+        "organization": "",
+        "session": {"geoip": " ", "utm_json": {}},
+    }
+    event = parse_event(payload)
+    assert isinstance(event, ChatFinished)
+    assert event.tags == [] and event.agents == [] and event.organization is None
+    assert event.visitor is not None
+    assert (event.visitor.social, event.visitor.name, event.visitor.email) == (None, None, None)
+    assert event.chat is not None
+    assert (event.chat.messages, event.chat.blacklisted, event.chat.rate) == ([], None, None)
+    assert event.session is not None and event.session.geoip is None
+    assert event.session.utm_json is not None and event.session.utm_json.source is None
+    assert event.model_extra == {"analytics": ""}  # chat_finished does not model analytics
+    assert event.raw == payload
+
+
+def test_blank_items_in_lists_are_dropped_and_the_others_kept() -> None:
+    payload = {"event_name": "chat_accepted", "tags": [None, "", {}, {"id": 7, "title": "vip"}]}
+    event = parse_event(payload)
+    assert isinstance(event, ChatAccepted)
+    assert [(tag.id, tag.title) for tag in event.tags] == [("7", "vip")]
+
+
+def test_strings_keep_empty_values_and_read_numbers_as_text() -> None:
+    payload = {
+        "event_name": "chat_accepted",
+        "visitor": {"description": "", "phone": 14084987855},
+        "session": {"geoip": {"latitude": 37.3394}},
+    }
+    event = parse_event(payload)
+    assert isinstance(event, ChatAccepted) and event.visitor is not None
+    assert (event.visitor.description, event.visitor.phone) == ("", "14084987855")
+    assert event.session is not None and event.session.geoip is not None
+    assert event.session.geoip.latitude == "37.3394"
