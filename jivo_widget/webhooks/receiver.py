@@ -314,11 +314,59 @@ class Receiver:
         try:
             return await self._handle(body, remote_addr)
         except Exception as exc:
-            # A bug of ours must still not become a 500: 503 makes the sender retry later. The
-            # message may quote the payload, so only the type is logged above DEBUG.
+            # A bug of ours must still not become a 500. The message may quote the payload, so
+            # only the type is logged above DEBUG.
             logger.error("unexpected %s while receiving a webhook", type(exc).__name__)
             logger.debug("unexpected error while receiving a webhook", exc_info=True)
-            return _error(503, "internal error in the webhook receiver, retry later")
+            return self._keep_after_error(body, remote_addr, exc)
+
+    def _keep_after_error(
+        self, body: bytes | None, remote_addr: str | None, exc: Exception
+    ) -> Reply:
+        """After an unexpected error: keep the raw body if the store still takes it, and answer.
+
+        A body we could have kept must never be lost, so it is stored (one direct insert,
+        outside the group commit that may be what broke): ``failed`` with the error type when
+        it decodes (``events replay --failed`` runs its handlers later) and 200, or
+        ``malformed`` and its 400. Only when even that insert fails is the answer 503, so the
+        sender retries. If the body was already stored (the error came after its insert), the
+        kept row stands and the answer is the same.
+        """
+        unavailable = _error(503, "internal error in the webhook receiver, retry later")
+        if body is None:
+            return unavailable
+        try:
+            payload, problem = decode_body(body)
+            if payload is None or problem is not None:
+                reply = _error(400, problem or "malformed body")
+                status, error, name = EventStatus.MALFORMED, problem, None
+            else:
+                reply = _OK_REPLY
+                status, name = EventStatus.FAILED, payload["event_name"]
+                error = (
+                    f"internal error ({type(exc).__name__}) in the webhook receiver before the "
+                    "handlers ran; replay the event"
+                )
+            self.store.add(
+                NewEvent(
+                    datetime.now(UTC),
+                    remote_addr,
+                    body,
+                    dedupe_key(body),
+                    name,
+                    _chat_id(payload),
+                    status,
+                    error,
+                    reply.body,
+                )
+            )
+        except Exception as second:
+            logger.error(
+                "cannot keep the body after the error either (%s): answering 503",
+                type(second).__name__,
+            )
+            return unavailable
+        return reply
 
     async def _handle(self, body: bytes | None, remote_addr: str | None) -> Reply:
         if body is None:

@@ -450,3 +450,51 @@ def test_a_group_insert_maps_ids_back_in_order_with_duplicates(tmp_path: Path) -
         stored = store.get(event_id or 0)
         assert stored is not None and stored.body == event.body and stored.chat_id == event.chat_id
     assert store.count() == 600 and first is not None
+
+
+class FailingOnceStore(SqliteStore):
+    """The real SQLite store whose first ``failures`` group commits hit an unexpected bug
+    (not :class:`StoreUnavailable`): the receiver's catch-all path."""
+
+    def __init__(self, path: Path, failures: int) -> None:
+        super().__init__(path)
+        self.failures = failures
+
+    def write_batch(self, events: Any, outcomes: Any) -> list[int | None]:
+        if self.failures > 0:
+            self.failures -= 1
+            raise RuntimeError("induced bug in the capture path")
+        return super().write_batch(events, outcomes)
+
+
+def test_an_internal_error_still_keeps_the_body_as_failed(tmp_path: Path) -> None:
+    store = FailingOnceStore(tmp_path / "e.db", failures=1)
+    hooks = WebhookApp(secret="S", store=store)
+    body = samples.load_bytes("chat_finished")
+    reply = hooks.receiver.handle_blocking("POST", "S", body, "10.0.0.1")
+    assert reply.status == 200, reply
+    [row] = store.list()
+    assert row.body == body and row.status is EventStatus.FAILED
+    assert row.event_name == "chat_finished" and row.remote_addr == "10.0.0.1"
+    assert row.error is not None and "RuntimeError" in row.error
+    # Kept for `events replay --failed`; a resend is a duplicate of the kept row.
+    again = hooks.receiver.handle_blocking("POST", "S", body, None)
+    assert again.status == 200 and store.count() == 1
+
+
+def test_an_internal_error_on_a_malformed_body_keeps_it_as_malformed(tmp_path: Path) -> None:
+    store = FailingOnceStore(tmp_path / "e.db", failures=1)
+    hooks = WebhookApp(secret="S", store=store)
+    reply = hooks.receiver.handle_blocking("POST", "S", b"[1, 2]", None)
+    assert reply.status == 400 and "JSON object" in reply.body["error"]
+    [row] = store.list()
+    assert row.body == b"[1, 2]" and row.status is EventStatus.MALFORMED
+
+
+def test_an_internal_error_is_503_only_when_the_body_cannot_be_kept(tmp_path: Path) -> None:
+    store = FailingOnceStore(tmp_path / "e.db", failures=2)
+    hooks = WebhookApp(secret="S", store=store)
+    reply = hooks.receiver.handle_blocking("POST", "S", samples.load_bytes("chat_finished"), None)
+    assert reply.status == 503
+    assert reply.body["error"] == "internal error in the webhook receiver, retry later"
+    assert store.count() == 0
