@@ -4,26 +4,66 @@ Jivo shows ``custom_data``, ``contact_info``, the CRM buttons and ``page`` to th
 ``result == "ok"``. Every other event is answered with a bare ``{"result": "ok"}``.
 
 A handler may return a :class:`ChatResponse` or a plain dict; either is validated here before it
-is sent. Unknown keys are an error (a typo such as ``crmlink`` would otherwise be dropped without
-a word), and so are more than ``catalog.CUSTOM_DATA_MAX_FIELDS`` custom data fields.
+is sent, so that a mistake is a handler error naming the field (recorded by the receiver, which
+then answers ``{"result": "ok"}``) instead of Jivo silently showing nothing:
+
+- unknown keys are an error (a typo such as ``crmlink`` would otherwise be dropped without a word),
+  and so are more than ``catalog.CUSTOM_DATA_MAX_FIELDS`` custom data fields;
+- numbers are accepted where Jivo wants text and sent as their decimal string
+  (``{"content": order_count}``); booleans and other types are errors;
+- ``contact_info.name`` is required and non-blank, as in Jivo's docs (``name``, ``phone?``,
+  ``email?``);
+- every link (``custom_data[].link``, ``crm_link``, ``page.url``) must be an absolute ``http://``
+  or ``https://`` URL without whitespace; it is sent exactly as given (not normalised).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from jivo_widget.catalog import CUSTOM_DATA_MAX_FIELDS
 
-__all__ = ["OK", "ChatResponse", "ContactInfo", "CustomDataField", "ResponsePage", "to_response"]
+__all__ = [
+    "OK",
+    "ChatResponse",
+    "ContactInfo",
+    "CustomDataField",
+    "HttpLink",
+    "ResponsePage",
+    "to_response",
+]
 
 #: The safe answer: what every event gets when nothing more is to be said.
 OK: dict[str, Any] = {"result": "ok"}
 
 
+_HTTP_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def _http_url(value: str) -> str:
+    # Jivo turns these into buttons and links in the agent app: anything but an absolute web URL
+    # (``javascript:``, a relative path, a stray space) is a broken or unsafe button.
+    if not _HTTP_URL.fullmatch(value):
+        raise ValueError("must be an absolute http:// or https:// URL without whitespace")
+    return value
+
+
+#: An absolute ``http(s)://`` URL, sent as given (pydantic's ``HttpUrl`` would rewrite it).
+HttpLink = Annotated[str, AfterValidator(_http_url)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return value
+
+
 class _ResponseModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Numbers are read as text: ``{"content": order_count}`` must not cost the agent the CRM card.
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
 class CustomDataField(_ResponseModel):
@@ -31,14 +71,18 @@ class CustomDataField(_ResponseModel):
 
     content: str
     title: str | None = None
-    link: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    link: HttpLink | None = None
     key: str | None = None
 
 
 class ContactInfo(_ResponseModel):
-    """``contact_info``: shown as if the visitor had typed it, saved in the chat log."""
+    """``contact_info``: shown as if the visitor had typed it, saved in the chat log.
 
-    name: str | None = None
+    ``name`` is required, as in Jivo's docs: without it Jivo may ignore the whole object, and a
+    handler error naming the field is easier to act on than a contact that silently never shows.
+    """
+
+    name: Annotated[str, AfterValidator(_not_blank)]
     phone: str | None = None
     email: str | None = None
     description: str | None = None
@@ -47,7 +91,7 @@ class ContactInfo(_ResponseModel):
 class ResponsePage(_ResponseModel):
     """``page``: a link shown to the agent."""
 
-    url: str
+    url: HttpLink
     title: str | None = None
 
 
@@ -66,7 +110,7 @@ class ChatResponse(_ResponseModel):
     custom_data: CustomDataList | None = None
     contact_info: ContactInfo | None = None
     enable_assign: bool | None = None
-    crm_link: str | None = None
+    crm_link: HttpLink | None = None
     page: ResponsePage | None = None
 
     def as_json(self) -> dict[str, Any]:

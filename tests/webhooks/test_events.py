@@ -1,4 +1,4 @@
-"""Typed events parsed from the documented examples and the real-world variants; responses."""
+"""Typed events parsed from the documented examples and the real-world variants."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from jivo_widget.catalog import CUSTOM_DATA_MAX_FIELDS
 from jivo_widget.webhooks import (
     EVENT_MODELS,
     CallEvent,
     ChatAccepted,
     ChatAssigned,
     ChatFinished,
-    ChatResponse,
     ChatUpdated,
     ClientAttributeUpdated,
     ClientUpdated,
@@ -28,7 +26,6 @@ from jivo_widget.webhooks import (
     parse_event,
     samples,
 )
-from jivo_widget.webhooks.responses import to_response
 
 EXPECTED_MODELS = {
     "chat_accepted": ChatAccepted,
@@ -225,52 +222,6 @@ def test_wrong_shapes_fail_naming_the_field(payload: dict[str, Any], location: s
     with pytest.raises(ValidationError) as info:
         parse_event(payload)
     assert ".".join(str(p) for p in info.value.errors()[0]["loc"]).startswith(location)
-
-
-def test_chat_response_as_json_leaves_out_unset_fields() -> None:
-    response = ChatResponse(
-        custom_data=[{"title": "Plan", "content": "Pro"}],  # type: ignore[list-item]
-        contact_info={"name": "John"},  # type: ignore[arg-type]
-        enable_assign=True,
-        crm_link="https://crm.example.com/c/1",
-        page={"url": "https://crm.example.com/c/1", "title": "Card"},  # type: ignore[arg-type]
-    )
-    assert response.as_json() == {
-        "result": "ok",
-        "custom_data": [{"content": "Pro", "title": "Plan"}],
-        "contact_info": {"name": "John"},
-        "enable_assign": True,
-        "crm_link": "https://crm.example.com/c/1",
-        "page": {"url": "https://crm.example.com/c/1", "title": "Card"},
-    }
-    assert to_response(response) == response.as_json()
-    assert to_response({}) == {"result": "ok"}
-
-
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        (
-            {"custom_data": [{"content": str(i)} for i in range(CUSTOM_DATA_MAX_FIELDS + 1)]},
-            f"custom_data: List should have at most {CUSTOM_DATA_MAX_FIELDS} items",
-        ),
-        ({"custom_data": [{"title": "no content"}]}, "custom_data.0.content: Field required"),
-        ({"custom_data": [{"content": "x", "link": "javascript:alert(1)"}]}, "custom_data.0.link"),
-        ({"crmlink": "https://crm.example.com"}, "crmlink: Extra inputs are not permitted"),
-        ({"enable_assign": "perhaps"}, "enable_assign"),
-        ({"page": {"title": "no url"}}, "page.url: Field required"),
-        (["result", "ok"], "a response must be a dict or a ChatResponse, not list"),
-    ],
-)
-def test_invalid_responses_are_refused_naming_the_field(value: Any, message: str) -> None:
-    with pytest.raises(ValueError) as info:
-        to_response(value)
-    assert message in str(info.value)
-
-
-def test_ten_custom_data_fields_are_allowed() -> None:
-    fields = [{"content": str(i)} for i in range(CUSTOM_DATA_MAX_FIELDS)]
-    assert len(to_response({"custom_data": fields})["custom_data"]) == CUSTOM_DATA_MAX_FIELDS
 
 
 # --- Tolerance: every field of every sample in every odd form Jivo (or a relay) sends -------------
