@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
+import typing
 from datetime import UTC, datetime
 from typing import Any
 
@@ -335,6 +337,76 @@ def test_any_field_in_any_odd_form_still_parses(name: str) -> None:
             was_number = isinstance(_get(original, path), (int, float))
             if form not in BLANK_FORMS and was_number and value != _parsed_at(baseline, path)[1]:
                 failures.append(f"{label}: read as {value!r}")
+    assert failures == []
+
+
+def _declared_paths(model: type[BaseModel], prefix: Path = ()) -> list[tuple[Path, list[Any]]]:
+    """Every field a model declares, nested models included (list items as index ``0``), each
+    with its str-vs-int forms (none for objects and lists)."""
+    found: list[tuple[Path, list[Any]]] = []
+    for name, field in model.model_fields.items():
+        path = (*prefix, name)
+        if path == ("event_name",):
+            continue
+        nested_models = _models_in(field.annotation)
+        is_list = "list" in str(field.annotation)
+        scalar = not nested_models and not is_list and "dict" not in str(field.annotation)
+        flag = "bool" in str(field.annotation)
+        found.append((path, ["1", 0, "false"] if flag else ["7", 7] if scalar else []))
+        for nested in nested_models:
+            found.extend(_declared_paths(nested, (*path, 0) if is_list else path))
+    return found
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in typing.get_args(annotation) for model in _models_in(arg)]
+
+
+def _set_creating(payload: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
+    """``payload`` with ``path`` set to ``value``, creating missing (or blank) parents."""
+    mutated = copy.deepcopy(payload)
+    node: Any = mutated
+    for key, next_key in itertools.pairwise(path):
+        empty: Any = [{}] if isinstance(next_key, int) else {}
+        if isinstance(node, list):
+            while len(node) <= int(key):
+                node.append({})
+        elif not isinstance(node.get(key), (dict, list)) or node.get(key) in ({}, []):
+            node[key] = empty
+        node = node[key]
+    if isinstance(node, list):
+        node.append(value)
+    else:
+        node[path[-1]] = value
+    return mutated
+
+
+def test_declared_paths_reach_every_nested_field() -> None:
+    paths = dict(_declared_paths(ChatFinished))
+    assert paths[("chat", "messages", 0, "timestamp")] == ["7", 7]
+    assert paths[("session", "geoip", "isp")] == ["7", 7]
+    assert paths[("tags", 0, "id")] == ["7", 7]
+    assert paths[("chat", "blacklisted")] == ["1", 0, "false"]
+    assert paths[("tags",)] == [] and paths[("visitor", "social")] == []
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_MODELS))
+def test_declared_fields_absent_from_the_sample_tolerate_odd_forms_too(name: str) -> None:
+    """The samples mirror Jivo's examples, which leave fields out (``call.reason``,
+    ``geoip.isp``…): every declared field is also tried, on top of the sample."""
+    original = samples.load(name)
+    failures: list[str] = []
+    for path, twins in _declared_paths(EXPECTED_MODELS[name]):
+        for form in [*BLANK_FORMS, *twins]:
+            payload = _set_creating(original, path, form)
+            try:
+                event = parse_event(payload)
+            except ValidationError as exc:
+                failures.append(f"{'.'.join(map(str, path))} = {form!r}: {exc.errors()[0]['msg']}")
+                continue
+            assert event.raw == payload
     assert failures == []
 
 
