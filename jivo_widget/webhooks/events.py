@@ -216,8 +216,9 @@ JivoObject = Annotated[dict[str, Any] | None, BeforeValidator(_free_object)]
 class JivoModel(BaseModel):
     """Base of every nested Jivo object: extra keys kept, numbers accepted where strings are.
 
-    Fields use the tolerant types above (:data:`Text`, :data:`Id`, :data:`Integer`,
-    :data:`UnixSeconds`, :data:`Flag`, :data:`Nested`, :data:`JivoList`, :data:`JivoObject`).
+    Every field uses one of the tolerant types above (:data:`Text`, :data:`Id`, :data:`Integer`,
+    :data:`NumberOrLabel`, :data:`UnixSeconds`, :data:`Flag`, :data:`Nested`, :data:`JivoList`,
+    :data:`JivoObject`), so a new field only has to pick its kind.
     """
 
     model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
