@@ -136,6 +136,14 @@ def _open_store(url: str) -> EventStore:
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port."
 )
 @_app_option
+@click.option(
+    "--dedupe-window",
+    "dedupe_window",
+    metavar="AGE",
+    help="An identical body received within AGE is a resend (first response, handlers not "
+    "re-run); later it is a new event. e.g. 10m, 1h; 0 = only concurrent copies; 'forever'. "
+    "[default: 10m, or the app's own]",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -144,6 +152,7 @@ def serve(
     host: str,
     port: int,
     app_ref: str | None,
+    dedupe_window: str | None,
 ) -> None:
     """Run the webhook receiver under uvicorn: POST /jivo/webhook/{secret}, GET /healthz.
 
@@ -160,7 +169,8 @@ def serve(
     from jivo_widget.webhooks.asgi import create_app
 
     explicit_store = _given(ctx, "store_url")
-    receiver = _serving_receiver(store_url if explicit_store else None, secret, app_ref)
+    window = _dedupe_window(dedupe_window)
+    receiver = _serving_receiver(store_url if explicit_store else None, secret, app_ref, window)
     if receiver.insecure:
         click.secho(
             f"WARNING: no webhook secret (--secret or {SECRET_ENV}): anyone who can reach this "
@@ -212,8 +222,43 @@ def _given(ctx: click.Context, name: str) -> bool:
     )
 
 
-def _serving_receiver(store_url: str | None, secret: str | None, app_ref: str | None) -> Receiver:
-    """The receiver ``serve`` runs: capture-only, or the user's app with our overrides."""
+_KEEP_WINDOW = "keep"
+
+
+def _dedupe_window(text: str | None) -> timedelta | str | None:
+    """``--dedupe-window``: an age, ``0``, ``forever`` (None), or absent (``"keep"``)."""
+    if text is None:
+        return _KEEP_WINDOW
+    if text.strip().lower() == "forever":
+        return None
+    if text.strip() == "0":
+        return timedelta(0)
+    try:
+        return parse_age(text)
+    except BadInput:
+        raise BadInput(
+            f"--dedupe-window {text!r} must be a number and a unit s/m/h/d (e.g. 10m), 0 or forever"
+        ) from None
+
+
+def _serving_receiver(
+    store_url: str | None,
+    secret: str | None,
+    app_ref: str | None,
+    window: timedelta | str | None = _KEEP_WINDOW,
+) -> Receiver:
+    """The receiver ``serve`` runs: capture-only, or the user's app with our overrides
+    (``window``: the ``--dedupe-window`` given, or ``"keep"`` for the app's own)."""
+    receiver = _serving_receiver_unwindowed(store_url, secret, app_ref)
+    if not isinstance(window, str):
+        # This process serves only this receiver, and it reads the window per delivery.
+        receiver.dedupe_window = window
+    return receiver
+
+
+def _serving_receiver_unwindowed(
+    store_url: str | None, secret: str | None, app_ref: str | None
+) -> Receiver:
     import warnings
 
     from jivo_widget.webhooks import WebhookApp
@@ -269,6 +314,7 @@ def trigger(
     event: str, url: str, overrides: Sequence[str], file: Path | None, timeout: float
 ) -> None:
     """Post a realistic EVENT (chat_accepted, chat_finished, …) to a receiver; print the answer."""
+    from jivo_widget.webhooks.receiver import DUPLICATE_HEADER
     from jivo_widget.webhooks.simulator import (
         DeliveryError,
         OverrideError,
@@ -285,6 +331,13 @@ def trigger(
     except DeliveryError as exc:
         raise RuntimeFailure(str(exc)) from exc
     click.echo(f"HTTP {delivery.status}")
+    if delivery.duplicate_of is not None:
+        click.echo(
+            f"{DUPLICATE_HEADER}: {delivery.duplicate_of} — the receiver already stored this exact "
+            "body within its dedupe window, so it answered with that event's response and did "
+            "not run the handlers again; change a field (--set) to send a new event",
+            err=True,
+        )
     click.echo(delivery.text())
     if not delivery.ok:
         raise RuntimeFailure(f"the receiver answered {delivery.status}")

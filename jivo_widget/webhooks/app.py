@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from jivo_widget.webhooks.receiver import Receiver
+from jivo_widget.webhooks.receiver import DEFAULT_DEDUPE_WINDOW, Receiver
 from jivo_widget.webhooks.router import Handler, Router
 from jivo_widget.webhooks.store import EventStore, open_store
 
@@ -55,6 +56,9 @@ class WebhookApp:
     ``max_body_bytes``: larger bodies get 413. ``response_deadline``: how long a
     ``chat_accepted``/``chat_updated`` reply may wait for a handler's response before the safe
     ``{"result": "ok"}`` goes out. ``handler_timeout``: after this a handler counts as failed.
+    ``dedupe_window``: a body identical to one received this recently is a resend (answered
+    with the first reply, handlers not re-run); later it is a new event (Jivo's
+    ``client_attribute_updated`` for A→B→A sends the same body twice). ``None``: forever.
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class WebhookApp:
         max_body_bytes: int = 1_048_576,
         response_deadline: float = 2.5,
         handler_timeout: float = 30.0,
+        dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
     ) -> None:
         self._setup(
             _secrets(secret),
@@ -73,6 +78,7 @@ class WebhookApp:
             max_body_bytes=max_body_bytes,
             response_deadline=response_deadline,
             handler_timeout=handler_timeout,
+            dedupe_window=dedupe_window,
         )
 
     def _setup(
@@ -84,6 +90,7 @@ class WebhookApp:
         max_body_bytes: int,
         response_deadline: float,
         handler_timeout: float,
+        dedupe_window: timedelta | None,
     ) -> None:
         self._secrets = secrets
         self.router = router
@@ -95,6 +102,7 @@ class WebhookApp:
             max_body_bytes=max_body_bytes,
             response_deadline=response_deadline,
             handler_timeout=handler_timeout,
+            dedupe_window=dedupe_window,
         )
         if secrets is None:
             warnings.warn(
@@ -133,6 +141,7 @@ class WebhookApp:
             max_body_bytes=receiver.max_body_bytes,
             response_deadline=receiver.response_deadline,
             handler_timeout=receiver.handler_timeout,
+            dedupe_window=receiver.dedupe_window,
         )
         return clone
 

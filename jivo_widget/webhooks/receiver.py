@@ -10,8 +10,11 @@ The life of a delivery:
 2. decode: not UTF-8 JSON object with an ``event_name`` → stored ``malformed``, 400;
 3. validate against its event model: fails → stored ``invalid``, 422;
 4. commit the raw body and metadata (one insert, in one transaction with the other deliveries
-   that arrived in the same event-loop iteration); a duplicate body (same SHA-256) is not stored
-   again and gets the first delivery's reply; the store failing → 503 so the sender retries;
+   that arrived in the same event-loop iteration); a duplicate body (same SHA-256, received
+   within ``dedupe_window`` of the stored copy) is not stored again and gets the first
+   delivery's reply with an ``X-Jivo-Duplicate-Of: <id>`` header; an identical body after the
+   window is a new event (A→B→A attribute changes carry no timestamp); the store failing → 503
+   so the sender retries;
 5. answer. Events whose reply Jivo ignores get ``{"result": "ok"}`` as soon as the row is
    committed, and their handlers run afterwards. For ``chat_accepted`` / ``chat_updated`` the
    reply waits until a handler returns a response, every handler is done, or
@@ -64,12 +67,28 @@ from jivo_widget.webhooks.store import (
     dedupe_key,
 )
 
-__all__ = ["RESPONSE_EVENTS", "Receiver", "ReplayResult", "Reply", "decode_body"]
+__all__ = [
+    "DEFAULT_DEDUPE_WINDOW",
+    "DUPLICATE_HEADER",
+    "RESPONSE_EVENTS",
+    "Receiver",
+    "ReplayResult",
+    "Reply",
+    "decode_body",
+]
 
 logger = logging.getLogger("jivo_widget.webhooks")
 
 #: The events whose response body Jivo reads (jivo-api.md §7.2).
 RESPONSE_EVENTS = frozenset({"chat_accepted", "chat_updated"})
+
+#: How long an identical body counts as a resend of the stored one. Jivo resends failed
+#: deliveries a few times within a minute (Chat API: 3 retries 3-60 s apart); and some events
+#: carry no timestamp, so a change A→B→A sends the first body again as a *new* event later.
+DEFAULT_DEDUPE_WINDOW = timedelta(minutes=10)
+
+#: The header on a duplicate's answer: the id of the stored event it repeats.
+DUPLICATE_HEADER = "X-Jivo-Duplicate-Of"
 
 #: How much of an over-the-cap body is read and thrown away so the client can read the 413
 #: (a client still writing its body would otherwise see a connection reset instead).
@@ -187,6 +206,7 @@ class Receiver:
         max_body_bytes: int = 1_048_576,
         response_deadline: float = 2.5,
         handler_timeout: float = 30.0,
+        dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
     ) -> None:
         if secrets is not None:
             for secret in secrets:
@@ -208,6 +228,8 @@ class Receiver:
             raise JivoConfigError(
                 "response_deadline must be positive and no longer than handler_timeout"
             )
+        if dedupe_window is not None and dedupe_window < timedelta(0):
+            raise JivoConfigError("dedupe_window must not be negative (None: no time limit)")
         # Compare digests: constant time over bytes, and no leak of the secret's length.
         self._secret_digests = (
             None if secrets is None else [hashlib.sha256(s.encode()).digest() for s in secrets]
@@ -217,7 +239,9 @@ class Receiver:
         self.max_body_bytes = max_body_bytes
         self.response_deadline = response_deadline
         self.handler_timeout = handler_timeout
-        self._inflight: dict[str, asyncio.Future[Reply]] = {}
+        self.dedupe_window = dedupe_window
+        # Deliveries being handled now, by dedupe key: the first copy's id and reply.
+        self._inflight: dict[str, tuple[int, asyncio.Future[Reply]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._task_loops: set[asyncio.AbstractEventLoop] = set()
         self._batches: dict[asyncio.AbstractEventLoop, _WriteBatch] = {}
@@ -335,6 +359,8 @@ class Receiver:
         unavailable = _error(503, "internal error in the webhook receiver, retry later")
         if body is None:
             return unavailable
+        now = datetime.now(UTC)
+        since = None if self.dedupe_window is None else now - self.dedupe_window
         try:
             payload, problem = decode_body(body)
             if payload is None or problem is not None:
@@ -349,7 +375,7 @@ class Receiver:
                 )
             self.store.add(
                 NewEvent(
-                    datetime.now(UTC),
+                    now,
                     remote_addr,
                     body,
                     dedupe_key(body),
@@ -358,6 +384,7 @@ class Receiver:
                     status,
                     error,
                     reply.body,
+                    dedupe_since=since,
                 )
             )
         except Exception as second:
@@ -372,11 +399,11 @@ class Receiver:
         if body is None:
             return _error(413, f"body too large: the limit is {self.max_body_bytes} bytes")
         key = dedupe_key(body)
-        inflight = self._inflight.get(key)
-        if inflight is not None:
+        if key in self._inflight:
             # The same delivery is being handled right now: answer what the first one answers.
-            return await asyncio.shield(inflight)
+            return await self._duplicate_reply(key)
         received_at = datetime.now(UTC)
+        since = None if self.dedupe_window is None else received_at - self.dedupe_window
 
         payload, problem = decode_body(body)
         if payload is None or problem is not None:
@@ -392,6 +419,7 @@ class Receiver:
                     EventStatus.MALFORMED,
                     problem,
                     reply.body,
+                    dedupe_since=since,
                 ),
                 reply,
             )
@@ -412,6 +440,7 @@ class Receiver:
                     EventStatus.INVALID,
                     message,
                     reply.body,
+                    dedupe_since=since,
                 ),
                 reply,
             )
@@ -430,6 +459,7 @@ class Receiver:
                     EventStatus.PROCESSED,
                     None,
                     OK,
+                    dedupe_since=since,
                 ),
                 _OK_REPLY,
             )
@@ -443,6 +473,7 @@ class Receiver:
                     event_name,
                     _chat_id(payload),
                     EventStatus.RECEIVED,
+                    dedupe_since=since,
                 )
             )
         except StoreUnavailable as exc:
@@ -455,7 +486,7 @@ class Receiver:
         reply_future: asyncio.Future[Reply] = loop.create_future()
         if event_name not in RESPONSE_EVENTS:
             reply_future.set_result(_OK_REPLY)
-        self._inflight[key] = reply_future
+        self._inflight[key] = (event_id, reply_future)
         task = loop.create_task(self._dispatch(event_id, event, registrations, reply_future, key))
         self._tasks.add(task)
         self._task_loops.add(loop)
@@ -522,7 +553,9 @@ class Receiver:
     async def _duplicate_reply(self, key: str) -> Reply:
         inflight = self._inflight.get(key)
         if inflight is not None:  # the first copy committed in the same batch is running
-            return await asyncio.shield(inflight)
+            first_id, first_reply = inflight
+            reply = await asyncio.shield(first_reply)
+            return Reply(reply.status, reply.body, ((DUPLICATE_HEADER, str(first_id)),))
         try:
             first = self.store.get_by_dedupe_key(key)
         except StoreUnavailable as exc:
@@ -532,7 +565,11 @@ class Receiver:
         logger.debug("duplicate of event %d", first.id)
         # A row still "received" has no stored reply yet (its handlers run in another process,
         # or the process died): the safe answer, and no second dispatch.
-        return Reply(first.http_status, first.response if first.response is not None else OK)
+        return Reply(
+            first.http_status,
+            first.response if first.response is not None else OK,
+            ((DUPLICATE_HEADER, str(first.id)),),
+        )
 
     # -- handlers --------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jivo_widget.errors import JivoError
+from jivo_widget.webhooks.receiver import DUPLICATE_HEADER
 
 __all__ = [
     "Delivery",
@@ -40,10 +41,12 @@ class DeliveryError(JivoError):
 
 @dataclass(frozen=True)
 class Delivery:
-    """What the receiver answered: its HTTP status and the raw response body."""
+    """What the receiver answered: its HTTP status, the raw response body and, for a
+    duplicate, the id of the stored event it repeats (the ``X-Jivo-Duplicate-Of`` header)."""
 
     status: int
     body: bytes
+    duplicate_of: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -186,10 +189,16 @@ def deliver(url: str, payload: dict[str, Any] | bytes, *, timeout: float = 10.0)
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return Delivery(status=response.status, body=response.read())
+            return Delivery(
+                status=response.status,
+                body=response.read(),
+                duplicate_of=response.headers.get(DUPLICATE_HEADER),
+            )
     except urllib.error.HTTPError as exc:
         with exc:
-            return Delivery(status=exc.code, body=exc.read())
+            return Delivery(
+                status=exc.code, body=exc.read(), duplicate_of=exc.headers.get(DUPLICATE_HEADER)
+            )
     except urllib.error.URLError as exc:
         raise DeliveryError(f"cannot reach {url}: {exc.reason}") from exc
     except (OSError, ValueError) as exc:

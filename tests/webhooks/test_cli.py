@@ -482,3 +482,34 @@ def test_events_list_on_an_empty_store(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert result.stdout.split() == ["ID", "RECEIVED", "EVENT", "CHAT", "STATUS", "TRIES", "ERROR"]
     assert "(no events)" in result.stderr
+
+
+def test_trigger_twice_says_why_the_handlers_did_not_run(capture: Served) -> None:
+    args = ("trigger", "client_attribute_updated", "--url", capture.url(), "--set", "chat_id=77")
+    first = run(*args, cwd=capture.cwd)
+    assert first.returncode == 0, first.stderr
+    assert "X-Jivo-Duplicate-Of" not in first.stderr
+    again = run(*args, cwd=capture.cwd)
+    assert again.returncode == 0, again.stderr
+    (row,) = _list_json(capture)
+    assert f"X-Jivo-Duplicate-Of: {row['id']}" in again.stderr
+    assert "did not run the handlers again" in again.stderr
+
+
+def test_serve_dedupe_window_zero_stores_every_resend(workdir: Path) -> None:
+    served = start_serve(workdir, "--secret", SECRET, "--dedupe-window", "0")
+    try:
+        args = ("trigger", "client_updated", "--url", served.url())
+        for _ in range(2):
+            result = run(*args, cwd=workdir)
+            assert result.returncode == 0 and "Duplicate" not in result.stderr, result.stderr
+        assert len(_list_json(served)) == 2
+    finally:
+        served.stop()
+
+
+def test_serve_rejects_a_bad_dedupe_window(tmp_path: Path) -> None:
+    result = run("serve", "--dedupe-window", "soon", "--secret", "s", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--dedupe-window 'soon' must be a number and a unit" in result.stderr
+    assert "Traceback" not in result.stderr

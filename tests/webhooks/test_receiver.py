@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from jivo_widget.webhooks import (
     samples,
 )
 from jivo_widget.webhooks.receiver import decode_body
-from jivo_widget.webhooks.store import SqliteStore, dedupe_key
+from jivo_widget.webhooks.store import NewEvent, SqliteStore, dedupe_key
 
 
 @pytest.fixture
@@ -172,11 +173,14 @@ def test_concurrent_duplicates_get_one_row_and_the_same_reply(hooks: WebhookApp)
         await asyncio.sleep(0)  # let both reach the receiver before the handler answers
         release.set()
         replies = await asyncio.gather(first, second)
-        assert replies[0] == replies[1]
+        assert replies[0].body == replies[1].body
         assert replies[0].body == {"result": "ok", "crm_link": "https://crm.example.com/c/1"}
+        [row] = hooks.store.list()
+        assert replies[0].headers == ()
+        assert replies[1].headers == (("X-Jivo-Duplicate-Of", str(row.id)),)
         assert await hooks.receiver.drain(5)
         third = await hooks.receiver.handle("POST", "old-secret", body, None)
-        assert third == replies[0]  # later duplicates: the stored reply
+        assert third == replies[1]  # later duplicates: the stored reply
 
     fresh_loop.run(scenario())
     assert runs == [1]
@@ -498,3 +502,90 @@ def test_an_internal_error_is_503_only_when_the_body_cannot_be_kept(tmp_path: Pa
     assert reply.status == 503
     assert reply.body["error"] == "internal error in the webhook receiver, retry later"
     assert store.count() == 0
+
+
+def _backdate(path: Path, minutes: float) -> None:
+    """Move every stored row ``minutes`` into the past (as if received that long ago)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE jivo_events SET received_at = received_at - ?", (minutes * 60,))
+    conn.close()
+
+
+def _attribute_update(value: str) -> bytes:
+    # client_attribute_updated carries no timestamp: the same change sends the same bytes.
+    return json.dumps(
+        {"event_name": "client_attribute_updated", "chat_id": 7, "attributes": {"1": value}}
+    ).encode()
+
+
+def test_an_identical_body_after_the_dedupe_window_is_a_new_event(tmp_path: Path) -> None:
+    path = tmp_path / "e.db"
+    hooks = WebhookApp(secret="S", store=SqliteStore(path))  # default window: 10 minutes
+    seen: list[str] = []
+
+    @hooks.on("client_attribute_updated")
+    def note(event: JivoEvent) -> None:
+        seen.append(event.raw["attributes"]["1"])
+
+    def send(value: str) -> Any:
+        reply = hooks.receiver.handle_blocking("POST", "S", _attribute_update(value), None)
+        assert hooks.receiver.drain_blocking(5)
+        return reply
+
+    assert send("Gold7").status == 200
+    _backdate(path, 11)
+    assert send("Free7").status == 200
+    third = send("Gold7")  # A -> B -> A: the last A is a change, not a resend
+    assert third.status == 200 and dict(third.headers) == {}
+    assert seen == ["Gold7", "Free7", "Gold7"]
+    rows = hooks.store.list(newest_first=False)
+    assert [json.loads(r.body)["attributes"]["1"] for r in rows] == ["Gold7", "Free7", "Gold7"]
+    assert {r.status for r in rows} == {EventStatus.PROCESSED}
+    assert rows[0].dedupe_key == rows[2].dedupe_key  # the older copy keeps its body hash
+    assert hooks.store.get_by_dedupe_key(rows[0].dedupe_key) == rows[2]
+
+    # Within the window the same body is a resend: the first reply, marked, handlers not re-run.
+    fourth = send("Gold7")
+    assert fourth.status == 200 and dict(fourth.headers) == {"X-Jivo-Duplicate-Of": str(rows[2].id)}
+    assert seen == ["Gold7", "Free7", "Gold7"] and hooks.store.count() == 3
+
+
+def test_dedupe_window_none_is_forever(tmp_path: Path) -> None:
+    path = tmp_path / "e.db"
+    hooks = WebhookApp(secret="S", store=SqliteStore(path), dedupe_window=None)
+    body = _attribute_update("Gold7")
+    first = hooks.receiver.handle_blocking("POST", "S", body, None)
+    _backdate(path, 60 * 24 * 365)
+    again = hooks.receiver.handle_blocking("POST", "S", body, None)
+    assert first.status == again.status == 200
+    assert dict(again.headers) == {"X-Jivo-Duplicate-Of": str(hooks.store.list()[0].id)}
+    assert hooks.store.count() == 1
+
+
+def test_a_negative_dedupe_window_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(JivoConfigError, match="dedupe_window must not be negative"):
+        WebhookApp(secret="S", store="sqlite:///:memory:", dedupe_window=timedelta(seconds=-1))
+
+
+def test_copies_of_an_old_body_in_one_transaction_store_one_new_row(tmp_path: Path) -> None:
+    """The re-key and the insert are one transaction: two copies racing past the window of an
+    old row still make exactly one new row (the unique key holds)."""
+    store = SqliteStore(tmp_path / "e.db")
+    body = _attribute_update("Gold7")
+    old = datetime.now(UTC) - timedelta(hours=1)
+
+    def new(at: datetime) -> NewEvent:
+        return NewEvent(
+            at, None, body, dedupe_key(body), "client_attribute_updated", 7,
+            EventStatus.PROCESSED, dedupe_since=at - timedelta(minutes=10),
+        )  # fmt: skip
+
+    [first] = store.add_many([new(old)])
+    now = datetime.now(UTC)
+    ids = store.add_many([new(now), new(now)])
+    assert first is not None and ids[0] is not None and ids[1] is None
+    assert store.count() == 2
+    latest = store.get_by_dedupe_key(dedupe_key(body))
+    assert latest is not None and latest.id == ids[0]
+    # One at a time (no surrounding transaction) the same holds.
+    assert store.add(new(now)) is None and store.count() == 2

@@ -82,6 +82,10 @@ class NewEvent:
     status: EventStatus
     error: str | None = None
     response: dict[str, Any] | None = None
+    #: The dedupe window's start: a stored body with the same key received before this moment
+    #: is an *earlier event* (Jivo sends identical bodies for A→B→A changes), not a resend, so
+    #: this one is stored too and the old row stops answering to the key. ``None``: forever.
+    dedupe_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +146,9 @@ class EventStore(ABC):
 
     @abstractmethod
     def add(self, event: NewEvent) -> int | None:
-        """Commit ``event``; its id, or ``None`` when its dedupe key is already stored."""
+        """Commit ``event``; its id, or ``None`` when a row with its dedupe key is stored and was
+        received at or after ``event.dedupe_since`` (a duplicate). An older row with the key
+        stops answering to it (:meth:`get_by_dedupe_key`), atomically with the insert."""
 
     def add_many(self, events: Sequence[NewEvent]) -> builtins.list[int | None]:
         """:meth:`add` for several events, in one transaction where the store can (all or none)."""
@@ -173,7 +179,8 @@ class EventStore(ABC):
 
     @abstractmethod
     def get_by_dedupe_key(self, key: str) -> StoredEvent | None:
-        """The event with this dedupe key, or ``None``."""
+        """The latest event with this dedupe key (the one duplicates are answered from), or
+        ``None``."""
 
     @abstractmethod
     def finish(

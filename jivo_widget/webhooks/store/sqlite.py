@@ -209,7 +209,7 @@ def _row_to_event(row: tuple[Any, ...]) -> StoredEvent:
         received_at=datetime.fromtimestamp(row[1], UTC),
         remote_addr=row[2],
         body=bytes(row[3]),
-        dedupe_key=bytes(row[4]).hex(),
+        dedupe_key=bytes(row[4])[:32].hex(),  # without the ":id" of a re-keyed older copy
         event_name=row[5],
         chat_id=row[6],
         status=EventStatus(row[7]),
@@ -285,7 +285,7 @@ class SqliteStore(EventStore):
                 raise StoreUnavailable(self._describe(exc, what)) from None
 
     def add(self, event: NewEvent) -> int | None:
-        """Commit ``event``; its id, or ``None`` when its dedupe key is already stored."""
+        """Commit ``event``; its id, or ``None`` for a duplicate (see :meth:`EventStore.add`)."""
         return self.add_many([event])[0]
 
     def add_many(self, events: Sequence[NewEvent]) -> builtins.list[int | None]:
@@ -301,15 +301,46 @@ class SqliteStore(EventStore):
             grouped = len(events) + len(outcomes) > 1
             if grouped:
                 conn.execute("BEGIN IMMEDIATE")
-            ids = [
-                _inserted_id(conn.execute(_INSERT, _insert_params(e)).fetchone()) for e in events
-            ]
+            ids = [self._insert(conn, event) for event in events]
             if outcomes:
                 conn.executemany(_FINISH, [_finish_params(o) for o in outcomes])
             if grouped:
                 conn.execute("COMMIT")
             self._committed(len(events) + len(outcomes))
         return ids
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, event: NewEvent) -> int | None:
+        """Insert one event; its id, or ``None`` for a duplicate within the dedupe window.
+
+        The dedupe key stays ``UNIQUE``, so two copies can never both be stored, whatever the
+        number of writers. A body identical to one stored *before* the window is a new event:
+        the older row is re-keyed (its key gets ``:id`` appended, which no 32-byte digest can
+        equal) and the new row inserted, both in one ``BEGIN IMMEDIATE`` transaction — the write
+        lock is held from the check to the insert, so a concurrent copy either sees the new row
+        (a duplicate) or waits. The hot path (no conflict) costs nothing extra.
+        """
+        params = _insert_params(event)
+        inserted = _inserted_id(conn.execute(_INSERT, params).fetchone())
+        if inserted is not None or event.dedupe_since is None:
+            return inserted
+        own_transaction = not conn.in_transaction
+        if own_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+        key = params[3]
+        row = conn.execute(
+            "SELECT id, received_at FROM jivo_events WHERE dedupe_key = ?", (key,)
+        ).fetchone()
+        if row is None or row[1] < event.dedupe_since.timestamp():
+            if row is not None:
+                retired = key + b":" + str(row[0]).encode()
+                conn.execute(
+                    "UPDATE jivo_events SET dedupe_key = ? WHERE id = ?", (retired, row[0])
+                )
+            inserted = _inserted_id(conn.execute(_INSERT, params).fetchone())
+        if own_transaction:
+            conn.execute("COMMIT")
+        return inserted
 
     def _committed(self, rows: int) -> None:
         # Called with the lock held, after each write of ``rows`` rows.
