@@ -11,7 +11,6 @@ still running at shutdown are not waited for (their events stay ``received``, re
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,7 +21,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from jivo_widget.webhooks.receiver import Receiver, Reply
+from jivo_widget.webhooks.receiver import (
+    Receiver,
+    RedactWebhookSecret,
+    Reply,
+    redact_webhook_secrets_in_logs,
+)
 from jivo_widget.webhooks.store import StoreUnavailable
 
 __all__ = ["WEBHOOK_PATH", "RedactWebhookSecret", "create_app"]
@@ -35,32 +39,6 @@ WEBHOOK_PATH = "/jivo/webhook"
 # Every method reaches the endpoint, so a wrong secret is a 404 whatever the method, and a
 # GET with the right secret a JSON 405.
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-_SECRET_IN_PATH = re.compile(re.escape(WEBHOOK_PATH) + r"/[^/?\s]+")
-
-
-class RedactWebhookSecret(logging.Filter):
-    """Replaces the webhook secret in uvicorn's access-log lines with ``***``.
-
-    The secret is the only authentication Jivo webhooks have, and an access log would otherwise
-    write it down on every delivery. :func:`create_app` installs it on ``uvicorn.access``.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the path argument (uvicorn logs ``client, method, path, version, status``)."""
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                _SECRET_IN_PATH.sub(WEBHOOK_PATH + "/***", arg) if isinstance(arg, str) else arg
-                for arg in record.args
-            )
-        return True
-
-
-def _redact_access_log() -> None:
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactWebhookSecret) for f in access.filters):
-        access.addFilter(RedactWebhookSecret())
 
 
 def _response(reply: Reply) -> Response:
@@ -131,7 +109,7 @@ async def _send_reply(send: Send, reply: Reply) -> None:
 
 def create_app(receiver: Receiver) -> Starlette:
     """A Starlette app serving ``receiver``."""
-    _redact_access_log()
+    redact_webhook_secrets_in_logs()
 
     async def healthz(request: Request) -> Response:
         try:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
 from jivo_widget.webhooks.wsgi import serve_blocking
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def _body_source(request: HttpRequest) -> tuple[Callable[[int], bytes], str | No
 def webhook_view(hooks: WebhookApp) -> Callable[[HttpRequest, str], HttpResponse]:
     """A view for a URL pattern with a ``secret`` path parameter."""
     receiver = hooks.receiver
+    redact_webhook_secrets_in_logs()  # the server's access log would record the secret
 
     def jivo_webhook(request: HttpRequest, secret: str) -> HttpResponse:
         read, length = _body_source(request)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
 
-from jivo_widget.webhooks.receiver import Reply
+from jivo_widget.webhooks.receiver import Reply, redact_webhook_secrets_in_logs
 from jivo_widget.webhooks.store import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ def webhook_router(hooks: WebhookApp, *, include_in_schema: bool = False) -> API
     """An ``APIRouter`` with ``/jivo/webhook/{secret}`` and ``/healthz``; include it with an
     optional ``prefix``."""
     receiver = hooks.receiver
+    redact_webhook_secrets_in_logs()  # the server's access log would record the secret
     router = APIRouter()
 
     @router.api_route(

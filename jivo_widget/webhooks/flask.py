@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, request
 
+from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
 from jivo_widget.webhooks.wsgi import healthz_reply, serve_blocking
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ def webhook_blueprint(hooks: WebhookApp, name: str = "jivo_webhooks") -> Bluepri
     """A blueprint with ``/jivo/webhook/<secret>`` and ``/healthz``; register it with an optional
     ``url_prefix``. If you use Flask-WTF's CSRF protection, exempt it: Jivo sends no token."""
     receiver = hooks.receiver
+    redact_webhook_secrets_in_logs()  # the server's access log would record the secret
     blueprint = Blueprint(name, __name__)
 
     @blueprint.route("/jivo/webhook/<secret>", methods=_METHODS, provide_automatic_options=False)

@@ -38,6 +38,7 @@ import hmac
 import inspect
 import json
 import logging
+import re
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -72,9 +73,11 @@ __all__ = [
     "DUPLICATE_HEADER",
     "RESPONSE_EVENTS",
     "Receiver",
+    "RedactWebhookSecret",
     "ReplayResult",
     "Reply",
     "decode_body",
+    "redact_webhook_secrets_in_logs",
 ]
 
 logger = logging.getLogger("jivo_widget.webhooks")
@@ -95,6 +98,52 @@ DUPLICATE_HEADER = "X-Jivo-Duplicate-Of"
 _DISCARD_FACTOR = 16
 
 _SQLITE_INT_RANGE = range(-(2**63), 2**63)
+
+
+#: The loggers of the servers adapters run under that write request lines (access logs).
+ACCESS_LOGGERS = (
+    "uvicorn.access",  # uvicorn (serve, Starlette, FastAPI)
+    "werkzeug",  # Flask's dev server
+    "django.server",  # Django's runserver
+    "django.request",  # Django's "Not Found: /path" warnings
+    "gunicorn.access",
+)
+
+_SECRET_IN_PATH = re.compile(r"/jivo/webhook/[^/?#\s\"']+")
+
+
+def _redact(value: object) -> object:
+    return _SECRET_IN_PATH.sub("/jivo/webhook/***", value) if isinstance(value, str) else value
+
+
+class RedactWebhookSecret(logging.Filter):
+    """Replaces the webhook secret in access-log lines with ``***``.
+
+    The secret is the only authentication Jivo webhooks have, and an access log would otherwise
+    write it down on every delivery. Every adapter installs it on :data:`ACCESS_LOGGERS`
+    (:func:`redact_webhook_secrets_in_logs`).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the message and its arguments (a tuple, or gunicorn's dict of atoms)."""
+        record.msg = _redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _redact(arg) for key, arg in record.args.items()}
+        return True
+
+
+def redact_webhook_secrets_in_logs() -> None:
+    """Install :class:`RedactWebhookSecret` on every logger of :data:`ACCESS_LOGGERS` (once).
+
+    A filter on a logger sees only the records logged to that very logger, which is where
+    these servers log their request lines.
+    """
+    for name in ACCESS_LOGGERS:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, RedactWebhookSecret) for f in target.filters):
+            target.addFilter(RedactWebhookSecret())
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,9 @@ def healthz_reply(receiver: Receiver) -> tuple[int, bytes]:
 
 def wsgi_app(hooks: WebhookApp) -> WSGIApp:
     """A WSGI application for ``hooks``; mount it anywhere (``SCRIPT_NAME`` is honoured)."""
+    from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
+
+    redact_webhook_secrets_in_logs()  # the server's access log would record the secret
     receiver = hooks.receiver
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

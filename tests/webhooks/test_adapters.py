@@ -311,3 +311,61 @@ def test_wsgi_app_mounted_under_a_script_name(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/hooks/jivo/webhook/{SECRET}").status_code == 405
         assert httpx.get(f"{base}/other").text == "the site"
     assert hooks.store.count() == 1
+
+
+@contextmanager
+def django_dev_server(app: Any) -> Iterator[str]:
+    """Django's own development server (``runserver``'s classes) in a thread."""
+    from django.core.servers.basehttp import WSGIRequestHandler as DjangoHandler
+    from django.core.servers.basehttp import WSGIServer as DjangoServer
+
+    server = make_server("127.0.0.1", 0, app, DjangoServer, handler_class=DjangoHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# Each adapter under the server that logs its request lines, with that access log switched on.
+LOGGING_SERVERS: dict[str, tuple[Builder, Server | None, str]] = {
+    "asgi": (_asgi, None, "uvicorn.access"),
+    "fastapi": (_fastapi, None, "uvicorn.access"),
+    "flask": (_flask, werkzeug_server, "werkzeug"),
+    "wsgi": (_wsgi, werkzeug_server, "werkzeug"),
+    "django": (_django, django_dev_server, "django.server"),
+}
+
+
+@pytest.mark.parametrize("name", list(LOGGING_SERVERS))
+def test_the_secret_never_reaches_the_access_log(
+    name: str, tmp_path: Path, serve_asgi: Callable[..., str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from jivo_widget.webhooks.receiver import ACCESS_LOGGERS, RedactWebhookSecret
+
+    build, server, logger_name = LOGGING_SERVERS[name]
+    for logger in map(logging.getLogger, ACCESS_LOGGERS):  # as in a fresh process
+        for installed in [f for f in logger.filters if isinstance(f, RedactWebhookSecret)]:
+            logger.removeFilter(installed)
+    caplog.set_level(logging.INFO, logger=logger_name)
+    hooks = make_hooks(tmp_path)
+    with ExitStack() as stack:
+        app = build(hooks, stack)
+        # Django's server logger does not propagate to the root (and django.setup() configures
+        # logging): listen on it directly, after the build.
+        logging.getLogger(logger_name).addHandler(caplog.handler)
+        stack.callback(logging.getLogger(logger_name).removeHandler, caplog.handler)
+        if server is None:
+            base = serve_asgi(app, access_log=True, log_level="info", log_config=None)
+        else:
+            base = stack.enter_context(server(app))
+        body = samples.load_bytes("chat_finished")
+        assert httpx.post(f"{base}/jivo/webhook/{SECRET}", content=body).status_code == 200
+        assert httpx.post(f"{base}/jivo/webhook/wrong-{SECRET}", content=body).status_code == 404
+    lines = {r.getMessage() for r in caplog.records if r.name == logger_name}
+    assert any("/jivo/webhook/***" in line for line in lines), lines  # the log did run
+    assert not any(SECRET in line for line in lines), lines
