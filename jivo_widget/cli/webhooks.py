@@ -436,16 +436,36 @@ def show_event(event_id: int, store_url: str) -> None:
 @events.command("replay")
 @click.argument("event_ids", nargs=-1, type=int)
 @click.option("--failed", is_flag=True, help="Replay every failed event.")
+@click.option(
+    "--stuck",
+    is_flag=True,
+    help="Replay events still 'received' after --older-than: their process died mid-way.",
+)
+@click.option(
+    "--older-than",
+    "older_than",
+    default="5m",
+    show_default=True,
+    metavar="AGE",
+    help="With --stuck: how long an event must have been 'received' (e.g. 5m, 1h).",
+)
 @_store_option
 @_app_option
 def replay_events(
-    event_ids: tuple[int, ...], failed: bool, store_url: str, app_ref: str | None
+    event_ids: tuple[int, ...],
+    failed: bool,
+    stuck: bool,
+    older_than: str,
+    store_url: str,
+    app_ref: str | None,
 ) -> None:
-    """Re-run your handlers on stored events (IDs, or --failed); exit 1 if any still fails."""
+    """Re-run your handlers on stored events (IDs, --failed, --stuck); exit 1 if any still
+    fails."""
     import asyncio
 
-    if not event_ids and not failed:
-        raise BadInput("name event IDs to replay, or pass --failed")
+    if not event_ids and not failed and not stuck:
+        raise BadInput("name event IDs to replay, or pass --failed or --stuck")
+    stuck_age = parse_age(older_than)
     if app_ref is None:
         raise BadInput(f"replay re-runs your handlers: pass --app module:attr or set {APP_ENV}")
     from jivo_widget.webhooks.receiver import ReplayResult
@@ -460,6 +480,8 @@ def replay_events(
 
     async def run() -> list[ReplayResult]:
         results = await receiver.replay_failed() if failed else []
+        if stuck:
+            results += await receiver.replay_stuck(stuck_age)
         for event_id in event_ids:
             results.append(await receiver.replay(event_id))
         return results

@@ -137,6 +137,7 @@ def create_app(receiver: Receiver) -> Starlette:
                 "NO WEBHOOK SECRET CONFIGURED: %s/<anything> accepts events from anyone",
                 WEBHOOK_PATH,
             )
+        receiver.warn_about_stuck_events()
         yield
         if not await receiver.drain(timeout=receiver.handler_timeout):
             logger.warning("shutting down with handlers still running; their events stay received")

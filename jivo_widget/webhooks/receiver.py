@@ -826,6 +826,27 @@ class Receiver:
         )
         return [await self._replay(stored) for stored in events]
 
+    def warn_about_stuck_events(self, older_than: timedelta = timedelta(minutes=5)) -> int:
+        """Log a WARNING (a count, no personal data) when events are still ``received`` after
+        ``older_than`` — left by a process that died while their handlers ran; how many.
+
+        Servers call it at startup. A store that cannot be read is left to ``/healthz``.
+        """
+        try:
+            count = self.store.count(
+                status=EventStatus.RECEIVED, until=datetime.now(UTC) - older_than
+            )
+        except StoreUnavailable:
+            return 0
+        if count:
+            logger.warning(
+                "%d event(s) still 'received' after %s: a process died while their handlers "
+                "ran; replay them with `jivo-widget events replay --stuck --app MODULE:ATTR`",
+                count,
+                older_than,
+            )
+        return count
+
     # -- lifecycle -------------------------------------------------------------------------
 
     async def drain(self, timeout: float | None = None) -> bool:

@@ -513,3 +513,46 @@ def test_serve_rejects_a_bad_dedupe_window(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--dedupe-window 'soon' must be a number and a unit" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _leave_stuck_event(workdir: Path, minutes_ago: float) -> int:
+    """A chat_finished row left 'received', as by a process killed while its handlers ran."""
+    from datetime import UTC, datetime, timedelta
+
+    from jivo_widget.webhooks.store import EventStatus, NewEvent, dedupe_key
+
+    body = samples.load_bytes("chat_finished")
+    store = open_store(f"sqlite:///{workdir / 'events.db'}")
+    try:
+        at = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+        new = NewEvent(at, None, body, dedupe_key(body), "chat_finished", 1, EventStatus.RECEIVED)
+        event_id = store.add(new)
+    finally:
+        store.close()
+    assert event_id is not None
+    return event_id
+
+
+def test_serve_warns_about_stuck_events_and_replay_stuck_runs_them(workdir: Path) -> None:
+    event_id = _leave_stuck_event(workdir, minutes_ago=30)
+    served = start_serve(workdir, "--secret", SECRET)
+    err = served.stop()
+    assert "1 event(s) still 'received'" in err and "events replay --stuck" in err
+
+    store = f"sqlite:///{workdir / 'events.db'}"
+    (workdir / "transcripts-ok").touch()
+    young = run("events", "replay", "--stuck", "--older-than", "1h", "--store", store,
+                "--app", "userapp:hooks", cwd=workdir)  # fmt: skip
+    assert young.returncode == 0, young.stderr
+    assert "replayed 0 event(s)" in young.stderr
+    result = run("events", "replay", "--stuck", "--store", store, "--app", "userapp:hooks",
+                 cwd=workdir)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"{event_id}  chat_finished  processed  attempts=1" in result.stdout
+    assert _list_json(served, "--status", "received") == []
+
+
+def test_serve_is_quiet_without_stuck_events(workdir: Path) -> None:
+    _leave_stuck_event(workdir, minutes_ago=1)  # may still be running in another process
+    served = start_serve(workdir, "--secret", SECRET)
+    assert "still 'received'" not in served.stop()

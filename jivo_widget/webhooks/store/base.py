@@ -211,8 +211,10 @@ class EventStore(ABC):
         """Events matching every given filter, newest first by default."""
 
     @abstractmethod
-    def count(self, *, status: EventStatus | str | None = None) -> int:
-        """How many events are stored (with this status)."""
+    def count(
+        self, *, status: EventStatus | str | None = None, until: datetime | None = None
+    ) -> int:
+        """How many events are stored (with this status, received before ``until``)."""
 
     @abstractmethod
     def purge(

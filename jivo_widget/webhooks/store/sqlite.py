@@ -409,9 +409,14 @@ class SqliteStore(EventStore):
             rows = conn.execute(sql, params).fetchall()
         return [_row_to_event(row) for row in rows]
 
-    def count(self, *, status: EventStatus | str | None = None) -> int:
-        """How many events are stored (with this status)."""
+    def count(
+        self, *, status: EventStatus | str | None = None, until: datetime | None = None
+    ) -> int:
+        """How many events are stored (with this status, received before ``until``)."""
         where, params = self._filters(status=status)
+        if until is not None:
+            where.append("received_at < ?")
+            params.append(until.timestamp())
         sql = "SELECT count(*) FROM jivo_events"
         if where:
             sql += " WHERE " + " AND ".join(where)
