@@ -108,8 +108,12 @@ def parse_age(text: str) -> timedelta:
     return timedelta(**{_AGE_UNITS[match.group(2)]: int(match.group(1))})
 
 
-def _open_store(url: str) -> EventStore:
-    """Open an existing store for the ``events`` commands (never create an empty one by typo)."""
+def _open_store(url: str, *, read_only: bool = False) -> EventStore:
+    """Open an existing store for the ``events`` commands (never create an empty one by typo).
+
+    ``read_only``: for the commands that only read (list, show): they then work on a store
+    they cannot write, and never wait for or take the write lock of a live receiver.
+    """
     from jivo_widget.webhooks.store import open_store
 
     if url.startswith("sqlite:///"):
@@ -120,7 +124,7 @@ def _open_store(url: str) -> EventStore:
                 "`jivo-widget serve` creates it)"
             )
     try:
-        return open_store(url)
+        return open_store(url, read_only=read_only)
     except ValueError as exc:  # JivoConfigError: the message already names the URL
         raise BadInput(str(exc)) from exc
 
@@ -376,7 +380,9 @@ def list_events(
     store_url: str, status: str | None, event_name: str | None, limit: int, as_json: bool
 ) -> None:
     """List stored events, newest first."""
-    rows = _open_store(store_url).list(status=status, event_name=event_name, limit=limit)
+    rows = _open_store(store_url, read_only=True).list(
+        status=status, event_name=event_name, limit=limit
+    )
     if as_json:
         for row in rows:
             click.echo(json.dumps(_summary(row), ensure_ascii=False))
@@ -421,7 +427,7 @@ def _pretty(raw: bytes) -> str:
 @_store_option
 def show_event(event_id: int, store_url: str) -> None:
     """Show one event: metadata, the payload and the response that was sent."""
-    event = _open_store(store_url).get(event_id)
+    event = _open_store(store_url, read_only=True).get(event_id)
     if event is None:
         raise BadInput(f"no event with id {event_id} in {store_url}")
     for key, value in _summary(event).items():

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -556,3 +557,41 @@ def test_serve_is_quiet_without_stuck_events(workdir: Path) -> None:
     _leave_stuck_event(workdir, minutes_ago=1)  # may still be running in another process
     served = start_serve(workdir, "--secret", SECRET)
     assert "still 'received'" not in served.stop()
+
+
+def _store_with_one_event(workdir: Path) -> tuple[str, Path]:
+    _leave_stuck_event(workdir, minutes_ago=0)
+    return f"sqlite:///{workdir / 'events.db'}", workdir / "events.db"
+
+
+def test_events_list_and_show_read_a_store_whose_write_lock_is_held(workdir: Path) -> None:
+    import sqlite3
+
+    store, path = _store_with_one_event(workdir)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a live receiver in the middle of a write
+    try:
+        listed = run("events", "list", "--json", "--store", store, cwd=workdir)
+        shown = run("events", "show", "1", "--store", store, cwd=workdir)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert listed.returncode == 0, listed.stderr
+    assert [json.loads(line)["event_name"] for line in listed.stdout.splitlines()] == [
+        "chat_finished"
+    ]
+    assert shown.returncode == 0 and "event_name:  chat_finished" in shown.stdout, shown.stderr
+
+
+def test_events_list_and_show_read_a_read_only_store(workdir: Path, make_read_only: Any) -> None:
+    store, path = _store_with_one_event(workdir)
+    make_read_only(path)
+    listed = run("events", "list", "--json", "--store", store, cwd=workdir)
+    assert listed.returncode == 0, listed.stderr
+    assert len(listed.stdout.splitlines()) == 1
+    shown = run("events", "show", "1", "--store", store, cwd=workdir)
+    assert shown.returncode == 0 and "chat_finished" in shown.stdout, shown.stderr
+    # Writing commands still say clearly why they cannot.
+    purged = run("events", "purge", "--older-than", "1d", "--store", store, cwd=workdir)
+    assert purged.returncode != 0 and "read-only" in purged.stderr
+    assert "Traceback" not in purged.stderr

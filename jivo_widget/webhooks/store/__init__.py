@@ -34,13 +34,14 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> EventStore:
+def open_store(url: str, *, read_only: bool = False) -> EventStore:
     """Open the store at ``url``.
 
     ``sqlite:///jivo-events.db`` is a path relative to the working directory,
     ``sqlite:////var/lib/jivo/events.db`` an absolute one, ``sqlite:///:memory:`` a throwaway
     in-memory store. Raises :class:`JivoConfigError` for a URL of another kind and
-    :class:`StoreUnavailable` when the store cannot be opened for writing.
+    :class:`StoreUnavailable` when the store cannot be opened for writing (with
+    ``read_only=True``: for reading; nothing is created or written, no write lock taken).
     """
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
@@ -52,7 +53,7 @@ def open_store(url: str) -> EventStore:
         path = parts.path[1:] if parts.path.startswith("/") else parts.path
         if not path:
             raise JivoConfigError(f"store URL {url!r} names no file (e.g. sqlite:///events.db)")
-        return SqliteStore(path)
+        return SqliteStore(path, read_only=read_only)
     if parts.scheme in ("postgresql", "postgres"):
         raise JivoConfigError(
             f"store URL {url.split('@')[-1]!r}: the PostgreSQL store is not available yet; "

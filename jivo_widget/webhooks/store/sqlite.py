@@ -33,6 +33,7 @@ import logging
 import os
 import sqlite3
 import threading
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -224,9 +225,15 @@ class SqliteStore(EventStore):
 
     Opening checks that the file can be written, so a missing directory or a read-only file is a
     clear :class:`StoreUnavailable` at startup rather than a 503 at the first event.
+
+    ``read_only=True`` (the ``events list``/``show`` commands): opened with SQLite's
+    ``mode=ro``, no schema change and no write probe, so it reads a store it cannot write
+    (a read-only file or mount) and never takes the write lock a live receiver needs.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 1.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, busy_timeout: float = 1.0, read_only: bool = False
+    ) -> None:
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
         self._lock = threading.Lock()
@@ -239,14 +246,24 @@ class SqliteStore(EventStore):
                 raise StoreUnavailable(
                     f"cannot open the event store {self.path}: directory {directory} does not exist"
                 )
+        self.read_only = read_only and self.path != ":memory:"
+        target = self.path
+        if self.read_only:
+            target = f"file:{urllib.parse.quote(self.path)}?mode=ro"
         try:
             # isolation_level=None: autocommit, so each statement commits on its own and we
             # never leave a transaction open between requests.
             self._conn = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout
+                target,
+                check_same_thread=False,
+                isolation_level=None,
+                timeout=busy_timeout,
+                uri=self.read_only,
             )
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open the event store {self.path}: {exc}") from None
+        if self.read_only:
+            return
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")  # why: see the module docstring
