@@ -506,3 +506,23 @@ def test_the_secret_never_reaches_the_access_log(
     assert len(lines) == 2
     assert all("/jivo/webhook/*** HTTP/1.1" in line for line in lines[:1])
     assert not any(SECRET in line for line in lines)
+
+
+def test_healthz_is_503_while_the_store_cannot_take_a_write(
+    tmp_path: Path, serve_asgi: Callable[..., str], client: httpx.Client
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "events.db"
+    hooks = WebhookApp(secret=SECRET, store=f"sqlite:///{path}")
+    url = serve_asgi(hooks.asgi())
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        locked = client.get(url + "/healthz")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert locked.status_code == 503
+    assert locked.json()["status"] == "error" and "database is locked" in locked.json()["error"]
+    assert client.get(url + "/healthz").json() == {"status": "ok"}

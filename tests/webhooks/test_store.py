@@ -243,3 +243,33 @@ def test_failed_events_are_listed_through_the_partial_index(store: SqliteStore) 
         store.add(new_event(f'{{"n":{n}}}'.encode(), status=status))
     assert [e.status for e in store.list(status="failed")] == [EventStatus.FAILED] * 2
     assert len(store.list(status="processed")) == 3
+
+
+def test_ping_reports_a_store_whose_write_lock_is_taken(store: SqliteStore) -> None:
+    store.ping()
+    blocker = sqlite3.connect(store.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+    try:
+        with pytest.raises(StoreUnavailable, match=r"cannot write to .*database is locked"):
+            store.ping()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    store.ping()
+    # The short ping timeout did not stick: a write still waits the store's busy_timeout.
+    assert store._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 1000
+    assert store.count() == 0  # the ping wrote nothing
+
+
+def test_a_large_purge_deletes_in_chunks_letting_writes_in(store: SqliteStore) -> None:
+    old = datetime.now(UTC) - timedelta(days=40)
+    store.add_many([new_event(f'{{"n":{n}}}'.encode(), received_at=old) for n in range(1_250)])
+    recent = store.add(new_event(b'{"n":"recent"}'))
+    transactions: list[str] = []
+    store._conn.set_trace_callback(
+        lambda sql: transactions.append(sql) if sql.startswith("DELETE") else None
+    )
+    assert store.purge(timedelta(days=30)) == 1_250
+    store._conn.set_trace_callback(None)
+    assert len(transactions) == 3  # 500 + 500 + 250, each committed on its own
+    assert [e.id for e in store.list()] == [recent]

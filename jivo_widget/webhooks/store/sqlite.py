@@ -91,6 +91,11 @@ _CHECKPOINT_EVERY = 250
 #: finishes them while writes wait (a few milliseconds), so the next write can start the WAL
 #: over instead of letting it grow for as long as writes never pause.
 _CATCH_UP_FRAMES = 1024
+#: How long ``ping`` (``/healthz``) waits for the write lock before reporting the store busy.
+_PING_TIMEOUT_MS = 50
+#: Rows deleted per transaction by ``purge``: the connection lock and SQLite's write lock are
+#: released between chunks, so deliveries keep being committed during a large purge.
+_PURGE_CHUNK = 500
 #: A WAL larger than this still gets a blocking checkpoint (a safety valve; rare).
 _WAL_LIMIT_BYTES = 64 * 1024 * 1024
 
@@ -450,16 +455,27 @@ class SqliteStore(EventStore):
         where, params = self._filters(status=status)
         where.append("received_at < ?")
         params.append(cutoff)
-        with self._connection("cannot write to") as conn:
+        with self._connection("cannot read") as conn:
             last = self._last_id_before(conn, cutoff)
-            if last is None:
-                return 0
-            # The id bound lets SQLite walk the primary key instead of scanning the table; the
-            # received_at test keeps rows a concurrent writer committed out of order.
-            sql = "DELETE FROM jivo_events WHERE id <= ? AND " + " AND ".join(where)
-            deleted = conn.execute(sql, [last, *params]).rowcount
-            self._committed(deleted)
-            return deleted
+        if last is None:
+            return 0
+        # The id bound lets SQLite walk the primary key instead of scanning the table; the
+        # received_at test keeps rows a concurrent writer committed out of order. Chunks of
+        # _PURGE_CHUNK rows, each its own transaction with the locks released in between, so
+        # a purge of a million rows never holds up a delivery for more than one chunk.
+        sql = (
+            "DELETE FROM jivo_events WHERE id IN (SELECT id FROM jivo_events WHERE id <= ? AND "
+            + " AND ".join(where)
+            + f" ORDER BY id LIMIT {_PURGE_CHUNK})"
+        )
+        total = 0
+        while True:
+            with self._connection("cannot write to") as conn:
+                deleted = conn.execute(sql, [last, *params]).rowcount
+                self._committed(deleted)
+            total += deleted
+            if deleted < _PURGE_CHUNK:
+                return total
 
     @staticmethod
     def _last_id_before(conn: sqlite3.Connection, cutoff: float) -> int | None:
@@ -492,9 +508,24 @@ class SqliteStore(EventStore):
         return int(high)
 
     def ping(self) -> None:
-        """Raise :class:`StoreUnavailable` unless the file can be read."""
-        with self._connection("cannot read") as conn:
-            conn.execute("SELECT 1 FROM jivo_events LIMIT 1").fetchall()
+        """Raise :class:`StoreUnavailable` unless the store can take a write now.
+
+        ``/healthz`` must not say ok while deliveries get 503: it takes the write lock
+        (``BEGIN IMMEDIATE``, then ``ROLLBACK``, nothing written) with a short busy timeout,
+        so a locked store is reported within ``_PING_TIMEOUT_MS`` instead of stalling the
+        event loop for the full ``busy_timeout``. A read-only store only checks it can read.
+        """
+        if self.read_only:
+            with self._connection("cannot read") as conn:
+                conn.execute("SELECT 1 FROM jivo_events LIMIT 1").fetchall()
+            return
+        with self._connection("cannot write to") as conn:
+            conn.execute(f"PRAGMA busy_timeout = {_PING_TIMEOUT_MS}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
 
     def close(self) -> None:
         """Checkpoint, stop the checkpoint thread and close the connection."""
