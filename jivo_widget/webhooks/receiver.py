@@ -261,13 +261,20 @@ class Receiver:
             for secret in secrets:
                 if not isinstance(secret, str) or not secret:
                     raise JivoConfigError("secret: every webhook secret must be a non-empty string")
+                # "%": servers percent-decode the path before routing, so a secret holding
+                # "%41" would arrive as "A" and could never match.
                 bad = sorted(
-                    {c for c in secret if c in "/?#" or not c.isprintable() or c.isspace()}
+                    {c for c in secret if c in "/?#%" or not c.isprintable() or c.isspace()}
                 )
                 if bad:
+                    why = (
+                        " (servers percent-decode the URL path, so it could never match)"
+                        if "%" in bad
+                        else ""
+                    )
                     raise JivoConfigError(
                         f"secret: a webhook secret is a URL path segment and cannot contain "
-                        f"{', '.join(map(repr, bad))}; use e.g. secrets.token_urlsafe(32)"
+                        f"{', '.join(map(repr, bad))}{why}; use e.g. secrets.token_urlsafe(32)"
                     )
             if not secrets:
                 raise JivoConfigError("secret: give at least one secret, or None (insecure)")

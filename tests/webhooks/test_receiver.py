@@ -73,6 +73,8 @@ def test_no_secret_is_insecure_mode_with_a_warning(tmp_path: Path) -> None:
         ("a b?c", "cannot contain ' ', '?'; use e.g. secrets.token_urlsafe"),
         (["ok-secret", "tab\there"], "cannot contain '\\t'"),
         ([], "at least one secret"),
+        # Servers percent-decode the path before routing: "a%41" arrives as "aA".
+        ("s3cret%41", "cannot contain '%' (servers percent-decode the URL path"),
     ],
 )
 def test_bad_secrets_are_config_errors(tmp_path: Path, secret: Any, message: str) -> None:
