@@ -51,7 +51,7 @@ def _store_option(func: F) -> F:
         envvar=STORE_ENV,
         default=DEFAULT_STORE,
         show_default=True,
-        help=f"Event store URL (sqlite:///FILE or postgresql://…); env {STORE_ENV}.",
+        help=f"Event store URL: sqlite:///FILE (SQLite only for now); env {STORE_ENV}.",
     )(func)
 
 
@@ -185,36 +185,48 @@ def serve(
         )
     mode = f"handlers from {app_ref}" if app_ref else "capture-only mode"
     shown = "<anything>" if receiver.insecure else "<secret>"
+    # We bind the socket ourselves: a busy port fails with one clear line (before uvicorn
+    # logs its own way), and with --port 0 the banner shows the port the system chose.
+    sock = _bind(host, port)
+    bound_port = sock.getsockname()[1]
     click.echo(
-        f"Receiving Jivo webhooks at http://{host}:{port}/jivo/webhook/{shown} ({mode}), "
+        f"Receiving Jivo webhooks at http://{host}:{bound_port}/jivo/webhook/{shown} ({mode}), "
         f"store {receiver.store.url}",
         err=True,
     )
-    _check_bindable(host, port)
     # No access log: the path carries the secret, and INFO logs must not hold secrets.
+    config = uvicorn.Config(
+        create_app(receiver), host=host, port=bound_port, workers=1, access_log=False
+    )
+    server = uvicorn.Server(config)
     try:
-        uvicorn.run(create_app(receiver), host=host, port=port, workers=1, access_log=False)
-    except SystemExit as exc:
-        # uvicorn exits 3 when startup fails; our contract says 1 for a runtime failure.
-        if exc.code not in (0, None):
-            raise RuntimeFailure("the server stopped: see uvicorn's message above") from None
-        raise
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: uvicorn already shut down cleanly
+    finally:
+        sock.close()
+    if not server.started:
+        # Our contract says exit 1 for a runtime failure (uvicorn.run would exit 3).
+        raise RuntimeFailure("the server did not start: see uvicorn's message above")
 
 
-def _check_bindable(host: str, port: int) -> None:
-    """Fail with one clear line when the address is taken (before uvicorn logs its own way)."""
+def _bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` for uvicorn to listen on; a clear error if not."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
         raise BadInput(f"--host {host!r}: {exc.strerror}") from exc
     family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        # Same option as uvicorn: a port in TIME_WAIT is not "in use".
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            raise RuntimeFailure(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock = socket.socket(family, kind, proto)
+    # Same option as uvicorn: a port in TIME_WAIT is not "in use".
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise RuntimeFailure(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 def _given(ctx: click.Context, name: str) -> bool:

@@ -71,6 +71,7 @@ from jivo_widget.webhooks.store import (
 __all__ = [
     "DEFAULT_DEDUPE_WINDOW",
     "DUPLICATE_HEADER",
+    "MAX_JSON_DEPTH",
     "RESPONSE_EVENTS",
     "Receiver",
     "RedactWebhookSecret",
@@ -98,6 +99,10 @@ DUPLICATE_HEADER = "X-Jivo-Duplicate-Of"
 _DISCARD_FACTOR = 16
 
 _SQLITE_INT_RANGE = range(-(2**63), 2**63)
+
+#: The nesting depth we promise to parse. Python's parser gives up (RecursionError) a little
+#: under ``sys.getrecursionlimit()`` (1,000) levels, so whatever it refuses is deeper than this.
+MAX_JSON_DEPTH = 500
 
 
 #: The loggers of the servers adapters run under that write request lines (access logs).
@@ -209,7 +214,7 @@ def decode_body(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
     except json.JSONDecodeError as exc:
         return None, f"body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     except RecursionError:
-        return None, "body is not valid JSON: nested too deeply"
+        return None, f"body is not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels"
     except ValueError as exc:
         # Valid JSON the parser still refuses, e.g. an integer of more than 4,300 digits
         # (CPython's int max_str_digits guard against quadratic parsing).

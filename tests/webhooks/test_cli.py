@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -595,3 +596,37 @@ def test_events_list_and_show_read_a_read_only_store(workdir: Path, make_read_on
     purged = run("events", "purge", "--older-than", "1d", "--store", store, cwd=workdir)
     assert purged.returncode != 0 and "read-only" in purged.stderr
     assert "Traceback" not in purged.stderr
+
+
+def test_serve_on_port_zero_prints_the_port_it_got(workdir: Path) -> None:
+    proc = subprocess.Popen(
+        [EXE, "serve", "--port", "0", "--secret", SECRET, "--store", "sqlite:///events.db"],
+        cwd=workdir,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    served = Served(proc, "", "sqlite:///events.db", workdir)
+    try:
+        assert proc.stderr is not None
+        banner = proc.stderr.readline()  # printed before uvicorn starts
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/jivo/webhook/<secret>", banner)
+        assert match and match.group(1) != "0", banner
+        served.base = f"http://127.0.0.1:{match.group(1)}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{served.base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)  # not listening yet; nothing else to wait on
+        result = run("trigger", "offline_message", "--url", served.url(), cwd=workdir)
+        assert result.returncode == 0 and "HTTP 200" in result.stdout, result.stderr
+    finally:
+        served.stop()
+
+
+def test_store_help_says_sqlite_only(tmp_path: Path) -> None:
+    result = run("serve", "--help", cwd=tmp_path)
+    assert "SQLite only for now" in result.stdout and "postgresql" not in result.stdout

@@ -159,7 +159,7 @@ MALFORMED = [
     pytest.param(b'[{"event_name": "x"}]', "body must be a JSON object, not an array", id="array"),
     pytest.param(b'{"chat_id": 1}', "body has no event_name", id="no-event-name"),
     pytest.param(b"", "body is empty", id="empty-body"),
-    pytest.param(DEEP, "body is not valid JSON: nested too deeply", id="deeply-nested"),
+    pytest.param(DEEP, "body is not valid JSON: nested deeper than 500 levels", id="deeply-nested"),
     pytest.param(
         b'{"event_name": "chat_finished", "chat_id": ' + b"9" * 5000 + b"}",
         "body is not valid JSON: Exceeds the limit",

@@ -129,7 +129,7 @@ def test_read_body_blocking_for_wsgi(tmp_path: Path) -> None:
         (b"{}", "body has no event_name"),
         (b'{"event_name": 5}', "event_name must be a non-empty string, not a number"),
         (b'{"event_name": ""}', "event_name must be a non-empty string, not a string"),
-        (b"[" * 100_000 + b"]" * 100_000, "body is not valid JSON: nested too deeply"),
+        (b"[" * 100_000 + b"]" * 100_000, "body is not valid JSON: nested deeper than 500 levels"),
     ],
 )
 def test_decode_names_the_problem(body: bytes, message: str) -> None:
