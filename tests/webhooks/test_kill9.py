@@ -1,7 +1,10 @@
 """kill -9 mid-burst: every event that got a 200 survives, and duplicates get the first answer.
 
-A real ``jivo-widget serve`` process (SQLite store, a handler whose answer is unique per run) takes
-a burst of distinct events from concurrent clients and is SIGKILLed part-way through. After a
+A real ``jivo-widget serve`` process (SQLite store) takes a burst of distinct events of several
+types from concurrent clients and is SIGKILLed part-way through: ``chat_accepted`` (a handler
+shapes the answer, unique per run), ``chat_finished`` (answered right after the insert, its
+handler runs afterwards), ``offline_message`` and ``chat_updated`` (no handler: one insert of the
+final row). A second phase does the same to capture-only ``serve`` (no ``--app``). After a
 restart on the same store, every event whose 200 reached a client must be stored, and re-sent
 copies must be answered with the stored first response without adding rows.
 """
@@ -48,8 +51,15 @@ APP = textwrap.dedent(
     @hooks.on("chat_accepted")
     def card(event):
         return {"result": "ok", "custom_data": [{"title": "run", "content": uuid.uuid4().hex}]}
+
+    @hooks.on("chat_finished")
+    def transcript(event):
+        pass  # runs after the 200: its row is "received" until the outcome is recorded
     """
 )
+
+#: The burst's mix, one type per chat id in turn (see the module docstring).
+EVENT_MIX = ("chat_accepted", "chat_finished", "offline_message", "chat_updated")
 
 
 def _free_port() -> int:
@@ -60,11 +70,16 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(workdir: Path, store: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """``jivo-widget serve --app`` in ``workdir``; yields once /healthz answers."""
+def serve(
+    workdir: Path, store: str, port: int, *, app: bool = True
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``jivo-widget serve --app`` (or capture-only) in ``workdir``; yields once /healthz
+    answers."""
     exe = Path(sys.executable).with_name("jivo-widget")
     env = {**os.environ, "JIVO_WEBHOOK_SECRET": SECRET, "KILL9_STORE": store}
-    cmd = [str(exe), "serve", "--app", "kill9_app:hooks", "--store", store, "--secret", SECRET]
+    cmd = [str(exe), "serve", "--store", store, "--secret", SECRET]
+    if app:
+        cmd += ["--app", "kill9_app:hooks"]
     proc = subprocess.Popen(
         [*cmd, "--port", str(port)],
         cwd=workdir,
@@ -125,17 +140,22 @@ async def _burst(
     return answered
 
 
+@pytest.mark.parametrize("mode", ["handlers", "capture-only"])
 def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    app = mode == "handlers"
     (tmp_path / "kill9_app.py").write_text(APP, encoding="utf-8")
     store_url = f"sqlite:///{tmp_path / 'events.db'}"
-    template = samples.load("chat_accepted")
-    bodies = {chat_id: _body(chat_id, template) for chat_id in range(1, EVENTS + 1)}
+    templates = [samples.load(name) for name in EVENT_MIX]
+    bodies = {
+        chat_id: _body(chat_id, templates[chat_id % len(templates)])
+        for chat_id in range(1, EVENTS + 1)
+    }
     port = _free_port()
     url = f"http://127.0.0.1:{port}/jivo/webhook/{SECRET}"
 
-    with serve(tmp_path, store_url, port) as proc:
+    with serve(tmp_path, store_url, port, app=app) as proc:
         first = fresh_loop.run(_burst(url, bodies, proc))
         assert proc.wait(timeout=10) == -signal.SIGKILL
 
@@ -145,7 +165,7 @@ def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
     unanswered = set(bodies) - set(first)
     assert unanswered, "the kill must land mid-burst"
 
-    with serve(tmp_path, store_url, port):
+    with serve(tmp_path, store_url, port, app=app):
         store = open_store(store_url)
         stored = store.list(limit=EVENTS * 2)
         stored_ids = [event.chat_id for event in stored]
@@ -165,10 +185,13 @@ def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
         after = store.list(limit=EVENTS * 2)
         after_ids = [event.chat_id for event in after]
         assert sorted(int(cid) for cid in after_ids if cid is not None) == sorted(bodies)
+        names = {event.event_name for event in after}
+        assert names == set(EVENT_MIX)
 
     with capsys.disabled():
         print(
-            f"\nkill -9: {len(bodies)} sent, {len(acknowledged)} acknowledged before SIGKILL, "
+            f"\nkill -9 ({mode}, {'/'.join(EVENT_MIX)}): {len(bodies)} sent, "
+            f"{len(acknowledged)} acknowledged before SIGKILL, "
             f"{len(stored)} stored at restart ({len(stored) - len(acknowledged)} stored but "
             f"unacknowledged), 0 lost; {len(second)} re-sent, {len(after)} rows after."
         )
