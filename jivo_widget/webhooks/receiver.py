@@ -99,6 +99,7 @@ DUPLICATE_HEADER = "X-Jivo-Duplicate-Of"
 _DISCARD_FACTOR = 16
 
 _SQLITE_INT_RANGE = range(-(2**63), 2**63)
+_OK_CONTENT = json.dumps(OK, separators=(",", ":")).encode("ascii")
 
 #: The nesting depth we promise to parse. Python's parser gives up (RecursionError) a little
 #: under ``sys.getrecursionlimit()`` (1,000) levels, so whatever it refuses is deeper than this.
@@ -162,6 +163,8 @@ class Reply:
     @property
     def content(self) -> bytes:
         """The body as compact JSON bytes (ASCII-only, so any string encodes)."""
+        if self.body is OK:  # most replies: skip the encoder (a per-event cost)
+            return _OK_CONTENT
         return json.dumps(self.body, separators=(",", ":")).encode("ascii")
 
 

@@ -157,14 +157,21 @@ class _Checkpointer:
             self._wanted.set()  # fell behind: go again at once
 
 
+_OK = {"result": "ok"}
+_OK_JSON = '{"result":"ok"}'
+
+
 def _dumps(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else json.dumps(value, separators=(",", ":"))
+    if value is None:
+        return None
+    # Nearly every stored response is the plain ok: skip the encoder for it (per-event cost).
+    return _OK_JSON if value == _OK else json.dumps(value, separators=(",", ":"))
 
 
 def _safe_text(value: str | None) -> str | None:
     # JSON may carry lone surrogates ("\ud800"), which sqlite3 cannot encode to UTF-8.
-    if value is None:
-        return None
+    if value is None or value.isascii():
+        return value
     return value.encode("utf-8", "replace").decode("utf-8")
 
 
