@@ -470,22 +470,30 @@ class Receiver:
         since = None if self.dedupe_window is None else received_at - self.dedupe_window
 
         payload, problem = decode_body(body)
+
+        def new_event(
+            status: EventStatus,
+            error: str | None = None,
+            response: dict[str, Any] | None = None,
+        ) -> NewEvent:
+            name = payload.get("event_name") if payload is not None and problem is None else None
+            return NewEvent(
+                received_at,
+                remote_addr,
+                body,
+                key,
+                name,
+                _chat_id(payload),
+                status,
+                error,
+                response,
+                dedupe_since=since,
+            )
+
         if payload is None or problem is not None:
             reply = _error(400, problem or "malformed body")
             return await self._store_final(
-                NewEvent(
-                    received_at,
-                    remote_addr,
-                    body,
-                    key,
-                    None,
-                    _chat_id(payload),
-                    EventStatus.MALFORMED,
-                    problem,
-                    reply.body,
-                    dedupe_since=since,
-                ),
-                reply,
+                new_event(EventStatus.MALFORMED, problem, reply.body), reply
             )
         event_name: str = payload["event_name"]
         try:
@@ -494,52 +502,15 @@ class Receiver:
             message = f"{event_name} does not match its model: {describe_validation_error(exc)}"
             reply = _error(422, message)
             return await self._store_final(
-                NewEvent(
-                    received_at,
-                    remote_addr,
-                    body,
-                    key,
-                    event_name,
-                    _chat_id(payload),
-                    EventStatus.INVALID,
-                    message,
-                    reply.body,
-                    dedupe_since=since,
-                ),
-                reply,
+                new_event(EventStatus.INVALID, message, reply.body), reply
             )
 
         registrations = self.router.handlers_for(event_name)
         if not registrations:
             # Nothing to run: a single insert records the final state (capture-only serving).
-            return await self._store_final(
-                NewEvent(
-                    received_at,
-                    remote_addr,
-                    body,
-                    key,
-                    event_name,
-                    _chat_id(payload),
-                    EventStatus.PROCESSED,
-                    None,
-                    OK,
-                    dedupe_since=since,
-                ),
-                _OK_REPLY,
-            )
+            return await self._store_final(new_event(EventStatus.PROCESSED, None, OK), _OK_REPLY)
         try:
-            event_id = await self._add(
-                NewEvent(
-                    received_at,
-                    remote_addr,
-                    body,
-                    key,
-                    event_name,
-                    _chat_id(payload),
-                    EventStatus.RECEIVED,
-                    dedupe_since=since,
-                )
-            )
+            event_id = await self._add(new_event(EventStatus.RECEIVED))
         except StoreUnavailable as exc:
             return self._unavailable(exc)
         if event_id is None:
