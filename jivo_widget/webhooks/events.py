@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -36,7 +36,6 @@ from pydantic import (
     GetCoreSchemaHandler,
     PrivateAttr,
     ValidationError,
-    model_validator,
 )
 from pydantic_core import CoreSchema, InitErrorDetails, core_schema
 
@@ -227,16 +226,22 @@ class _NativeFirst:
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> CoreSchema:
         inner = handler(source)
-        return core_schema.union_schema(
-            [
-                (inner if self._native is None else self._native, _NATIVE_TAG),
-                (
-                    core_schema.no_info_before_validator_function(self._normalize, inner),
-                    _TOLERANT_TAG,
-                ),
-            ],
-            mode="left_to_right",
+        return _native_first(
+            inner if self._native is None else self._native, self._normalize, inner
         )
+
+
+def _native_first(
+    native: CoreSchema, normalize: Callable[[Any], Any], tolerant: CoreSchema
+) -> CoreSchema:
+    """``native``, else ``tolerant`` after ``normalize``: the union :class:`_NativeFirst` builds."""
+    return core_schema.union_schema(
+        [
+            (native, _NATIVE_TAG),
+            (core_schema.no_info_before_validator_function(normalize, tolerant), _TOLERANT_TAG),
+        ],
+        mode="left_to_right",
+    )
 
 
 #: The tags of :class:`_NativeFirst`'s union branches in error locations (see _tolerant_errors).
@@ -273,7 +278,7 @@ UnixSeconds = Annotated[
 #: ``true`` / ``false`` (or pydantic's lax forms: ``1``, ``"false"``…); blanks are ``None``.
 Flag = Annotated[bool | None, _NativeFirst(_blank_as_none)]
 #: A nested Jivo object or ``None``; ``""`` is ``None``, ``{}`` / ``[]`` an empty object.
-Nested = Annotated[_M | None, _NativeFirst(_blank_string_as_none)]
+Nested = Annotated[_M | None, _NativeFirst(_free_object)]
 #: A list; ``null``, ``""``, ``{}`` are ``[]`` and empty items are dropped.
 JivoList = Annotated[list[_T], BeforeValidator(_blank_as_empty_list)]
 #: A free-form JSON object or ``None``; ``""`` is ``None`` and a PHP-style ``[]`` is ``{}``.
@@ -290,10 +295,37 @@ class JivoModel(BaseModel):
 
     model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
 
-    @model_validator(mode="before")
     @classmethod
-    def _php_empty_array_is_empty_object(cls, data: Any) -> Any:
-        return _empty_array_as_object(data)
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: Any = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """Like pydantic's; a PHP-style ``[]`` reads as ``{}``, and errors name each field once.
+
+        ``[]`` is handled here (and by :data:`Nested` inside an event) rather than by a
+        ``model_validator(mode="before")``, which would cost a Python call for every object of
+        every event. Errors are reported as the tolerant schema alone would (see
+        :class:`_NativeFirst`).
+        """
+        try:
+            return super().model_validate(
+                _empty_array_as_object(obj),
+                strict=strict,
+                extra=extra,
+                from_attributes=from_attributes,
+                context=context,
+                by_alias=by_alias,
+                by_name=by_name,
+            )
+        except ValidationError as exc:
+            raise _tolerant_errors(exc) from None
 
 
 class Page(JivoModel):
@@ -635,10 +667,7 @@ def parse_event(payload: Mapping[str, Any], raw_body: bytes = b"") -> JivoEvent:
     Raises :class:`pydantic.ValidationError` when it breaks its model (e.g. ``chat_id: "abc"``).
     """
     model = event_model(str(payload.get("event_name", "")))
-    try:
-        event = model.model_validate(payload)
-    except ValidationError as exc:
-        raise _tolerant_errors(exc) from None
+    event = model.model_validate(payload)
     event._raw = dict(payload)
     event._raw_body = raw_body
     return event
