@@ -667,7 +667,12 @@ def parse_event(payload: Mapping[str, Any], raw_body: bytes = b"") -> JivoEvent:
     Raises :class:`pydantic.ValidationError` when it breaks its model (e.g. ``chat_id: "abc"``).
     """
     model = event_model(str(payload.get("event_name", "")))
-    event = model.model_validate(payload)
+    try:
+        # The validator itself, not model_validate: a Mapping is never PHP's ``[]``, and this is
+        # the receiver's hot path.
+        event: JivoEvent = model.__pydantic_validator__.validate_python(payload)
+    except ValidationError as exc:
+        raise _tolerant_errors(exc) from None
     event._raw = dict(payload)
     event._raw_body = raw_body
     return event
