@@ -658,7 +658,12 @@ def _tolerant_errors(exc: ValidationError) -> ValidationError:
         if "ctx" in error:
             details["ctx"] = error["ctx"]
         errors.append(details)
-    return ValidationError.from_exception_data(exc.title, errors)
+    try:
+        return ValidationError.from_exception_data(exc.title, errors)
+    except (KeyError, TypeError, ValueError):
+        # An error type pydantic cannot rebuild from its details (none of ours raise one): the
+        # tagged original still names the field.
+        return exc
 
 
 def parse_event(payload: Mapping[str, Any], raw_body: bytes = b"") -> JivoEvent:

@@ -28,6 +28,7 @@ from jivo_widget.webhooks import (
     parse_event,
     samples,
 )
+from jivo_widget.webhooks.events import Visitor
 
 EXPECTED_MODELS = {
     "chat_accepted": ChatAccepted,
@@ -539,3 +540,37 @@ def test_strings_keep_empty_values_and_read_numbers_as_text() -> None:
     assert (event.visitor.description, event.visitor.phone) == ("", "14084987855")
     assert event.session is not None and event.session.geoip is not None
     assert event.session.geoip.latitude == "37.3394"
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (
+            {"event_name": "chat_accepted", "chat_id": "abc"},
+            [("int_parsing", ("chat_id",))],
+        ),
+        (
+            {"event_name": "chat_finished", "visitor": {"name": True, "chats_count": 2.5}},
+            [("string_type", ("visitor", "name")), ("int_from_float", ("visitor", "chats_count"))],
+        ),
+        (
+            {"event_name": "chat_finished", "chat": {"messages": [{"timestamp": "x"}]}},
+            [("int_parsing", ("chat", "messages", 0, "timestamp"))],
+        ),
+    ],
+)
+def test_errors_name_each_bad_field_once_with_its_plain_location(
+    payload: dict[str, Any], expected: list[tuple[str, tuple[str | int, ...]]]
+) -> None:
+    """The fields validate natively first and fall back to the tolerant reading: an error
+    reports the tolerant reading's failure alone, at the field's own location."""
+    with pytest.raises(ValidationError) as info:
+        parse_event(payload)
+    assert [(error["type"], error["loc"]) for error in info.value.errors()] == expected
+
+
+def test_nested_models_validated_directly_read_php_arrays_and_report_plain_errors() -> None:
+    assert Visitor.model_validate([]) == Visitor()
+    with pytest.raises(ValidationError) as info:
+        Visitor.model_validate({"name": {"first": "John"}})
+    assert [error["loc"] for error in info.value.errors()] == [("name",)]
