@@ -27,7 +27,6 @@ from jivo_widget.webhooks.receiver import (
     Reply,
     redact_webhook_secrets_in_logs,
 )
-from jivo_widget.webhooks.store import StoreUnavailable
 
 __all__ = ["WEBHOOK_PATH", "RedactWebhookSecret", "create_app"]
 
@@ -36,12 +35,13 @@ logger = logging.getLogger("jivo_widget.webhooks")
 #: Where Jivo posts: ``{WEBHOOK_PATH}/{secret}`` (design.md §4).
 WEBHOOK_PATH = "/jivo/webhook"
 
-# Every method reaches the endpoint, so a wrong secret is a 404 whatever the method, and a
-# GET with the right secret a JSON 405.
-_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+#: Every method reaches the endpoint, so a wrong secret is a 404 whatever the method, and a
+#: GET with the right secret a JSON 405 (shared with the FastAPI router).
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def _response(reply: Reply) -> Response:
+def starlette_response(reply: Reply) -> Response:
+    """``reply`` as a Starlette (and so FastAPI) response."""
     return Response(
         reply.content,
         status_code=reply.status,
@@ -112,11 +112,7 @@ def create_app(receiver: Receiver) -> Starlette:
     redact_webhook_secrets_in_logs()
 
     async def healthz(request: Request) -> Response:
-        try:
-            receiver.store.ping()
-        except StoreUnavailable as exc:
-            return _response(Reply(503, {"status": "error", "error": str(exc)}))
-        return _response(Reply(200, {"status": "ok"}))
+        return starlette_response(receiver.health())
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -144,8 +140,8 @@ def create_app(receiver: Receiver) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route(WEBHOOK_PATH + "/{secret}", _WebhookEndpoint(receiver), methods=_ALL_METHODS),
-            Route(WEBHOOK_PATH, _WebhookEndpoint(receiver), methods=_ALL_METHODS),
+            Route(WEBHOOK_PATH + "/{secret}", _WebhookEndpoint(receiver), methods=ALL_METHODS),
+            Route(WEBHOOK_PATH, _WebhookEndpoint(receiver), methods=ALL_METHODS),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         exception_handlers={HTTPException: http_error},

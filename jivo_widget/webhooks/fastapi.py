@@ -13,24 +13,13 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
 
-from jivo_widget.webhooks.receiver import Reply, redact_webhook_secrets_in_logs
-from jivo_widget.webhooks.store import StoreUnavailable
+from jivo_widget.webhooks.asgi import ALL_METHODS, WEBHOOK_PATH, starlette_response
+from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
 
 if TYPE_CHECKING:
     from jivo_widget.webhooks import WebhookApp
 
 __all__ = ["webhook_router"]
-
-_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-def _response(reply: Reply) -> Response:
-    return Response(
-        reply.content,
-        status_code=reply.status,
-        headers=dict(reply.headers),
-        media_type="application/json",
-    )
 
 
 def webhook_router(hooks: WebhookApp, *, include_in_schema: bool = False) -> APIRouter:
@@ -41,25 +30,21 @@ def webhook_router(hooks: WebhookApp, *, include_in_schema: bool = False) -> API
     router = APIRouter()
 
     @router.api_route(
-        "/jivo/webhook/{secret}", methods=_ALL_METHODS, include_in_schema=include_in_schema
+        WEBHOOK_PATH + "/{secret}", methods=ALL_METHODS, include_in_schema=include_in_schema
     )
     async def jivo_webhook(secret: str, request: Request) -> Response:
         early = receiver.authorize(request.method, secret)
         if early is not None:
-            return _response(early)
+            return starlette_response(early)
         try:
             body = await receiver.read_body(request.stream(), request.headers.get("content-length"))
         except ClientDisconnect:
             return Response(status_code=400)  # the client left mid-body: nobody to answer
         client = request.client.host if request.client else None
-        return _response(await receiver.handle_authorized(body, client))
+        return starlette_response(await receiver.handle_authorized(body, client))
 
     @router.get("/healthz", include_in_schema=include_in_schema)
     async def jivo_healthz() -> Response:
-        try:
-            receiver.store.ping()
-        except StoreUnavailable as exc:
-            return _response(Reply(503, {"status": "error", "error": str(exc)}))
-        return _response(Reply(200, {"status": "ok"}))
+        return starlette_response(receiver.health())
 
     return router

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Response, request
 
 from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
-from jivo_widget.webhooks.wsgi import healthz_reply, serve_blocking
+from jivo_widget.webhooks.wsgi import serve_blocking
 
 if TYPE_CHECKING:
     from jivo_widget.webhooks import WebhookApp
@@ -43,7 +43,7 @@ def webhook_blueprint(hooks: WebhookApp, name: str = "jivo_webhooks") -> Bluepri
 
     @blueprint.get("/healthz")
     def healthz() -> Response:
-        status, body = healthz_reply(receiver)
-        return Response(body, status=status, mimetype="application/json")
+        reply = receiver.health()
+        return Response(reply.content, status=reply.status, mimetype="application/json")
 
     return blueprint

@@ -319,6 +319,14 @@ class Receiver:
 
     # -- the request, step by step -------------------------------------------------------
 
+    def health(self) -> Reply:
+        """``GET /healthz`` for every adapter: 200 when the store takes writes, else 503."""
+        try:
+            self.store.ping()
+        except StoreUnavailable as exc:
+            return Reply(503, {"status": "error", "error": str(exc)})
+        return Reply(200, {"status": "ok"})
+
     def authorize(self, method: str, secret: str) -> Reply | None:
         """The 404 / 405 reply for this request line, or ``None`` to go on (read the body)."""
         if self._secret_digests is not None:

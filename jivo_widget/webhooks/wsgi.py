@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from jivo_widget.webhooks import WebhookApp
     from jivo_widget.webhooks.receiver import Receiver, Reply
 
-__all__ = ["WEBHOOK_PREFIX", "healthz_reply", "serve_blocking", "wsgi_app"]
+__all__ = ["WEBHOOK_PREFIX", "serve_blocking", "wsgi_app"]
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -52,18 +52,6 @@ def serve_blocking(
     return receiver.handle_blocking(method, secret, body, remote_addr)
 
 
-def healthz_reply(receiver: Receiver) -> tuple[int, bytes]:
-    """``GET /healthz``: 200 when the store answers, 503 otherwise (same as the ASGI app)."""
-    from jivo_widget.webhooks.receiver import Reply
-    from jivo_widget.webhooks.store import StoreUnavailable
-
-    try:
-        receiver.store.ping()
-    except StoreUnavailable as exc:
-        return 503, Reply(503, {"status": "error", "error": str(exc)}).content
-    return 200, Reply(200, {"status": "ok"}).content
-
-
 def wsgi_app(hooks: WebhookApp) -> WSGIApp:
     """A WSGI application for ``hooks``; mount it anywhere (``SCRIPT_NAME`` is honoured)."""
     from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
@@ -79,7 +67,8 @@ def wsgi_app(hooks: WebhookApp) -> WSGIApp:
         headers: list[tuple[str, str]] = [("Content-Type", "application/json")]
         secret = path.removeprefix(WEBHOOK_PREFIX)
         if path == "/healthz" and method in ("GET", "HEAD"):
-            status, body = healthz_reply(receiver)
+            health = receiver.health()
+            status, body = health.status, health.content
         elif path.startswith(WEBHOOK_PREFIX) and secret and "/" not in secret:
             # Without a Content-Length only a terminated input may be read to its end (PEP 3333).
             length = environ.get("CONTENT_LENGTH") or None
