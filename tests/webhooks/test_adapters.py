@@ -47,10 +47,8 @@ class _QuietHandler(WSGIRequestHandler):
         pass  # keep test output clean
 
 
-@contextmanager
-def wsgi_server(app: Callable[..., Any]) -> Iterator[str]:
-    """A real wsgiref server in a thread on 127.0.0.1; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, WSGIServer, handler_class=_QuietHandler)
+def _serving(server: Any) -> Iterator[str]:
+    """Run a socketserver-style ``server`` in a thread; yield its URL; stop it afterwards."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -59,6 +57,13 @@ def wsgi_server(app: Callable[..., Any]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def wsgi_server(app: Callable[..., Any]) -> Iterator[str]:
+    """A real wsgiref server in a thread on 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, WSGIServer, handler_class=_QuietHandler)
+    yield from _serving(server)
 
 
 @contextmanager
@@ -67,14 +72,7 @@ def werkzeug_server(app: Any) -> Iterator[str]:
     from werkzeug.serving import make_server as make_werkzeug_server
 
     server = make_werkzeug_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    yield from _serving(server)
 
 
 def _asgi(hooks: WebhookApp, stack: ExitStack) -> Any:
@@ -320,13 +318,7 @@ def django_dev_server(app: Any) -> Iterator[str]:
     from django.core.servers.basehttp import WSGIServer as DjangoServer
 
     server = make_server("127.0.0.1", 0, app, DjangoServer, handler_class=DjangoHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield from _serving(server)
 
 
 # Each adapter under the server that logs its request lines, with that access log switched on.
