@@ -27,6 +27,7 @@ from jivo_widget.identity import (
     MAX_LEEWAY,
     MAX_TOKEN_LENGTH,
     MAX_VISITOR_ID_LENGTH,
+    TOKEN_CACHE_SIZE,
     IdentityStatus,
     UserTokens,
     Verification,
@@ -149,6 +150,21 @@ def test_extra_claims_go_into_every_token_but_never_replace_the_id() -> None:
     assert result.verified and result.claims is not None and result.claims["site"] == "shop"
     with pytest.raises(JivoConfigError, match=r"^claims\.id: reserved"):
         UserTokens(NEW, claims={"id": "admin"})
+
+
+def test_tokens_without_a_time_are_signed_once_per_visitor_in_a_bounded_cache() -> None:
+    signer = UserTokens(NEW, claims={"site": "shop"})
+    first = signer.sign("42")
+    assert signer.sign("42") is first  # the same object: not signed again
+    assert first == forge({"id": "42", "site": "shop"}, NEW.encode())
+    for number in range(TOKEN_CACHE_SIZE):
+        assert signer.sign(f"v{number}") != first
+    again = signer.sign("42")  # pushed out by newer visitors: signed anew, identical
+    assert again == first and again is not first
+    timed = UserTokens(NEW, issued_at=True)
+    assert timed.sign("42", now=datetime(2026, 1, 1, tzinfo=UTC)) != timed.sign(
+        "42", now=datetime(2026, 1, 2, tzinfo=UTC)
+    )
 
 
 def test_the_first_secret_signs(tokens: UserTokens) -> None:
