@@ -40,7 +40,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -99,7 +99,6 @@ VISITOR_ID_RULE: Final = (
 _VISITOR_ID = re.compile(rf"[A-Za-z0-9]{{1,{MAX_VISITOR_ID_LENGTH}}}")
 _DURATION = re.compile(r"\s*(\d+)\s*([smhd]?)\s*")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_MISSING_ID_REASON = "the payload has no 'id' claim"
 
 
 class IdentityStatus(StrEnum):
@@ -173,7 +172,7 @@ def parse_secrets(value: object, *, field: str = "secret") -> tuple[SecretStr, .
     items: Iterable[object]
     if isinstance(value, str | SecretStr):
         items = (value,)
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
         items = value
     else:
         raise JivoConfigError(
@@ -308,7 +307,7 @@ class UserTokens:
 
     def __init__(
         self,
-        secret: str | SecretStr | list[str | SecretStr] | tuple[str | SecretStr, ...],
+        secret: str | SecretStr | Sequence[str | SecretStr],
         *,
         expires_in: int | float | timedelta | str | None = None,
         issued_at: bool = False,
@@ -450,7 +449,7 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, jwt.InvalidAlgorithmError):
         return f"its algorithm is not {ALGORITHM} (none, public-key and other HMACs are refused)"
     if isinstance(exc, jwt.MissingRequiredClaimError):
-        return _MISSING_ID_REASON
+        return "the payload has no 'id' claim"
     if isinstance(exc, jwt.ImmatureSignatureError):
         return "not valid yet (iat or nbf in the future)"
     if isinstance(exc, jwt.DecodeError):

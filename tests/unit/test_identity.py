@@ -203,6 +203,7 @@ def test_whitespace_separates_secrets_as_in_one_environment_variable() -> None:
     assert from_env.sign("42") == UserTokens(NEW).sign("42")
     assert from_env.verify(UserTokens(OLD).sign("42")).verified
     assert parse_secrets([SecretStr(NEW), OLD]) == parse_secrets(f"{NEW}\t{OLD}")
+    assert parse_secrets((NEW, OLD)) == parse_secrets(f"{NEW} {OLD}")
 
 
 def test_wrong_secret(tokens: UserTokens) -> None:
@@ -452,6 +453,7 @@ def test_signatures_are_compared_in_constant_time(
         ([NEW, 42], r"^secret: every secret must be a str, got int"),
         (None, r"^secret: must be the secret from Jivo's JWT settings"),
         (b"x" * 40, r"^secret: must be the secret from Jivo's JWT settings .* got bytes"),
+        (bytearray(40), r"^secret: must be the secret from Jivo's JWT settings .* got bytearray"),
         (
             "-----BEGIN PUBLIC KEY----- " + "A" * 40,
             r"^secret: secret #1 of 4 is 10 bytes.*"
