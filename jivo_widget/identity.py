@@ -50,6 +50,7 @@ from typing import Any, Final
 import jwt
 from pydantic import SecretStr
 
+from jivo_widget import catalog
 from jivo_widget.errors import JivoConfigError
 
 __all__ = [
@@ -73,9 +74,9 @@ __all__ = [
 #: The one algorithm signed and accepted (see the module docstring).
 ALGORITHM: Final = "HS256"
 #: Jivo's JWT settings want a 256-bit secret: 32 bytes of its UTF-8 text.
-MIN_SECRET_BYTES: Final = 32
+MIN_SECRET_BYTES: Final = catalog.JWT_SECRET_MIN_BYTES
 #: Jivo documents no length for the id; ours keeps tokens (and the work to check them) small.
-MAX_VISITOR_ID_LENGTH: Final = 256
+MAX_VISITOR_ID_LENGTH: Final = catalog.VISITOR_ID_MAX_LENGTH
 #: Longer tokens are refused before any parsing; signing checks its own tokens fit (with room for
 #: the longest id and every configured claim), so a token we signed is never refused for size.
 MAX_TOKEN_LENGTH: Final = 4096
@@ -96,7 +97,7 @@ VISITOR_ID_RULE: Final = (
     f"must be 1-{MAX_VISITOR_ID_LENGTH} Latin letters and/or digits (Jivo's rule for the token's "
     "id; for a UUID use uuid.hex)"
 )
-_VISITOR_ID = re.compile(rf"[A-Za-z0-9]{{1,{MAX_VISITOR_ID_LENGTH}}}")
+_VISITOR_ID = re.compile(catalog.VISITOR_ID_PATTERN)  # with fullmatch: no "\n" slips through
 _DURATION = re.compile(r"\s*(\d+)\s*([smhd]?)\s*")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
