@@ -64,6 +64,12 @@ WIDGET_ID_PATTERN = "[A-Za-z0-9_-]{4,32}"
 WIDGET_ID_TYPICAL_LENGTH = 10
 #: ``setWidgetColor`` colours.
 COLOR_PATTERN = "#[0-9A-Fa-f]{6}"
+#: The ``id`` claim of a widget JWT user token (``setUserToken``): Latin letters and/or digits,
+#: per Jivo's JWT docs. Jivo documents no length; the cap is ours (tokens stay small).
+VISITOR_ID_MAX_LENGTH = 256
+VISITOR_ID_PATTERN = f"[A-Za-z0-9]{{1,{VISITOR_ID_MAX_LENGTH}}}"
+#: Jivo's JWT settings ask for a 256-bit secret.
+JWT_SECRET_MIN_BYTES = 32
 
 #: ``setContactInfo`` keys; ``getContactInfo`` answers with ``client_name`` instead of ``name``.
 CONTACT_FIELDS = ("name", "email", "phone", "description")

@@ -1,0 +1,460 @@
+"""Jivo's JWT user tokens: sign a visitor's id for ``setUserToken``, verify it in webhooks.
+
+Jivo documents JWT authorization for the widget (``shared/reference/jivo-api.md`` §4, Identity):
+the site shares a 256-bit secret with Jivo (channel settings → "JWT settings"), signs
+``{"id": "<visitor id>"}`` with it and passes the token to ``jivo_api.setUserToken`` before the
+dialog starts; Jivo then keeps the visitor's chat history across browsers and devices, and sends
+the same string back as ``user_token`` in every webhook. Because only the site and Jivo know the
+secret, a token that verifies was issued by the site: unlike ``setCustomData`` or contact info,
+which any visitor can set from the browser console, it cannot be forged.
+
+:class:`UserTokens` does both halves with PyJWT::
+
+    tokens = UserTokens(os.environ["JIVO_JWT_SECRET"])
+    token = tokens.sign("42")            # what render(visitor_id="42") hands to setUserToken
+    result = tokens.verify(event.user_token)
+    if result.status is IdentityStatus.VERIFIED:
+        customer = crm.get(result.visitor_id)
+
+Rules, and why:
+
+- **HS256 only**, signing and verifying. Jivo's docs name no algorithm and point to jwt.io, whose
+  default is HS256; we only ever sign HS256, so accepting anything else (``none``, RS/ES/PS,
+  HS384/HS512) would only widen what a forger can try. The allow-list is fixed here, never read
+  from the token (RFC 8725 §2.1).
+- **The secret is used exactly as entered** in Jivo's JWT settings: its UTF-8 bytes are the HMAC
+  key, as jwt.io uses them. Jivo's own example secret is 64 characters but not hex, so it is never
+  hex- or base64-decoded. It must be at least 32 bytes (the 256 bits Jivo asks for). Secrets never
+  contain whitespace, so whitespace separates several secrets (rotation: the first signs, all
+  verify) and a stray newline from a secrets file cannot become part of the key.
+- **The visitor id** follows Jivo's rule: Latin letters and/or digits (a UUID's dashes are not
+  allowed: use ``uuid.hex``). Jivo documents no length; we cap it at :data:`MAX_VISITOR_ID_LENGTH`.
+- **Verification never raises**: garbage, plain ids from sites that do not sign, tokens of any
+  size (longer than :data:`MAX_TOKEN_LENGTH`: refused before parsing) all come back as a
+  :class:`Verification` whose ``reason`` is safe to log (it never holds the token or a secret).
+  Signatures are compared by PyJWT with :func:`hmac.compare_digest` (constant time).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, Final
+
+import jwt
+from pydantic import SecretStr
+
+from jivo_widget import catalog
+from jivo_widget.errors import JivoConfigError
+
+__all__ = [
+    "ALGORITHM",
+    "MAX_LEEWAY",
+    "MAX_TOKEN_LENGTH",
+    "MAX_VISITOR_ID_LENGTH",
+    "MIN_SECRET_BYTES",
+    "RESERVED_CLAIMS",
+    "TOKEN_CACHE_SIZE",
+    "VISITOR_ID_RULE",
+    "IdentityStatus",
+    "UserTokens",
+    "Verification",
+    "check_claims",
+    "parse_duration",
+    "parse_secrets",
+    "validate_visitor_id",
+]
+
+#: The one algorithm signed and accepted (see the module docstring).
+ALGORITHM: Final = "HS256"
+#: Jivo's JWT settings want a 256-bit secret: 32 bytes of its UTF-8 text.
+MIN_SECRET_BYTES: Final = catalog.JWT_SECRET_MIN_BYTES
+#: Jivo documents no length for the id; ours keeps tokens (and the work to check them) small.
+MAX_VISITOR_ID_LENGTH: Final = catalog.VISITOR_ID_MAX_LENGTH
+#: Longer tokens are refused before any parsing; signing checks its own tokens fit (with room for
+#: the longest id and every configured claim), so a token we signed is never refused for size.
+MAX_TOKEN_LENGTH: Final = 4096
+#: How many visitors' tokens are kept signed when tokens carry no time (the newest are kept).
+TOKEN_CACHE_SIZE: Final = 4096
+#: Leeway is for clock skew between servers, not a lifetime: raise ``expires_in`` for that.
+MAX_LEEWAY: Final = 300
+#: A lifetime longer than a year is no expiry at all: leave ``expires_in`` unset instead.
+MAX_EXPIRES_IN: Final = 366 * 24 * 3600
+#: Claims the signer sets itself (``id``, ``iat``, ``exp``) or that verification would refuse
+#: without more configuration (``nbf``: tokens are valid from signing; ``aud``: PyJWT would then
+#: demand an expected audience, and Jivo names none).
+RESERVED_CLAIMS: Final = ("id", "iat", "exp", "nbf", "aud")
+#: Registered claims PyJWT checks to be strings when verifying (RFC 7519 §4.1).
+_STRING_CLAIMS = ("iss", "sub", "jti")
+
+VISITOR_ID_RULE: Final = (
+    f"must be 1-{MAX_VISITOR_ID_LENGTH} Latin letters and/or digits (Jivo's rule for the token's "
+    "id; for a UUID use uuid.hex)"
+)
+_VISITOR_ID = re.compile(catalog.VISITOR_ID_PATTERN)  # with fullmatch: no "\n" slips through
+_DURATION = re.compile(r"\s*(\d+)\s*([smhd]?)\s*")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class IdentityStatus(StrEnum):
+    """What verifying a ``user_token`` found (compares equal to its string value)."""
+
+    #: Signed with one of our secrets, not expired, ``id`` follows Jivo's rule.
+    VERIFIED = "verified"
+    #: No token at all (``None`` or empty): an anonymous visitor, or a page that set none.
+    MISSING = "missing"
+    #: Not a token we signed: garbage, a plain id, another algorithm, a wrong or tampered
+    #: signature, a payload without a valid ``id``.
+    INVALID = "invalid"
+    #: Signed by us, but its ``exp`` has passed (beyond the leeway).
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The result of :meth:`UserTokens.verify`.
+
+    ``visitor_id`` is set only when ``status`` is ``verified``: it is the one value a handler may
+    trust. ``claims`` is the authenticated payload when the signature matched (``verified`` and
+    ``expired``: an expired token was still issued by the site, which helps support staff), else
+    ``None``. ``reason`` says why the token was not verified (``""`` when it was); it never holds
+    the token or a secret, so it can be logged.
+    """
+
+    status: IdentityStatus
+    visitor_id: str | None = None
+    claims: Mapping[str, Any] | None = field(default=None, repr=False)
+    reason: str = ""
+
+    @property
+    def verified(self) -> bool:
+        """Whether the token is one the site signed, still valid: ``visitor_id`` is set."""
+        return self.status is IdentityStatus.VERIFIED
+
+
+def _invalid(reason: str) -> Verification:
+    return Verification(IdentityStatus.INVALID, reason=reason)
+
+
+# --------------------------------------------------------------------------- field rules
+#
+# Each check raises JivoConfigError naming ``field`` (the caller's name for the value: ``secret``
+# here, ``identity_secret`` on a Widget, ``JIVO_JWT_SECRET`` in the CLI) and the rule it broke.
+
+
+def validate_visitor_id(value: object, *, field: str = "visitor_id") -> str:
+    """Return ``value`` if it is a visitor id Jivo accepts in a token, else raise
+    :class:`JivoConfigError` naming ``field`` and the rule (the value is shown: ids are not
+    secrets, and a user needs to see which one was refused)."""
+    if not isinstance(value, str):
+        raise JivoConfigError(
+            f"{field}: must be a string (str(user.pk)), got {type(value).__name__}"
+        )
+    if not _VISITOR_ID.fullmatch(value):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise JivoConfigError(f"{field}: {VISITOR_ID_RULE}, got {shown!r}")
+    return value
+
+
+def parse_secrets(value: object, *, field: str = "secret") -> tuple[SecretStr, ...]:
+    """Read one secret or several (rotation: the first signs, all verify).
+
+    ``value`` is a ``str`` or :class:`~pydantic.SecretStr` (whitespace separates several:
+    ``JIVO_JWT_SECRET="NEW OLD"``), or a list of them. Each secret is kept exactly as entered in
+    Jivo's JWT settings and must be at least :data:`MIN_SECRET_BYTES` bytes of UTF-8. Errors name
+    ``field`` and which secret broke the rule, never its text.
+    """
+    items: Iterable[object]
+    if isinstance(value, str | SecretStr):
+        items = (value,)
+    elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        items = value
+    else:
+        raise JivoConfigError(
+            f"{field}: must be the secret from Jivo's JWT settings (a str), or a list of them, "
+            f"got {type(value).__name__}"
+        )
+    secrets: list[SecretStr] = []
+    for item in items:
+        if isinstance(item, SecretStr):
+            item = item.get_secret_value()
+        if not isinstance(item, str):
+            raise JivoConfigError(f"{field}: every secret must be a str, got {type(item).__name__}")
+        secrets.extend(SecretStr(part) for part in item.split())
+    if not secrets:
+        raise JivoConfigError(f"{field}: no secret given (copy it from Jivo's JWT settings)")
+    for number, secret in enumerate(secrets, 1):
+        which = "the secret" if len(secrets) == 1 else f"secret #{number} of {len(secrets)}"
+        key = _key(secret)
+        if len(key) < MIN_SECRET_BYTES:
+            several = " (whitespace separates several secrets)" if len(secrets) > 1 else ""
+            raise JivoConfigError(
+                f"{field}: {which} is {len(key)} bytes long; Jivo's JWT secret must be at least "
+                f"{MIN_SECRET_BYTES} bytes (256 bits), used as entered{several}"
+            )
+        try:
+            # PyJWT refuses, as an HMAC key, anything shaped like a PEM/SSH public key,
+            # certificate or JWK (an algorithm-confusion guard): find that out now.
+            jwt.encode({}, key, algorithm=ALGORITHM)
+        except jwt.InvalidKeyError:
+            raise JivoConfigError(
+                f"{field}: {which} looks like a public key, certificate or JWK, not the text "
+                "from Jivo's JWT settings"
+            ) from None
+    return tuple(secrets)
+
+
+def _key(secret: SecretStr) -> bytes:
+    """The HMAC key: the secret's UTF-8 bytes, as entered (never hex- or base64-decoded)."""
+    return secret.get_secret_value().encode("utf-8")
+
+
+def parse_duration(value: object, *, field: str, maximum: int) -> int:
+    """Whole seconds from an int, a :class:`~datetime.timedelta` or ``"90s"``/``"15m"``/``"1h"``/
+    ``"7d"``, between 0 and ``maximum``."""
+    seconds: float
+    if isinstance(value, bool):
+        raise JivoConfigError(f"{field}: must be seconds, a timedelta or e.g. '1h', got bool")
+    if isinstance(value, int | float):
+        seconds = value
+    elif isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, str) and (match := _DURATION.fullmatch(value)):
+        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    else:
+        raise JivoConfigError(
+            f"{field}: must be seconds, a timedelta or a number with a unit s/m/h/d (e.g. '1h'), "
+            f"got {value!r}"
+        )
+    if not math.isfinite(seconds) or not 0 <= seconds <= maximum:
+        raise JivoConfigError(f"{field}: must be between 0 and {maximum} seconds, got {value!r}")
+    return int(seconds)
+
+
+def _json_problem(value: object, path: str) -> str | None:
+    """Why ``value`` is not plain JSON (naming where), or None: it goes into the token as is."""
+    if value is None or isinstance(value, str | bool | int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{path} is {value}, not a JSON value"
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            if problem := _json_problem(item, f"{path}[{index}]"):
+                return problem
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{path} has the key {key!r}; JSON keys are strings"
+            if problem := _json_problem(item, f"{path}.{key}"):
+                return problem
+        return None
+    return f"{path} is a {type(value).__name__}, not a JSON value"
+
+
+def check_claims(value: object, *, field: str = "claims") -> dict[str, Any]:
+    """Extra claims for every token: a JSON object whose names are not :data:`RESERVED_CLAIMS`
+    (``id`` is the visitor's, the times are the signer's), with ``iss``/``sub``/``jti`` strings."""
+    if not isinstance(value, Mapping):
+        raise JivoConfigError(f"{field}: must be a mapping of claim names to JSON values")
+    claims = dict(value)
+    for name, item in claims.items():
+        if name in RESERVED_CLAIMS:
+            raise JivoConfigError(
+                f"{field}.{name}: reserved (id is the visitor id given to sign(); iat and exp "
+                "come from issued_at and expires_in; nbf and aud are not supported)"
+            )
+        if name in _STRING_CLAIMS and not isinstance(item, str):
+            raise JivoConfigError(f"{field}.{name}: must be a string (RFC 7519 §4.1)")
+    if problem := _json_problem(claims, field):
+        raise JivoConfigError(problem)
+    return claims
+
+
+# --------------------------------------------------------------------------- sign and verify
+
+
+class UserTokens:
+    """Signs visitor ids into Jivo JWT user tokens and verifies tokens that come back.
+
+    ``secret``: the secret from Jivo's JWT settings, or several (whitespace-separated in one str,
+    or a list; the first signs, every one verifies — add the new secret first, switch Jivo over,
+    then drop the old one). ``expires_in``: a lifetime (seconds, timedelta, ``"1h"``) for an
+    ``exp`` claim; unset, tokens do not expire, like Jivo's minimal ``{"id": …}``. Mind that
+    webhooks (``chat_finished``) may arrive long after the page was rendered, carrying the token
+    the page set. ``issued_at``: add ``iat`` (always added with ``exp``). ``claims``: extra JSON
+    claims in every token (see :func:`check_claims`). ``leeway``: seconds of clock skew allowed
+    when checking ``exp``/``iat`` (at most :data:`MAX_LEEWAY`).
+
+    The secrets are held as :class:`~pydantic.SecretStr` and appear in no ``repr``, message or
+    log. Invalid options raise :class:`JivoConfigError` naming the option.
+    """
+
+    __slots__ = (
+        "_claims",
+        "_expires_in",
+        "_issued_at",
+        "_jwt",
+        "_leeway",
+        "_secrets",
+        "_timeless_token",
+    )
+
+    def __init__(
+        self,
+        secret: str | SecretStr | Sequence[str | SecretStr],
+        *,
+        expires_in: int | float | timedelta | str | None = None,
+        issued_at: bool = False,
+        claims: Mapping[str, Any] | None = None,
+        leeway: int | float | timedelta = 0,
+    ) -> None:
+        self._secrets = parse_secrets(secret)
+        self._expires_in = (
+            None
+            if expires_in is None
+            else parse_duration(expires_in, field="expires_in", maximum=MAX_EXPIRES_IN)
+        )
+        if self._expires_in == 0:
+            raise JivoConfigError("expires_in: must be at least 1 second (None: no expiry)")
+        if not isinstance(issued_at, bool):
+            raise JivoConfigError(f"issued_at: must be true or false, got {issued_at!r}")
+        self._issued_at = issued_at or self._expires_in is not None
+        self._claims = MappingProxyType(check_claims({} if claims is None else claims))
+        self._leeway = parse_duration(leeway, field="leeway", maximum=MAX_LEEWAY)
+        # Every check is explicit: ``require`` makes a token without ``id`` fail in PyJWT too.
+        self._jwt = jwt.PyJWT({"require": ["id"]})
+        # Without iat/exp a visitor's token never changes: sign it once, not on every page view
+        # (PyJWT takes ~20 µs a token, more than the rest of a render). Bounded: memory stays flat
+        # however many visitors come by.
+        self._timeless_token = functools.lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._sign_timeless)
+        self._check_size()
+
+    def _check_size(self) -> None:
+        """Sign the largest token this config can make, once: claims too large for
+        :data:`MAX_TOKEN_LENGTH` are found at construction, not on a page view."""
+        largest = self._encode(self._payload("Z" * MAX_VISITOR_ID_LENGTH, datetime.now(UTC)))
+        if len(largest) > MAX_TOKEN_LENGTH:
+            raise JivoConfigError(
+                f"claims: too large; tokens would be up to {len(largest)} characters, over the "
+                f"{MAX_TOKEN_LENGTH} that verification accepts"
+            )
+
+    def __repr__(self) -> str:
+        return (
+            f"UserTokens(secrets=<{len(self._secrets)} hidden>, expires_in={self._expires_in}, "
+            f"issued_at={self._issued_at}, claims={sorted(self._claims)}, leeway={self._leeway})"
+        )
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        # A pickle (a cache, a multiprocessing queue) would carry the secrets in clear.
+        raise TypeError("UserTokens holds secrets and cannot be pickled; build one per process")
+
+    # ------------------------------------------------------------------ signing
+
+    @property
+    def expires_in(self) -> int | None:
+        """The token lifetime in seconds, or ``None`` (no ``exp``)."""
+        return self._expires_in
+
+    def _payload(self, visitor_id: str, now: datetime) -> dict[str, Any]:
+        payload: dict[str, Any] = {"id": visitor_id}
+        if self._issued_at:
+            issued = int(now.timestamp())
+            payload["iat"] = issued
+            if self._expires_in is not None:
+                payload["exp"] = issued + self._expires_in
+        payload.update(self._claims)
+        return payload
+
+    def _encode(self, payload: dict[str, Any]) -> str:
+        return self._jwt.encode(payload, _key(self._secrets[0]), algorithm=ALGORITHM)
+
+    def sign(self, visitor_id: str, *, now: datetime | None = None) -> str:
+        """The token for ``visitor_id`` (Jivo's rule: Latin letters and/or digits), signed with
+        the first secret, for ``jivo_api.setUserToken``. ``now`` (timezone-aware) is the
+        signing time for ``iat``/``exp``; the current time by default."""
+        validate_visitor_id(visitor_id)
+        if not self._issued_at:
+            return self._timeless_token(visitor_id)
+        payload = self._payload(visitor_id, now if now is not None else datetime.now(UTC))
+        return self._encode(payload)
+
+    def _sign_timeless(self, visitor_id: str) -> str:
+        return self._encode(self._payload(visitor_id, datetime.now(UTC)))  # no time in it
+
+    # ------------------------------------------------------------------ verification
+
+    def verify(self, token: object) -> Verification:
+        """What ``token`` (a webhook's ``user_token``, whatever it holds) proves; never raises.
+
+        ``None`` or an empty string is ``missing``; a token signed with any of the secrets, in
+        date, whose ``id`` follows Jivo's rule is ``verified``; one whose ``exp`` has passed is
+        ``expired``; anything else is ``invalid``.
+        """
+        if token is None or token == "":
+            return Verification(IdentityStatus.MISSING, reason="no token")
+        if not isinstance(token, str):
+            return _invalid(f"not a string but a {type(token).__name__}")
+        if len(token) > MAX_TOKEN_LENGTH:
+            return _invalid(f"longer than {MAX_TOKEN_LENGTH} characters")
+        if token.count(".") != 2:
+            return _invalid("not a JWT (a plain id, or a token from a site that does not sign)")
+        for secret in self._secrets:
+            try:
+                claims = self._decode(token, secret)
+            except jwt.InvalidSignatureError:
+                continue  # maybe the next (older) secret signed it
+            except jwt.ExpiredSignatureError:
+                # PyJWT checks claims only after the signature matched: the site did sign it.
+                try:
+                    expired = self._decode(token, secret, verify_exp=False)
+                except Exception as exc:
+                    return _invalid(_reason(exc))
+                return Verification(
+                    IdentityStatus.EXPIRED,
+                    claims=MappingProxyType(expired),
+                    reason="expired (exp has passed)",
+                )
+            except Exception as exc:  # never raise on input: classify instead
+                return _invalid(_reason(exc))
+            visitor_id = claims["id"]
+            if not isinstance(visitor_id, str) or not _VISITOR_ID.fullmatch(visitor_id):
+                return _invalid("its id breaks Jivo's rule (Latin letters and/or digits)")
+            return Verification(
+                IdentityStatus.VERIFIED, visitor_id=visitor_id, claims=MappingProxyType(claims)
+            )
+        return _invalid("the signature matches none of the secrets (tampered or another secret)")
+
+    def _decode(self, token: str, secret: SecretStr, *, verify_exp: bool = True) -> dict[str, Any]:
+        claims: dict[str, Any] = self._jwt.decode(
+            token,
+            _key(secret),
+            algorithms=[ALGORITHM],
+            options={"verify_exp": verify_exp},
+            leeway=self._leeway,
+        )
+        return claims
+
+
+def _reason(exc: Exception) -> str:
+    """A loggable reason for a refused token: what kind of problem, never the token's text."""
+    if isinstance(exc, jwt.InvalidAlgorithmError):
+        return f"its algorithm is not {ALGORITHM} (none, public-key and other HMACs are refused)"
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return "the payload has no 'id' claim"
+    if isinstance(exc, jwt.ImmatureSignatureError):
+        return "not valid yet (iat or nbf in the future)"
+    if isinstance(exc, jwt.DecodeError):
+        return "not a readable JWT (bad base64, JSON or structure)"
+    if isinstance(exc, jwt.InvalidTokenError):
+        return f"refused by the JWT checks ({type(exc).__name__})"
+    return f"unreadable ({type(exc).__name__})"
