@@ -15,10 +15,14 @@ Line ends are normalised to ``\\n`` (:func:`normalize`): the HTML parser turns `
 lone ``\\r`` into ``\\n`` before the browser hashes the script, so code saved with Windows line
 ends would otherwise break the CSP hash. JavaScript reads all three as one line end.
 
-Limits: tree-sitter checks the grammar, not every "early error" of the language (a ``let``
-declared twice, ``break`` outside a loop, strict-mode-only rules); those still fail in the
-browser. The contexts a handler most often gets wrong are checked on the tree: ``await`` and
-``yield`` outside an async function or generator, ``import``/``export`` declarations.
+tree-sitter's grammar is made for editors and is more lenient than the language in a few
+places; those are checked on the tree it builds: an elision (``f(a,,b)``, ``{a: 1,,}``) where
+only arrays allow one, an anonymous ``function``/``class`` statement, a ``try`` without ``catch``
+or ``finally``, ``await``/``yield`` outside
+an async function/generator, ``import``/``export`` declarations. tests/browser/
+test_handler_syntax.py holds the corpus on which the verdicts equal V8's. Not checked: the
+language's other "early errors" (a ``let`` declared twice, ``break`` outside a loop,
+strict-mode-only rules); those still fail in the browser.
 """
 
 from __future__ import annotations
@@ -36,6 +40,14 @@ __all__ = ["SCRIPT_BREAKERS", "check_body", "function_expression", "normalize"]
 SCRIPT_BREAKERS = re.compile(r"</script|<!--|<script", re.IGNORECASE)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_END = re.compile(r"\r\n?")
+# Lists whose grammar rule in tree-sitter accepts elisions (holes) that only arrays may have.
+_NO_HOLES = frozenset({"arguments", "object", "object_pattern", "formal_parameters"})
+# Anonymous forms a statement cannot start with (`function () {}` needs a name there).
+_NAMELESS_STATEMENTS = {
+    "function_expression": "function",
+    "generator_function": "function",
+    "class": "class",
+}
 # Node types of functions: `await` and `yield` belong to the nearest one.
 _FUNCTIONS = frozenset(
     {
@@ -114,7 +126,7 @@ def _syntax_problem(params: Sequence[str], body: str) -> str | None:
         text = node.text.decode("utf-8", "replace") if node.text else ""
         snippet = text.split("\n", 1)[0][:_SNIPPET]
         return f"{position(node)}: JavaScript syntax error: cannot parse {snippet!r}"
-    return _context_problem(function, position)
+    return _tree_problem(function, position)
 
 
 def _wrapper_function(root: Node) -> Node | None:
@@ -149,9 +161,23 @@ def _errors(node: Node) -> Iterator[Node]:
             yield from _errors(child)
 
 
-def _context_problem(function: Node, position: _Positions) -> str | None:
-    """``await``/``yield`` outside an async function/generator; module declarations."""
+def _tree_problem(function: Node, position: _Positions) -> str | None:
+    """What the grammar let through but JavaScript refuses (see the module docstring)."""
     for node in _walk(function):
+        if node.type in _NO_HOLES:
+            previous = ""
+            for child in node.children:
+                if child.type == "," and previous in ("", "(", "{", ","):
+                    return f"{position(child)}: JavaScript syntax error: unexpected ','"
+                previous = child.type
+        if node.type == "expression_statement" and node.named_children:
+            kind = _NAMELESS_STATEMENTS.get(node.named_children[0].type)
+            if kind is not None and node.named_children[0].start_byte == node.start_byte:
+                return f"{position(node)}: a {kind} statement needs a name"
+        if node.type == "try_statement" and not (
+            node.child_by_field_name("handler") or node.child_by_field_name("finalizer")
+        ):
+            return f"{position(node)}: 'try' needs 'catch' or 'finally'"
         if node.type in ("import_statement", "export_statement"):
             return f"{position(node)}: {node.type[:6]} declarations are only allowed in modules"
         if node.type in ("await_expression", "yield_expression"):
