@@ -152,8 +152,7 @@ export default function (
       // No storage (an opaque origin, blocked cookies): send the attributes every time.
     }
     try {
-      var api = ownGlobal("jivo_api");
-      api[method].apply(api, args);
+      ownGlobal("jivo_api")[method](...args);
     } catch (error) {
       report(error);
     }
