@@ -104,7 +104,9 @@ export default function (
   var first = ownGlobal(KEY);
   if (first && typeof first.q == "function") {
     if (first.id != widgetId) {
-      console.warn(KEY, "widget " + widgetId + " ignored: one per page, " + first.id + " came first");
+      // Jivo runs one widget per page. "jivoWidget ZyXwVu9876 ignored: the page already has
+      // AbCdEf1234"
+      console.warn(KEY, widgetId, "ignored: the page already has", first.id);
     }
     return queue.forEach(first.q);
   }
@@ -118,16 +120,6 @@ export default function (
     if (typeof reportError == "function") reportError(error);
     else setTimeout(function () {
       throw error;
-    });
-  }
-
-  function runAll(list, thisArg, args) {
-    list.forEach(function (handler) {
-      try {
-        handler.apply(thisArg, args);
-      } catch (error) {
-        report(error);
-      }
     });
   }
 
@@ -199,7 +191,14 @@ export default function (
       busy = true;
       try {
         if (name == "LoadCallback") flush();
-        runAll(list, this, arguments);
+        // Arrow functions: `this` and `arguments` are the fan-out's, as Jivo called it.
+        list.forEach((handler) => {
+          try {
+            handler.apply(this, arguments);
+          } catch (error) {
+            report(error);
+          }
+        });
       } finally {
         busy = false;
       }
