@@ -30,9 +30,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
-import tree_sitter_javascript
-from tree_sitter import Language, Node, Parser
+if TYPE_CHECKING:
+    from tree_sitter import Language, Node
 
 __all__ = ["SCRIPT_BREAKERS", "check_body", "function_expression", "normalize"]
 
@@ -100,12 +101,18 @@ def check_body(params: Sequence[str], body: str) -> str | None:
 
 @functools.cache
 def _language() -> Language:
+    # Imported on first use: importing jivo_widget (say, for webhooks only) does not pay for it.
+    import tree_sitter_javascript
+    from tree_sitter import Language
+
     return Language(tree_sitter_javascript.language())
 
 
 def _syntax_problem(params: Sequence[str], body: str) -> str | None:
     # Parsed as an expression, exactly as it will sit in the glue: `(function(...){\n...\n})`.
     source = ("(" + function_expression(params, body) + ")").encode("utf-8")
+    from tree_sitter import Parser
+
     # A parser per check: parsers are not thread-safe, and creating one costs microseconds.
     root = Parser(_language()).parse(source).root_node
     position = _Positions(source)
