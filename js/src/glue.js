@@ -15,6 +15,9 @@
  * What differs per request (the visitor's token, contact, custom data...) is not code: it is
  * JSON in the script element's own `data-jivo` attribute: [[method, [args], delaySeconds?], ...].
  *
+ * Language level: ES2015 (arrow functions, rest/spread, Reflect: every browser since 2017);
+ * anything newer (reportError) is feature-tested.
+ *
  * Why it works this way:
  * - `jivo_api` may only be used from `jivo_onLoadCallback` on: every call is queued and run
  *   there once, in order. `jivoWidget.call()` queues too, or runs at once when ready.
