@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 APT_INSTALL := sh -c '[ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$$@" || { echo "please install: $$*" >&2; exit 1; }' --
 
-.PHONY: venv chromium test lint bench demo clean
+JS_DEPS := js/node_modules/.package-lock.json
+
+.PHONY: venv chromium test lint bench demo clean js
 
 venv: $(STAMP)
 
@@ -29,6 +31,15 @@ lint: venv
 	$(VENV)/bin/ruff format --check jivo_widget tests benchmarks examples
 	$(VENV)/bin/mypy
 
+# The JavaScript shipped into pages, minified from the readable js/src/ by the terser pinned in
+# js/package-lock.json. Run it after editing js/src/ and commit the result:
+# tests/test_js_assets.py rebuilds from scratch and fails if the shipped bytes differ.
+js: $(JS_DEPS)
+	node js/build.mjs jivo_widget/assets
+
+$(JS_DEPS): js/package.json js/package-lock.json
+	cd js && npm ci --no-audit --no-fund --ignore-scripts
+
 bench: venv
 	$(PY) -m benchmarks
 
@@ -37,4 +48,4 @@ demo: venv
 	$(VENV)/bin/jivo-widget demo --config examples/demo/jivo.toml
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache js/node_modules

@@ -5,7 +5,7 @@ what a careful site would write by hand: an autoescaping Jinja template using ``
 makes the same jivo_api calls in ``jivo_onLoadCallback`` and includes the loader. Both run in the
 same process, interleaved in rounds so machine noise hits both alike; the figure is the ratio of
 the medians (target: <= 1.0). Also reported: the gzip size of the inline glue of that page
-(target: <= 1.2 KB).
+(budget: <= 1,250 B; target: <= 1,150 B), and of its static bootstrap alone.
 
 Run alone: ``python -m benchmarks.bench_render [--rounds N] [--number N]``.
 """
@@ -39,6 +39,8 @@ CUSTOM_DATA = [
     {"title": "Region", "content": "EU"},
 ]
 NONCE = "r4nd0mN0nce+/="
+GZIP_BUDGET = 1250  # bytes of the whole inline glue of this page, gzip -9
+GZIP_TARGET = 1150
 
 HAND_WRITTEN = """\
 <script nonce="{{ nonce }}">
@@ -100,7 +102,13 @@ def measure(rounds: int, number: int) -> dict[str, Any]:
             "jivo-widget": len(gzip.compress(str(ours()).encode(), 9)),
         },
         "raw": {"baseline": len(baseline().encode()), "jivo-widget": len(str(ours()).encode())},
+        # The same bytes on every page of the Widget (what an external, cached file would hold).
+        "gzip_bootstrap": len(gzip.compress(_bootstrap().encode(), 9)),
     }
+
+
+def _bootstrap() -> str:
+    return Widget(widget_id=WIDGET_ID).renderer.bootstrap
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -126,7 +134,10 @@ def main(argv: list[str] | None = None) -> None:
         f"\nratio Widget.render / baseline (median of paired rounds): **{ratio:.2f}** "
         f"(ratio of minimums {result['ratio_of_mins']:.2f}; target <= 1.0)"
     )
-    print(f"inline glue gzip: **{size} B** (target <= 1229 B = 1.2 KB)")
+    print(
+        f"inline glue gzip: **{size} B** (budget <= {GZIP_BUDGET} B, target <= {GZIP_TARGET} B);"
+        f" its static bootstrap alone: {result['gzip_bootstrap']} B"
+    )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from jivo_widget import catalog
+from jivo_widget import _jscode, catalog
 from jivo_widget._request import (
     ATTRIBUTE_VALUE_ERROR,
     ATTRIBUTE_VALUE_MESSAGE,
@@ -68,8 +68,6 @@ _PATTERN_MESSAGES = {
 }
 #: The per-request validator (plain dicts in, plain dicts out; see jivo_widget._request).
 _REQUEST = request_validator()
-# A handler body sits inside an inline <script>: these would end or re-mode the element.
-_SCRIPT_BREAKERS = re.compile(r"</script|<!--|<script", re.IGNORECASE)
 
 
 # Frames in these directories are ours or pydantic's: a warning points past them to the user.
@@ -296,6 +294,9 @@ class Widget(_Model):
     @field_validator("handlers")
     @classmethod
     def _handler_names_and_code(cls, value: Handlers) -> Handlers:
+        # Each body becomes `function (<catalog params>) {...}` in the inline script: checked
+        # as exactly that (see jivo_widget._jscode), with line ends as the page will have them.
+        checked: Handlers = {}
         for name, bodies in value.items():
             if name not in catalog.CALLBACKS:
                 raise _fail(
@@ -304,15 +305,17 @@ class Widget(_Model):
                     name=name,
                     names=", ".join(catalog.CALLBACKS),
                 )
-            for body in bodies:
-                if _SCRIPT_BREAKERS.search(body):
+            params = [p.name for p in catalog.CALLBACKS[name].params]
+            checked[name] = [_jscode.normalize(body) for body in bodies]
+            for index, body in enumerate(checked[name]):
+                if problem := _jscode.check_body(params, body):
                     raise _fail(
-                        "script_breaker",
-                        "{name}: handler code must not contain '</script', '<script' or '<!--' "
-                        "(it is inlined in a <script>; write '<\\/script')",
-                        name=name,
+                        "handler_code",
+                        "{where}: {problem}",
+                        where=f"{name}[{index}]",
+                        problem=problem,
                     )
-        return value
+        return checked
 
     @field_validator("color2")
     @classmethod

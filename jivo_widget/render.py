@@ -1,19 +1,32 @@
 """Renders a :class:`~jivo_widget.config.Widget` into glue HTML.
 
-Static work once, dynamic work per request (design.md §2): a :class:`Renderer` renders the
-templates in ``templates/jivo_widget/`` when the Widget is built — the bootstrap script (whose
-sha256 is then fixed; it holds the loader URL), the static calls (colour, rules, invitation)
-serialized, and the outer HTML split around two slots (nonce attribute, data attribute). A
-request then serializes only its own calls with :func:`~jivo_widget.serialize.script_json` and
-joins strings.
+Static work once, dynamic work per request (design.md §2). When a Widget is built, a
+:class:`Renderer` prepares everything that depends only on the config:
+
+- the bootstrap script: the fixed core (``jivo_widget/assets/glue.min.js``, minified from the
+  readable ``js/src/glue.js``) called with the Widget's configuration, so its text and sha256
+  (the CSP hash) are the same for every request::
+
+      (<core>)(window,document,"<callback names>","<widget id>","<loader URL>",
+               {"Open":[function(){\n<handler body>\n}], ...},<strategy function>)
+
+- the static calls (colour, rules, invitation) serialized;
+- the outer HTML (``templates/jivo_widget/glue.html.j2``) cut into literal pieces around its two
+  per-request slots (nonce attribute, data attribute) *before* the bootstrap joins them, so no
+  slot can ever be found inside the site's handler code.
+
+A request then serializes only its own calls with :func:`~jivo_widget.serialize.script_json`
+and joins five strings.
 
 Templates are found in the installed package (``jivo_widget/templates``, where the wheel puts
-them) and, for editable installs and source checkouts, in the top-level ``templates/``.
+them) and, for editable installs and source checkouts, in the top-level ``templates/``; the
+minified JavaScript is package data in ``jivo_widget/assets/``.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,27 +35,32 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
-from jivo_widget import catalog
-from jivo_widget._strategies import STRATEGIES
-from jivo_widget.errors import JivoError
+from jivo_widget import _jscode, catalog
+from jivo_widget._strategies import FRAGMENT_PARAMS, STRATEGIES, LoadingStrategy
+from jivo_widget.errors import JivoConfigError, JivoError
 from jivo_widget.serialize import script_json
 
 if TYPE_CHECKING:
     from jivo_widget.config import Widget
 
-__all__ = ["TEMPLATE_DIRS", "Renderer", "template_environment"]
+__all__ = ["ASSETS_DIR", "TEMPLATE_DIRS", "Renderer", "asset", "template_environment"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 #: Where templates are looked up, in order: inside the package (wheel), then the source tree.
 TEMPLATE_DIRS = (_PACKAGE_DIR / "templates", _PACKAGE_DIR.parent / "templates")
+#: The minified JavaScript built from ``js/src/`` (``make js``), shipped inside the package.
+ASSETS_DIR = _PACKAGE_DIR / "assets"
 
 _GLUE = "jivo_widget/glue.html.j2"
-_BOOTSTRAP = "jivo_widget/bootstrap.js.j2"
-# Placeholders for the per-request slots; NUL never appears in rendered template text.
-_NONCE_SLOT = "\x00nonce\x00"
-_DATA_SLOT = "\x00data\x00"
+_CORE = "glue.min.js"
+# Markers of the slots in the outer HTML. They exist only while that template's own output is
+# cut into pieces, before any configured code is joined in.
+_SLOTS = ("\x00nonce\x00", "\x00data\x00", "\x00bootstrap\x00")
 
 _PREFIX = "jivo_on"  # every catalog callback name starts with it
+#: The catalog's callbacks without the common prefix, as the core reads them (bytes on every
+#: page); the core adds the prefix back.
+_CALLBACK_NAMES = " ".join(name.removeprefix(_PREFIX) for name in catalog.CALLBACKS)
 
 _environment: jinja2.Environment | None = None
 
@@ -58,8 +76,7 @@ def template_environment() -> jinja2.Environment:
             )
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(dirs),
-            # HTML templates escape; JS templates receive only script_json output and the
-            # site's own handler code, which must not be HTML-escaped.
+            # HTML templates escape; JS templates (a site's strategy) are code, not HTML.
             autoescape=lambda name: name is not None and name.endswith(".html.j2"),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=False,
@@ -67,6 +84,17 @@ def template_environment() -> jinja2.Environment:
         env.filters["script_json"] = script_json
         _environment = env
     return _environment
+
+
+@functools.cache
+def asset(name: str) -> str:
+    """A minified JavaScript function from ``jivo_widget/assets/`` (``name`` inside it)."""
+    path = ASSETS_DIR / name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise JivoError(f"jivo-widget asset missing: {path} ({exc.strerror})") from None
+    return text.removesuffix("\n")  # the build ends each file with one newline
 
 
 def _call(method: str, *args: Any, delay: float = 0) -> list[Any]:
@@ -79,12 +107,43 @@ def _set_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None} if None in fields.values() else fields
 
 
-def _strategy_source(env: jinja2.Environment, name: str) -> str:
-    strategy = STRATEGIES[name]
+def _strategy_function(env: jinja2.Environment, strategy: LoadingStrategy) -> str:
+    """The strategy as the JS function the core calls: ``strategy(load, window, document)``."""
+    if strategy.asset is not None:
+        return asset(strategy.asset)
     if strategy.source is not None:
-        return strategy.source
-    assert strategy.template is not None  # register_strategy requires one of the two
-    return env.get_template(strategy.template).render()
+        fragment = strategy.source  # checked by register_strategy
+    else:
+        assert strategy.template is not None  # register_strategy requires one of the two
+        fragment = _jscode.normalize(env.get_template(strategy.template).render())
+        if problem := _jscode.check_body(FRAGMENT_PARAMS, fragment):
+            raise JivoConfigError(f"strategy {strategy.name!r}: template {problem}")
+    return _jscode.function_expression(FRAGMENT_PARAMS, fragment)
+
+
+def _handlers_object(handlers: Mapping[str, list[str]]) -> str:
+    """``{"Open":[function(){...},...],...}``: each callback's bodies as functions, in order."""
+    entries = []
+    for name, bodies in handlers.items():
+        params = [p.name for p in catalog.CALLBACKS[name].params]
+        functions = ",".join(_jscode.function_expression(params, body) for body in bodies)
+        entries.append(f"{script_json(name.removeprefix(_PREFIX))}:[{functions}]")
+    return "{" + ",".join(entries) + "}"
+
+
+def _outer_html(env: jinja2.Environment) -> tuple[str, str, str, str]:
+    """The outer HTML cut into its literal pieces: before the nonce, between nonce and data,
+    between data and bootstrap, after the bootstrap."""
+    html = env.get_template(_GLUE).render(
+        nonce_attr=Markup(_SLOTS[0]), data=Markup(_SLOTS[1]), bootstrap=Markup(_SLOTS[2])
+    )
+    pieces = [html]
+    for slot in _SLOTS:
+        head, found, tail = pieces[-1].partition(slot)
+        if not found or slot in tail:
+            raise JivoError(f"{_GLUE}: needs each slot exactly once, in order ({slot!r})")
+        pieces[-1:] = [head, tail]
+    return pieces[0], pieces[1], pieces[2], pieces[3]
 
 
 class Renderer:
@@ -115,37 +174,23 @@ class Renderer:
             [c for c in static if c[0] != "setClientAttributes"]
         )[1:-1]
 
-        html = env.get_template(_GLUE).render(
-            nonce_attr=Markup(_NONCE_SLOT),
-            data=Markup(_DATA_SLOT),
-            bootstrap=Markup(self.bootstrap),
-        )
-        # A str.format template: the cheapest way to fill the two slots per request.
-        self._format = (
-            html.replace("{", "{{")
-            .replace("}", "}}")
-            .replace(_NONCE_SLOT, "{nonce}")
-            .replace(_DATA_SLOT, "{data}")
-        )
+        before_nonce, before_data, before_bootstrap, after = _outer_html(env)
+        # The bootstrap is joined to the literal pieces here, once: a request fills the slots
+        # between them by position, never by searching the text.
+        self._pieces = (before_nonce, before_data, before_bootstrap + self.bootstrap + after)
 
     @staticmethod
     def _render_bootstrap(env: jinja2.Environment, widget: Widget) -> str:
-        handlers = [
-            (
-                name,
-                [(", ".join(p.name for p in catalog.CALLBACKS[name].params), b) for b in bodies],
-            )
-            for name, bodies in widget.handlers.items()
-        ]
-        return env.get_template(_BOOTSTRAP).render(
-            # Without the common prefix: the bootstrap adds it back (saves bytes on every page).
-            names=Markup(
-                script_json(" ".join(name.removeprefix(_PREFIX) for name in catalog.CALLBACKS))
-            ),
-            src=Markup(script_json(widget.loader_src)),
-            handlers=handlers,
-            strategy=Markup(_strategy_source(env, widget.strategy)),
+        arguments = (
+            "window",
+            "document",
+            script_json(_CALLBACK_NAMES),
+            script_json(widget.widget_id),
+            script_json(widget.loader_src),
+            _handlers_object(widget.handlers),
+            _strategy_function(env, STRATEGIES[widget.strategy]),
         )
+        return f"({asset(_CORE)})({','.join(arguments)})"
 
     def data(self, request: Mapping[str, Any]) -> str:
         """The JSON list of calls for one validated request (safe in a script and an attribute)."""
@@ -173,4 +218,5 @@ class Renderer:
         """The glue HTML for one validated request."""
         nonce = request.get("nonce")
         nonce_attr = f' nonce="{nonce}"' if nonce else ""
-        return Markup(self._format.format(nonce=nonce_attr, data=self.data(request)))
+        before_nonce, before_data, rest = self._pieces
+        return Markup(f"{before_nonce}{nonce_attr}{before_data}{self.data(request)}{rest}")

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from jivo_widget import Widget, catalog
 from jivo_widget._strategies import STRATEGIES, register_strategy
-from jivo_widget.render import TEMPLATE_DIRS, template_environment
+from jivo_widget.render import TEMPLATE_DIRS, asset
 
 ID = "AbCdEf1234"
 
@@ -146,7 +146,7 @@ def test_every_catalog_callback_is_claimed() -> None:
         assert name.startswith("jivo_on")
     # The bootstrap strips the common prefix and re-adds it (bytes on every page).
     names = " ".join(name.removeprefix("jivo_on") for name in catalog.CALLBACKS)
-    assert json.dumps(names) + '.split(" ")' in boot
+    assert f"(window,document,{json.dumps(names)}," in boot
 
 
 def test_disabled_widget_renders_nothing() -> None:
@@ -161,37 +161,40 @@ def test_disabled_widget_still_validates_its_config() -> None:
 
 
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
-def test_each_strategy_renders_its_fragment(strategy: str) -> None:
+def test_each_strategy_renders_its_function(strategy: str) -> None:
     boot = Widget(widget_id=ID, strategy=strategy).renderer.bootstrap
-    fragment = template_environment().get_template(STRATEGIES[strategy].template).render()
-    assert fragment.strip() in boot
-    assert "load()" in fragment
+    function = asset(str(STRATEGIES[strategy].asset))
+    assert boot.endswith(f",{function})")  # the core's last argument
 
 
 def test_eager_and_onload_differ() -> None:
     eager = Widget(widget_id=ID).renderer.bootstrap
     onload = Widget(widget_id=ID, strategy="onload").renderer.bootstrap
-    assert 'addEventListener("load", load)' in onload
-    assert 'addEventListener("load", load)' not in eager
+    assert 'addEventListener("load",' in onload
+    assert 'addEventListener("load",' not in eager
 
 
 @pytest.fixture
 def extra_strategy() -> Iterator[str]:
-    register_strategy("test-eager-copy", STRATEGIES["eager"].template, "a copy, for this test")
-    yield "test-eager-copy"
+    register_strategy("test-at-once", source="load();", doc="eager, as a site would write it")
+    yield "test-at-once"
     from jivo_widget import _strategies
 
-    del _strategies._registry["test-eager-copy"]
+    del _strategies._registry["test-at-once"]
 
 
 def test_new_strategies_need_no_renderer_change(extra_strategy: str) -> None:
-    widget = Widget(widget_id=ID, strategy=extra_strategy)
-    assert widget.renderer.bootstrap == Widget(widget_id=ID).renderer.bootstrap
+    boot = Widget(widget_id=ID, strategy=extra_strategy).renderer.bootstrap
+    eager = Widget(widget_id=ID).renderer.bootstrap
+    # The same core and configuration; only the strategy function (the last argument) differs.
+    assert boot.endswith(",function(load,w,d){\nload();\n})")
+    eager_function = asset("strategies/eager.min.js")
+    assert boot.rpartition(",function(load,w,d)")[0] == eager.removesuffix(f",{eager_function})")
 
 
 def test_loader_url_override_is_in_the_bootstrap() -> None:
     _, boot, _ = parts(Widget(widget_id=ID, loader_url="/mock/widget.js").render())
-    assert '.src="/mock/widget.js"' in boot
+    assert ',"AbCdEf1234","/mock/widget.js",' in boot
 
 
 def test_templates_are_found_in_the_package_or_the_source_tree() -> None:
@@ -223,7 +226,7 @@ def test_a_site_registers_a_strategy_as_js_source(click_strategy: str) -> None:
 
     assert public[click_strategy].doc == "first click"
     boot = Widget(widget_id=ID, strategy=click_strategy).renderer.bootstrap
-    assert boot.endswith('d.addEventListener("click", load);\n})(window,document);')
+    assert boot.endswith(',function(load,w,d){\nd.addEventListener("click", load);\n})')
 
 
 @pytest.mark.parametrize(

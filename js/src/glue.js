@@ -1,0 +1,267 @@
+/**
+ * jivo-widget's glue: the fixed core of the one inline script that `Widget.render()` puts on a
+ * page.
+ *
+ * This file is the readable source. What ships is `jivo_widget/assets/glue.min.js`, made from
+ * it by terser (`make js`, see js/build.mjs); a test re-runs the pinned terser and proves the
+ * shipped bytes are its output.
+ *
+ * The file is one function. The renderer calls it with a Widget's configuration, once per
+ * Widget, so every page of that Widget gets the same script text (and CSP hash):
+ *
+ *     (<this function, minified>)(window, document, callbackNames, widgetId, loaderSrc,
+ *                                 handlers, strategy)
+ *
+ * What differs per request (the visitor's token, contact, custom data...) is not code: it is
+ * JSON in the script element's own `data-jivo` attribute: [[method, [args], delaySeconds?], ...].
+ *
+ * Language level: ES2015 (arrow functions, rest/spread, Reflect: every browser since 2017);
+ * anything newer (reportError) is feature-tested.
+ *
+ * Why it works this way:
+ * - `jivo_api` may only be used from `jivo_onLoadCallback` on: every call is queued and run
+ *   there once, in order. `jivoWidget.call()` queues too, or runs at once when ready.
+ * - Jivo calls one global function per callback: the glue owns each global with an accessor
+ *   whose getter returns its fan-out function. Every page function it meets is adopted (run
+ *   after the configured handlers, once each): one defined before the glue, and every one
+ *   assigned later (the setter), so the `var old = jivo_onX; jivo_onX = function () { old();
+ *   ... }` pattern keeps the earlier ones; a busy flag stops that recursing through the glue.
+ * - A page's top-level `function jivo_onX() {}` in a later classic script (the form Jivo's
+ *   docs use) replaces the accessor with a plain non-configurable property. So the glue
+ *   re-claims (adopts the page's function and assigns the fan-out back) when it matters: at
+ *   once, on DOMContentLoaded (after every parser-inserted script; Jivo calls back after that),
+ *   right before the loader is injected, and when `jivo_onLoadCallback` comes.
+ * - An error thrown by a handler, a page's `jivo_on*` function or a `jivo_api` call is reported
+ *   as an uncaught error would be (window.onerror, error trackers, a strict test) and never
+ *   stops the others: the identity calls must not be lost because another call failed.
+ * - DOM clobbering: HTML earlier on the page (a forum post, a profile field) can shadow
+ *   `document.X` with `<img name="X">` or `<form name="X">` (the document's named elements win
+ *   even over its built-in properties) and `window.X` with any element's id or name (unless the
+ *   window has an own X). So the glue reads the document's properties through
+ *   `Document.prototype`, adds listeners to the window (a named element shadows only the names
+ *   the window and its prototypes lack), and takes such a window global (`jivo_api`,
+ *   `jivoWidget`, `jivo_on*`) only when it is the window's own property, which a named element
+ *   never is.
+ * - One glue per page: a second copy (a layout and a page both rendering it, an SPA adding it
+ *   after sign-in) forwards its calls to the first and stops; its handlers, loader and strategy
+ *   are ignored, so a Widget rendered twice does not run its handlers twice. A second copy of
+ *   another widget is warned about: Jivo runs one widget per page.
+ * - Jivo loaded before the glue (`jivo_api` exists): if it has finished initialising (its
+ *   <jdiv> elements are in the page) it will not call `jivo_onLoadCallback` again, so the glue
+ *   runs the queue and its load handlers at once; otherwise that callback is still to come and
+ *   reaches the glue through the accessor.
+ *
+ * The page API, `window.jivoWidget`: `call(method, ...args)` (queued until ready), `on("jivo_onX",
+ * fn)` (one more handler; an unknown name is a console error), `load()` (inject the loader now,
+ * for strategies that wait), `id` (the widget id) and `q(call)` (how a second copy forwards).
+ *
+ * @param {Window} window
+ * @param {Document} document
+ * @param {string} callbackNames Jivo's callback names without the "jivo_on" prefix, space-separated
+ * @param {string} widgetId
+ * @param {string} loaderSrc the URL of Jivo's loader script
+ * @param {Object<string, Function[]>} handlers the configured handlers by callback name (no prefix)
+ * @param {function(Function, Window, Document)} strategy calls load() when the time has come
+ */
+export default function (
+  window,
+  document,
+  callbackNames,
+  widgetId,
+  loaderSrc,
+  handlers,
+  strategy,
+) {
+  // The page API's global name, the localStorage key of the last attributes, the console prefix.
+  var KEY = "jivoWidget";
+  var PREFIX = "jivo_on";
+  var documentPrototype = Document.prototype;
+  var names = callbackNames.split(" ");
+  var ready = false; // jivo_onLoadCallback came: calls run at once from now on
+  var loader; // the <script> load() injected
+  var reclaimers = [];
+
+  // ---------------------------------------------------------------- trusted reads
+
+  function documentProperty(name) {
+    // The prototype's getter, run on the document.
+    return Reflect.get(documentPrototype, name, document);
+  }
+
+  function ownGlobal(name) {
+    return {}.hasOwnProperty.call(window, name) && window[name];
+  }
+
+  function createScript() {
+    return documentPrototype.createElement.call(document, "script");
+  }
+
+  // This script element, whose attributes carry the request's data and the CSP nonce. Anything
+  // else (a script running the glue some other way) carries neither.
+  var script = documentProperty("currentScript");
+  if (!(script instanceof HTMLScriptElement)) script = createScript();
+  var queue = JSON.parse(script.dataset.jivo || "[]");
+
+  // ---------------------------------------------------------------- one glue per page
+
+  var first = ownGlobal(KEY);
+  if (first && typeof first.q == "function") {
+    if (first.id != widgetId) {
+      // Jivo runs one widget per page. "jivoWidget ZyXwVu9876 ignored: the page already has
+      // AbCdEf1234"
+      console.warn(KEY, widgetId, "ignored: the page already has", first.id);
+    }
+    return queue.forEach(first.q);
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  // As an uncaught error: window.onerror, error trackers and the console see it, and the
+  // caller goes on. reportError() does exactly that; where it is missing (Safari < 15.4), a
+  // rethrow in a task of its own.
+  function report(error) {
+    if (typeof reportError == "function") reportError(error);
+    else setTimeout(function () {
+      throw error;
+    });
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  function run(call) {
+    var method = call[0];
+    var args = call[1];
+    var storage;
+    var sent;
+    // Jivo allows 10 setClientAttributes calls an hour per visitor: the last attributes sent
+    // are kept in localStorage and an unchanged call is skipped; clearHistory forgets them.
+    try {
+      storage = localStorage;
+      if (method == "clearHistory") delete storage[KEY];
+      if (method == "setClientAttributes") {
+        sent = JSON.stringify(args);
+        if (storage[KEY] == sent) return;
+        storage[KEY] = sent;
+      }
+    } catch (error) {
+      // No storage (an opaque origin, blocked cookies): send the attributes every time.
+    }
+    try {
+      ownGlobal("jivo_api")[method](...args);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  function schedule(call) {
+    if (call[2]) setTimeout(run, call[2] * 1e3, call);
+    else run(call);
+  }
+
+  function enqueue(call) {
+    if (ready) schedule(call);
+    else queue.push(call);
+  }
+
+  // ---------------------------------------------------------------- callbacks
+
+  function reclaimAll() {
+    reclaimers.forEach(function (reclaim) {
+      reclaim();
+    });
+  }
+
+  function flush() {
+    reclaimAll();
+    if (!ready) {
+      ready = true;
+      queue.forEach(schedule);
+    }
+  }
+
+  function claim(name) {
+    var list = handlers[name] || (handlers[name] = []);
+    var global = PREFIX + name;
+    var busy = false;
+
+    function adopt(fn) {
+      // Not a function: a page's odd value, or a named element read through the window.
+      if (typeof fn == "function" && list.indexOf(fn) < 0) list.push(fn);
+    }
+
+    function fanOut() {
+      if (busy) return;
+      busy = true;
+      try {
+        if (name == "LoadCallback") flush();
+        // Arrow functions: `this` and `arguments` are the fan-out's, as Jivo called it.
+        list.forEach((handler) => {
+          try {
+            handler.apply(this, arguments);
+          } catch (error) {
+            report(error);
+          }
+        });
+      } finally {
+        busy = false;
+      }
+    }
+
+    function reclaim() {
+      if (window[global] != fanOut) {
+        adopt(window[global]);
+        window[global] = fanOut;
+      }
+    }
+
+    reclaimers.push(reclaim);
+    reclaim();
+    try {
+      Object.defineProperty(window, global, {
+        configurable: true,
+        get: function () {
+          return fanOut;
+        },
+        set: adopt,
+      });
+    } catch (error) {
+      // The page declared it non-configurable first: reclaim() keeps up instead.
+    }
+  }
+
+  function load() {
+    reclaimAll();
+    if (loader || ownGlobal("jivo_api")) return;
+    loader = createScript();
+    loader.src = loaderSrc;
+    loader.nonce = script.nonce;
+    documentProperty("head").appendChild(loader);
+  }
+
+  names.forEach(claim);
+  // DOMContentLoaded bubbles from the document to the window, whose own methods no named
+  // element can shadow (only names the window and its prototypes lack).
+  window.addEventListener("DOMContentLoaded", reclaimAll);
+
+  window[KEY] = {
+    id: widgetId,
+    call: function (method, ...args) {
+      enqueue([method, args]);
+    },
+    q: enqueue,
+    on: function (name, handler) {
+      var short = name.slice(PREFIX.length);
+      if (name == PREFIX + short && names.indexOf(short) >= 0) handlers[short].push(handler);
+      else console.error(KEY, "unknown callback " + name);
+    },
+    load: load,
+  };
+
+  // Jivo finished initialising before the glue ran: it will not call jivo_onLoadCallback
+  // again, so the glue does, as Jivo would have.
+  if (ownGlobal("jivo_api") && documentPrototype.querySelector.call(document, "jdiv")) {
+    window.jivo_onLoadCallback();
+  }
+
+  strategy(load, window, document);
+}
