@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from jivo_widget.render import Renderer
 
 __all__ = [
+    "RULES_MAX_DEPTH",
     "Contact",
     "CustomField",
     "Invitation",
@@ -68,6 +69,9 @@ _PATTERN_MESSAGES = {
 }
 #: The per-request validator (plain dicts in, plain dicts out; see jivo_widget._request).
 _REQUEST = request_validator()
+#: How deep ``rules`` may nest (objects and arrays): far beyond real rules, and far below the
+#: depth at which serializing them would hit Python's recursion limit.
+RULES_MAX_DEPTH = 100
 # A handler body sits inside an inline <script>: these would end or re-mode the element.
 _SCRIPT_BREAKERS = re.compile(r"</script|<!--|<script", re.IGNORECASE)
 
@@ -133,29 +137,39 @@ def _attribute_value(value: Any) -> Any:
     return value
 
 
-def _json_problem(value: Any, path: str) -> str | None:
-    """Why ``value`` is not plain JSON (naming where), or None: the glue must serialize it."""
-    if value is None or isinstance(value, str | bool | int):
-        return None
-    if isinstance(value, float):
-        return None if math.isfinite(value) else f"{path} is {value}, not a JSON value"
-    if isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            if problem := _json_problem(item, f"{path}[{i}]"):
-                return problem
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"{path} has the key {key!r}; JSON keys are strings"
-            if problem := _json_problem(item, f"{path}.{key}" if path else key):
-                return problem
-        return None
-    return f"{path} is a {type(value).__name__}, not a JSON value"
+def _json_problem(value: Any) -> str | None:
+    """Why ``value`` is not plain JSON the glue can serialize (naming where), or None.
+
+    Iterative, so that no nesting depth can raise RecursionError here; nesting deeper than
+    :data:`RULES_MAX_DEPTH` is itself a problem.
+    """
+    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if item is None or isinstance(item, str | bool | int):
+            continue
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return f"{path} is {item}, not a JSON value"
+            continue
+        if not isinstance(item, list | tuple | dict):
+            return f"{path} is a {type(item).__name__}, not a JSON value"
+        if depth > RULES_MAX_DEPTH:
+            return f"nested deeper than {RULES_MAX_DEPTH} levels"
+        children: list[tuple[Any, str, int]] = []
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    return f"{path} has the key {key!r}; JSON keys are strings"
+                children.append((child, f"{path}.{key}" if path else key, depth + 1))
+        else:
+            children.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
+        stack.extend(reversed(children))  # depth first, in order: the first problem is reported
+    return None
 
 
 def _json_object(value: dict[str, Any]) -> dict[str, Any]:
-    if problem := _json_problem(value, ""):
+    if problem := _json_problem(value):
         raise _fail("json", "{problem}", problem=problem)
     return value
 
@@ -414,6 +428,8 @@ class Widget(_Model):
             raise JivoConfigError(f"{path}: cannot read config ({exc.strerror})") from None
         except tomllib.TOMLDecodeError as exc:
             raise JivoConfigError(f"{path}: invalid TOML ({exc})") from None
+        except RecursionError:  # tomllib parses nested arrays and tables recursively
+            raise JivoConfigError(f"{path}: invalid TOML (nested too deeply)") from None
         return cls.from_mapping(data, base_dir=path.parent)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
@@ -544,8 +560,17 @@ def _read_json_object(path: Path) -> dict[str, Any]:
         raise _fail(
             "rules_file", "{path} is not valid JSON ({err})", path=str(path), err=str(exc)
         ) from None
+    except RecursionError:  # the json module parses nested values recursively
+        raise _fail(
+            "rules_file",
+            "{path}: nested deeper than {depth} levels",
+            path=str(path),
+            depth=RULES_MAX_DEPTH,
+        ) from None
     if not isinstance(data, dict):
         raise _fail("rules_file", "{path} must hold a JSON object", path=str(path))
+    if problem := _json_problem(data):
+        raise _fail("rules_file", "{path}: {problem}", path=str(path), problem=problem)
     return data
 
 

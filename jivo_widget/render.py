@@ -154,8 +154,9 @@ class Renderer:
             calls.append(["clearHistory", []])
         if (token := request.get("user_token")) is not None:
             calls.append(["setUserToken", [token]])
-        if (contact := request.get("contact")) is not None:
-            calls.append(["setContactInfo", [_set_fields(contact)]])
+        # An empty contact ({} or all None) is no contact: setContactInfo({}) would say nothing.
+        if contact := _set_fields(request.get("contact") or {}):
+            calls.append(["setContactInfo", [contact]])
         if (custom_data := request.get("custom_data")) is not None:
             calls.append(["setCustomData", [[_set_fields(f) for f in custom_data]]])
         static = self._static_calls
