@@ -160,7 +160,7 @@ class Renderer:
         if (custom_data := request.get("custom_data")) is not None:
             calls.append(["setCustomData", [[_set_fields(f) for f in custom_data]]])
         static = self._static_calls
-        if (attributes := request.get("client_attributes")) is not None:
+        if attributes := request.get("client_attributes"):  # {} adds nothing to the config's
             calls.append(["setClientAttributes", [{**self._static_attributes, **attributes}]])
             static = self._static_calls_no_attrs
         if (title := request.get("page_title")) is not None:

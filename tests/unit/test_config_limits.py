@@ -43,7 +43,7 @@ def test_deep_rules_in_python_name_the_field(depth: int, build: Any) -> None:
 
 def test_rules_at_the_depth_limit_render_and_serialize() -> None:
     rules = nested(RULES_MAX_DEPTH)
-    widget = Widget(widget_id=ID, rules=rules)
+    widget = Widget(widget_id=ID, rules=rules, strict=True)
     assert widget.rules == rules
     assert "setRules" in widget.render()
 
@@ -86,8 +86,13 @@ def test_deep_json_config_names_the_problem(depth: int) -> None:
     [{}, {"name": None}, {"name": None, "email": None, "phone": None, "description": None}],
 )
 def test_an_empty_contact_sends_nothing(contact: dict[str, Any]) -> None:
-    widget = Widget(widget_id=ID)
+    widget = Widget(widget_id=ID, strict=True)
     assert json.loads(widget.render_data(contact=contact, user_token="u")) == [
         ["setUserToken", ["u"]]
     ]
     assert json.loads(widget.render_data(contact=Contact())) == []
+
+
+def test_a_contact_emptied_by_lenient_dropping_sends_nothing() -> None:
+    widget = Widget(widget_id=ID, strict=False)
+    assert json.loads(widget.render_data(contact={"phone": 5551234})) == []
