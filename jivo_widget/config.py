@@ -2,9 +2,11 @@
 
 A :class:`Widget` is built once (from keyword arguments, a dict or a TOML file) and validated
 at once; the static part of the glue is prepared then (see :mod:`jivo_widget.render`), so
-:meth:`Widget.render` only validates and serializes one request's data. Every broken rule
-raises :class:`~jivo_widget.errors.JivoConfigError` naming the field and the rule; pydantic's
-own ``ValidationError`` never escapes. Limits and names come from :mod:`jivo_widget.catalog`.
+:meth:`Widget.render` only validates and serializes one request's data. Every broken config
+rule raises :class:`~jivo_widget.errors.JivoConfigError` naming the field and the rule; pydantic's
+own ``ValidationError`` never escapes. Per-request data is strict or lenient (invalid parts left
+out with a warning): see :mod:`jivo_widget._request`. Limits and names come from
+:mod:`jivo_widget.catalog`.
 """
 
 from __future__ import annotations
@@ -39,18 +41,22 @@ from jivo_widget import _jscode, catalog
 from jivo_widget._request import (
     ATTRIBUTE_VALUE_ERROR,
     ATTRIBUTE_VALUE_MESSAGE,
-    HTTP_URL_PATTERN,
-    NONCE_PATTERN,
-    is_url,
-    request_validator,
+    STRICT_ENV,
+    RequestValidator,
+    TextRule,
+    error_location,
+    link_schema,
 )
 from jivo_widget._strategies import STRATEGIES
 from jivo_widget.errors import JivoConfigError
+from jivo_widget.urls import is_http_url, is_root_path
 
 if TYPE_CHECKING:
     from jivo_widget.render import Renderer
 
 __all__ = [
+    "RULES_MAX_DEPTH",
+    "STRICT_ENV",
     "Contact",
     "CustomField",
     "Invitation",
@@ -61,13 +67,11 @@ __all__ = [
 # Whole-value matches (fullmatch): with match() and "$", a value ending in "\n" would pass.
 _WIDGET_ID = re.compile(catalog.WIDGET_ID_PATTERN)
 _COLOR = re.compile(catalog.COLOR_PATTERN)
-#: Readable messages for pydantic's native pattern errors, by pattern.
-_PATTERN_MESSAGES = {
-    NONCE_PATTERN: "must be a base64 CSP nonce (letters, digits, +/_=-)",
-    HTTP_URL_PATTERN: "must be an http(s) URL",
-}
 #: The per-request validator (plain dicts in, plain dicts out; see jivo_widget._request).
-_REQUEST = request_validator()
+_REQUEST = RequestValidator()
+#: How deep ``rules`` may nest (objects and arrays): far beyond real rules, and far below the
+#: depth at which serializing them would hit Python's recursion limit.
+RULES_MAX_DEPTH = 100
 
 
 # Frames in these directories are ours or pydantic's: a warning points past them to the user.
@@ -101,13 +105,15 @@ def _fail(rule: str, message: str, **ctx: Any) -> PydanticCustomError:
 
 def _loader_url(value: str) -> str:
     # A root-relative path lets a site serve a self-hosted (or mocked) loader from itself;
-    # an absolute URL must be https, as Jivo's own snippet is (jivo-api.md).
-    if value.startswith("/") and not value.startswith("//"):
-        if not is_url("https://host" + value, https_only=True):
-            raise _fail("loader_url", "must be an https URL or a /path, got {value!r}", value=value)
-        return value
-    if not is_url(value, https_only=True):
-        raise _fail("loader_url", "must be an https URL or a /path, got {value!r}", value=value)
+    # an absolute URL must be https, as Jivo's own snippet is (jivo-api.md). Both by the one
+    # URL rule (jivo_widget.urls): "/\\evil.example/x.js" is another origin to a browser.
+    if not (is_root_path(value) or is_http_url(value, https_only=True)):
+        raise _fail(
+            "loader_url",
+            "must be an https URL or a /path on this site (the URL rule: a real host, no user@, "
+            "no backslash, whitespace, control or invisible characters), got {value!r}",
+            value=value,
+        )
     return value
 
 
@@ -117,7 +123,10 @@ def _color(value: str) -> str:
     return value
 
 
-HttpUrl = Annotated[str, Field(pattern=HTTP_URL_PATTERN)]
+#: A link by the URL rule (jivo_widget.urls), as the per-request validator checks it.
+HttpUrl = Annotated[str, TextRule(link_schema)]
+#: Per-request text: a ``str`` or an object whose ``str()`` is one (a lazy translation).
+Text = Annotated[str, TextRule()]
 Color = Annotated[str, AfterValidator(_color)]
 
 
@@ -131,29 +140,39 @@ def _attribute_value(value: Any) -> Any:
     return value
 
 
-def _json_problem(value: Any, path: str) -> str | None:
-    """Why ``value`` is not plain JSON (naming where), or None: the glue must serialize it."""
-    if value is None or isinstance(value, str | bool | int):
-        return None
-    if isinstance(value, float):
-        return None if math.isfinite(value) else f"{path} is {value}, not a JSON value"
-    if isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            if problem := _json_problem(item, f"{path}[{i}]"):
-                return problem
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"{path} has the key {key!r}; JSON keys are strings"
-            if problem := _json_problem(item, f"{path}.{key}" if path else key):
-                return problem
-        return None
-    return f"{path} is a {type(value).__name__}, not a JSON value"
+def _json_problem(value: Any) -> str | None:
+    """Why ``value`` is not plain JSON the glue can serialize (naming where), or None.
+
+    Iterative, so that no nesting depth can raise RecursionError here; nesting deeper than
+    :data:`RULES_MAX_DEPTH` is itself a problem.
+    """
+    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if item is None or isinstance(item, str | bool | int):
+            continue
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return f"{path} is {item}, not a JSON value"
+            continue
+        if not isinstance(item, list | tuple | dict):
+            return f"{path} is a {type(item).__name__}, not a JSON value"
+        if depth > RULES_MAX_DEPTH:
+            return f"nested deeper than {RULES_MAX_DEPTH} levels"
+        children: list[tuple[Any, str, int]] = []
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    return f"{path} has the key {key!r}; JSON keys are strings"
+                children.append((child, f"{path}.{key}" if path else key, depth + 1))
+        else:
+            children.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
+        stack.extend(reversed(children))  # depth first, in order: the first problem is reported
+    return None
 
 
 def _json_object(value: dict[str, Any]) -> dict[str, Any]:
-    if problem := _json_problem(value, ""):
+    if problem := _json_problem(value):
         raise _fail("json", "{problem}", problem=problem)
     return value
 
@@ -170,22 +189,28 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------- per-request data
 
 
-class Contact(_Model):
+class _RequestModel(_Model):
+    # A refused value may be personal data: pydantic's errors must not echo it.
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+
+class Contact(_RequestModel):
     """Visitor contact info for ``jivo_api.setContactInfo`` (``name``, not ``client_name``)."""
 
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    description: str | None = None
+    name: Text | None = None
+    email: Text | None = None
+    phone: Text | None = None
+    description: Text | None = None
 
 
-class CustomField(_Model):
-    """One ``setCustomData`` field shown to agents: ``content`` required, ``link`` http(s)."""
+class CustomField(_RequestModel):
+    """One ``setCustomData`` field shown to agents: ``content`` required, ``link`` by the URL
+    rule (:mod:`jivo_widget.urls`)."""
 
-    content: Annotated[str, Field(min_length=1)]
-    title: str | None = None
+    content: Annotated[str, TextRule(min_length=1)]
+    title: Text | None = None
     link: HttpUrl | None = None
-    key: str | None = None
+    key: Text | None = None
 
 
 # --------------------------------------------------------------------------- static config
@@ -230,6 +255,9 @@ class Widget(_Model):
     color2: Color | None = None
     #: Raw JS bodies per catalog callback name; each becomes ``function (<catalog params>) {…}``.
     handlers: Handlers = Field(default_factory=dict)
+    #: Invalid per-request data: ``True`` raises, ``False`` drops it and logs a warning (pages
+    #: stay up), ``None`` (default) lets ``render(strict=…)`` or ``$JIVO_WIDGET_STRICT`` decide.
+    strict: bool | None = None
 
     _renderer: Renderer | None = PrivateAttr(default=None)
 
@@ -417,6 +445,8 @@ class Widget(_Model):
             raise JivoConfigError(f"{path}: cannot read config ({exc.strerror})") from None
         except tomllib.TOMLDecodeError as exc:
             raise JivoConfigError(f"{path}: invalid TOML ({exc})") from None
+        except RecursionError:  # tomllib parses nested arrays and tables recursively
+            raise JivoConfigError(f"{path}: invalid TOML (nested too deeply)") from None
         return cls.from_mapping(data, base_dir=path.parent)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
@@ -444,7 +474,7 @@ class Widget(_Model):
     def render(
         self,
         *,
-        user_token: str | None = None,
+        user_token: str | int | None = None,
         contact: Contact | Mapping[str, Any] | None = None,
         custom_data: Sequence[CustomField | Mapping[str, Any]] | None = None,
         client_attributes: Mapping[str, str | int | float] | None = None,
@@ -452,6 +482,7 @@ class Widget(_Model):
         page_url: str | None = None,
         clear_history: bool = False,
         nonce: str | None = None,
+        strict: bool | None = None,
     ) -> Markup:
         """The glue HTML for one request (empty when the widget is disabled).
 
@@ -460,11 +491,17 @@ class Widget(_Model):
         → ``setClientAttributes`` (skipped in the browser when unchanged: Jivo allows 10 calls
         an hour); ``page_title`` (and ``page_url``) → ``sendPageTitle`` for SPAs;
         ``clear_history`` → ``clearHistory`` first (render it on the page after logout);
-        ``nonce`` goes on every ``<script>``. Bad values raise :class:`JivoConfigError`.
+        ``nonce`` goes on every ``<script>``. Where text is expected, any object whose ``str()``
+        is valid text is accepted (a lazy string, django-csp's ``request.csp_nonce``); the token
+        may also be an int (``request.user.pk``).
+
+        Invalid values: with ``strict`` (this argument, else the Widget's ``strict``, else
+        ``$JIVO_WIDGET_STRICT``) they raise :class:`JivoConfigError`; otherwise the invalid
+        part is left out, the rest renders, and a WARNING names the part and its rule.
         """
         # Validated even when disabled: a widget switched off in development must not hide
         # a call that fails in production.
-        request = _validate_request(_arguments(locals()))
+        request = self._request(_arguments(locals()), strict)
         if not self.enabled:
             return Markup("")
         return self._renderer.render(request)  # type: ignore[union-attr]  # set at init
@@ -472,23 +509,46 @@ class Widget(_Model):
     def render_data(
         self,
         *,
-        user_token: str | None = None,
+        user_token: str | int | None = None,
         contact: Contact | Mapping[str, Any] | None = None,
         custom_data: Sequence[CustomField | Mapping[str, Any]] | None = None,
         client_attributes: Mapping[str, str | int | float] | None = None,
         page_title: str | None = None,
         page_url: str | None = None,
         clear_history: bool = False,
+        strict: bool | None = None,
     ) -> str:
-        """Only the JSON of one request's calls (arguments as :meth:`render`).
+        """Only the JSON of one request's calls (arguments and ``strict`` as :meth:`render`).
 
         For pages that place the glue themselves: the glue is one ``<script>`` whose text is
         ``widget.renderer.bootstrap`` and whose ``data-jivo`` attribute holds this JSON (from JS:
         ``script.dataset.jivo = data``; in HTML single-quoted: the JSON has no ``'``).
         Like :meth:`render`, it always validates and returns ``""`` when the widget is disabled.
         """
-        request = _validate_request(_arguments(locals()))
+        request = self._request(_arguments(locals()), strict)
         return self.renderer.data(request) if self.enabled else ""
+
+    def _request(self, values: dict[str, Any], strict: bool | None) -> dict[str, Any]:
+        """Validate render() arguments into plain dicts; typed models are accepted as dicts."""
+        if strict is None:
+            strict = self.strict
+        elif type(strict) is not bool:
+            raise JivoConfigError("strict: must be True, False or None")
+        contact, custom_data = values["contact"], values["custom_data"]
+        if isinstance(contact, BaseModel):
+            values["contact"] = _fields(contact)
+        if (
+            custom_data is not None
+            and type(custom_data) is not list
+            and isinstance(custom_data, Sequence)
+            and not isinstance(custom_data, str | bytes | bytearray)
+        ):  # any Sequence, as typed (a tuple); the validator takes lists
+            values["custom_data"] = custom_data = list(custom_data)
+        if custom_data and any(isinstance(f, BaseModel) for f in custom_data):
+            values["custom_data"] = [
+                _fields(f) if isinstance(f, BaseModel) else f for f in custom_data
+            ]
+        return _REQUEST(values, strict)
 
     def csp_hashes(self) -> tuple[str, ...]:
         """CSP ``script-src`` hash sources (``'sha256-…'``) of the inline scripts, static.
@@ -508,29 +568,13 @@ def _fields(model: BaseModel) -> dict[str, Any]:
 
 
 def _arguments(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The keyword arguments of render()/render_data() (their ``locals()``) without ``self``.
+    """The request data of render()/render_data() (their ``locals()``): all but self, strict.
 
     The parameter names are the request validator's field names, so the signatures stay
     explicit (documented, type-checked, read by the CLI) without a second copy of the list.
     """
-    return {name: value for name, value in arguments.items() if name != "self"}
-
-
-def _validate_request(values: dict[str, Any]) -> dict[str, Any]:
-    """Validate render() arguments into plain dicts; typed models are accepted as dicts."""
-    contact, custom_data = values["contact"], values["custom_data"]
-    if isinstance(contact, BaseModel):
-        values["contact"] = _fields(contact)
-    if custom_data and any(isinstance(f, BaseModel) for f in custom_data):
-        values["custom_data"] = [_fields(f) if isinstance(f, BaseModel) else f for f in custom_data]
-    if values["page_url"] is not None and values["page_title"] is None:
-        raise JivoConfigError("page_url: needs page_title (sendPageTitle(title, true, url))")
-    # try/except rather than _config_errors(): a context manager costs ~1 µs per request.
-    try:
-        request: dict[str, Any] = _REQUEST.validate_python(values)
-    except ValidationError as exc:
-        raise JivoConfigError(format_validation_error(exc)) from None
-    return request
+    del arguments["self"], arguments["strict"]
+    return arguments
 
 
 # --------------------------------------------------------------------------- errors
@@ -547,47 +591,47 @@ def _read_json_object(path: Path) -> dict[str, Any]:
         raise _fail(
             "rules_file", "{path} is not valid JSON ({err})", path=str(path), err=str(exc)
         ) from None
+    except RecursionError:  # the json module parses nested values recursively
+        raise _fail(
+            "rules_file",
+            "{path}: nested deeper than {depth} levels",
+            path=str(path),
+            depth=RULES_MAX_DEPTH,
+        ) from None
     if not isinstance(data, dict):
         raise _fail("rules_file", "{path} must hold a JSON object", path=str(path))
+    if problem := _json_problem(data):
+        raise _fail("rules_file", "{path}: {problem}", path=str(path), problem=problem)
     return data
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
-    """``('custom_data', 3, 'link')`` → ``custom_data[3].link``; pydantic's union tags dropped."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part == "[key]":
-            out += " (key)"  # a dict key, not its value, is wrong
-        elif part in ("str", "int", "float") or part.startswith(
-            ("function-", "constrained-", "list[", "dict[", "nullable")
-        ):
-            continue  # which union member failed: noise for a user
-        else:
-            out += f".{part}" if out else part
-    return out or "config"
+    """``('invitation', 'text')`` → ``invitation.text``; pydantic's union/chain tags dropped."""
+    parts = tuple(
+        part
+        for part in loc
+        if isinstance(part, int)
+        or part == "[key]"  # a dict key, not its value, is wrong
+        or not (  # which union member failed: noise for a user
+            part in ("str", "int", "float")
+            or part.startswith(
+                ("function-", "constrained-", "list[", "dict[", "nullable", "chain[")
+            )
+        )
+    )
+    return error_location(parts) or "config"
 
 
 def format_validation_error(exc: ValidationError) -> str:
-    """One line naming every failing field and its rule (duplicates from unions removed)."""
+    """One line naming every failing config field and its rule (union duplicates removed)."""
     seen: dict[str, str] = {}
     for error in exc.errors(include_url=False):
-        where = _location(error["loc"])
         message = error["msg"]
-        if error["type"] == "too_long" and where.endswith("custom_data"):
-            limit = catalog.CUSTOM_DATA_MAX_FIELDS
-            where = f"{where}[{limit}]"
-            message = f"at most {limit} fields allowed (setCustomData limit)"
-        elif error["type"] == "string_pattern_mismatch":
-            pattern = (error.get("ctx") or {}).get("pattern")
-            message = _PATTERN_MESSAGES.get(str(pattern), message)
-            message = f"{message}, got {error['input']!r}" if "nonce" not in where else message
-        elif error["type"] == ATTRIBUTE_VALUE_ERROR:
+        if error["type"] == ATTRIBUTE_VALUE_ERROR:
             message = f"{message}, got {type(error['input']).__name__}"
         elif error["type"] == "extra_forbidden":
             message = "unknown field"
-        seen.setdefault(where, message)
+        seen.setdefault(_location(error["loc"]), message)
     return "; ".join(f"{where}: {message}" for where, message in seen.items())
 
 

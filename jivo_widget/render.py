@@ -199,12 +199,13 @@ class Renderer:
             calls.append(["clearHistory", []])
         if (token := request.get("user_token")) is not None:
             calls.append(["setUserToken", [token]])
-        if (contact := request.get("contact")) is not None:
-            calls.append(["setContactInfo", [_set_fields(contact)]])
+        # An empty contact ({} or all None) is no contact: setContactInfo({}) would say nothing.
+        if contact := _set_fields(request.get("contact") or {}):
+            calls.append(["setContactInfo", [contact]])
         if (custom_data := request.get("custom_data")) is not None:
             calls.append(["setCustomData", [[_set_fields(f) for f in custom_data]]])
         static = self._static_calls
-        if (attributes := request.get("client_attributes")) is not None:
+        if attributes := request.get("client_attributes"):  # {} adds nothing to the config's
             calls.append(["setClientAttributes", [{**self._static_attributes, **attributes}]])
             static = self._static_calls_no_attrs
         if (title := request.get("page_title")) is not None:

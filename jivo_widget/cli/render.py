@@ -21,8 +21,9 @@ from jivo_widget.errors import JivoConfigError
 
 __all__ = ["render"]
 
-#: The keyword arguments ``Widget.render`` accepts, in signature order.
-CONTEXT_KEYS = tuple(inspect.signature(Widget.render).parameters)[1:]
+#: The request data ``Widget.render`` accepts, in signature order (not ``strict``: the CLI is a
+#: checking tool, its rendering is always strict).
+CONTEXT_KEYS = tuple(p for p in inspect.signature(Widget.render).parameters if p != "self")[:-1]
 
 
 def _read_context(path: Path) -> dict[str, Any]:
@@ -63,7 +64,7 @@ def render(config: Path, context_path: Path | None, output: Path | None) -> None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", JivoConfigWarning)
             widget = Widget.from_file(config)
-            html = str(widget.render(**context))
+            html = str(widget.render(**context, strict=True))
     except JivoConfigError as exc:
         raise BadInput(str(exc)) from None
     for warning in caught:

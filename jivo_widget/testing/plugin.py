@@ -11,12 +11,14 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from jivo_widget.config import STRICT_ENV
 from jivo_widget.testing.chromium import (
     ChromiumChoice,
     ChromiumNotUsable,
@@ -110,6 +112,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Declare the marker, check an explicit Chromium, and load the launch-args override late."""
+    # Test sessions render strictly: bad request data fails the test (JIVO_WIDGET_STRICT=0: not).
+    os.environ.setdefault(STRICT_ENV, "1")
     config.addinivalue_line(
         "markers",
         f"{MARKER}(*, strict=True, allow_page_errors=False, chat_mode='online', "

@@ -13,18 +13,20 @@ then answers ``{"result": "ok"}``) instead of Jivo silently showing nothing:
   (``{"content": order_count}``); booleans and other types are errors;
 - ``contact_info.name`` is required and non-blank, as in Jivo's docs (``name``, ``phone?``,
   ``email?``);
-- every link (``custom_data[].link``, ``crm_link``, ``page.url``) must be an absolute ``http://``
-  or ``https://`` URL without whitespace; it is sent exactly as given (not normalised).
+- every link (``custom_data[].link``, ``crm_link``, ``page.url``) must follow the toolkit's one
+  URL rule (:mod:`jivo_widget.urls`: an absolute http(s) URL with a real host, no ``user@``, no
+  whitespace, control or invisible formatting characters); it is sent exactly as given (not
+  normalised), and a refused link is never echoed in the error.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from jivo_widget.catalog import CUSTOM_DATA_MAX_FIELDS
+from jivo_widget.urls import HttpUrlRule
 
 __all__ = [
     "OK",
@@ -40,19 +42,11 @@ __all__ = [
 OK: dict[str, Any] = {"result": "ok"}
 
 
-_HTTP_URL = re.compile(r"https?://\S+", re.IGNORECASE)
-
-
-def _http_url(value: str) -> str:
-    # Jivo turns these into buttons and links in the agent app: anything but an absolute web URL
-    # (``javascript:``, a relative path, a stray space) is a broken or unsafe button.
-    if not _HTTP_URL.fullmatch(value):
-        raise ValueError("must be an absolute http:// or https:// URL without whitespace")
-    return value
-
-
-#: An absolute ``http(s)://`` URL, sent as given (pydantic's ``HttpUrl`` would rewrite it).
-HttpLink = Annotated[str, AfterValidator(_http_url)]
+#: A link by the toolkit's URL rule, sent as given (pydantic's ``HttpUrl`` would rewrite it).
+#: Jivo turns these into buttons and links in the agent app: anything but an absolute web URL
+#: with a real host (``javascript:``, a relative path, a disguised host) is a broken or unsafe
+#: button.
+HttpLink = Annotated[str, HttpUrlRule()]
 
 
 def _not_blank(value: str) -> str:
@@ -63,7 +57,10 @@ def _not_blank(value: str) -> str:
 
 class _ResponseModel(BaseModel):
     # Numbers are read as text: ``{"content": order_count}`` must not cost the agent the CRM card.
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    # Inputs hidden from errors: a refused link or contact may hold personal data.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, coerce_numbers_to_str=True, hide_input_in_errors=True
+    )
 
 
 class CustomDataField(_ResponseModel):
