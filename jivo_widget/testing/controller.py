@@ -9,6 +9,7 @@ the ``page`` passed in, so importing this module does not import Playwright.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import unquote
@@ -43,22 +44,22 @@ JIVO_URL = re.compile(
 
 _BINDING = "__jivoMockReport"
 
-# One evaluate per read: the mock's whole record is small, and one round-trip beats several.
+# The page-side mock answers in JSON text it serialises itself (immune to a page's toJSON or
+# prototype tricks, and every key, even "__proto__", arrives); one evaluate per read.
 _READ = """(kind) => {
   const m = window.__jivoMock;
-  if (!m) return null;
-  return kind === "state" ? m.state() : m[kind];
+  return m ? m.read(kind) : null;
 }"""
 
-_ACT = """([method, args]) => {
+_ACT = """([action, argsJson]) => {
   const m = window.__jivoMock;
   if (!m) throw new Error("the Jivo mock is not installed on this page (navigate first)");
-  return m[method](...args);
+  m.perform(action, argsJson);
 }"""
 
-_COUNT_AT_LEAST = """([list, name, count]) => {
+_COUNT_AT_LEAST = """([kind, name, count]) => {
   const m = window.__jivoMock;
-  return !!m && m[list].filter((r) => r.name === name).length >= count;
+  return !!m && m.count(kind, name) >= count;
 }"""
 
 
@@ -77,9 +78,11 @@ class JivoMock:
         self.loader_requests: list[str] = []
         #: Other Jivo URLs the page requested (aborted), in order.
         self.blocked_requests: list[str] = []
-        #: Uncaught errors of any page of the context, as ``"Name: message"``.
-        self.page_errors: list[str] = []
-        self._reported: dict[str, str] = {}
+        # Uncaught errors Playwright saw, as "Name: message".
+        self._web_errors: list[str] = []
+        # Records the page-side mock reported through the binding, by kind then id: they
+        # outlive the document that made them.
+        self._reported: dict[str, dict[str, str]] = {"violation": {}, "page_error": {}}
 
     # ------------------------------------------------------------------ setup
 
@@ -91,12 +94,19 @@ class JivoMock:
         context.route(JIVO_URL, self._handle_route)
         context.on("weberror", self._on_web_error)
 
-    def _on_report(self, source: Any, record: dict[str, Any]) -> None:
-        self._reported.setdefault(str(record["id"]), str(record["message"]))
+    def _on_report(self, source: Any, text: str) -> None:
+        try:
+            record = json.loads(text)
+            kept = self._reported[record["kind"]]
+            kept.setdefault(str(record["id"]), str(record["message"]))
+        except (TypeError, ValueError, KeyError):
+            # Only the mock holds the binding's reference; anything else calling the global
+            # name cannot remove records, so it is ignored.
+            return
 
     def _on_web_error(self, web_error: WebError) -> None:
         error = web_error.error
-        self.page_errors.append(f"{error.name}: {error.message}")
+        self._web_errors.append(f"{error.name}: {error.message}")
 
     def _handle_route(self, route: Route) -> None:
         # A handler that raises leaves the request stalled until goto's timeout: never raise.
@@ -124,8 +134,9 @@ class JivoMock:
 
     # ------------------------------------------------------------------ reads
 
-    def _read(self, kind: str) -> Any:
-        return self.page.evaluate(_READ, kind)
+    def _read(self, kind: str, frame: Any = None) -> Any:
+        text = (frame or self.page).evaluate(_READ, kind)
+        return None if text is None else json.loads(text)
 
     @overload
     def calls(self) -> list[tuple[str, list[Any]]]: ...
@@ -177,10 +188,22 @@ class JivoMock:
     @property
     def violations(self) -> list[str]:
         """Contract violations of every document this page showed, oldest first."""
-        messages = dict(self._reported)
+        return self._kept("violation", "violations")
+
+    @property
+    def page_errors(self) -> list[str]:
+        """Uncaught errors of any page of the context, as ``"Name: message"``, oldest first.
+
+        Includes the errors a page hid from the browser (``window.onerror`` returning true,
+        ``preventDefault()``), which the page-side mock records itself.
+        """
+        return [*self._web_errors, *self._kept("page_error", "pageErrors")]
+
+    def _kept(self, kind: str, list_name: str) -> list[str]:
+        messages = dict(self._reported[kind])
         for frame in self._frames():
             with contextlib.suppress(Exception):  # frames may detach while we read
-                for record in frame.evaluate(_READ, "violations") or []:
+                for record in self._read(list_name, frame) or []:
                     messages.setdefault(str(record["id"]), str(record["message"]))
         return list(messages.values())
 
@@ -250,8 +273,8 @@ class JivoMock:
 
     # ------------------------------------------------------------------ actions
 
-    def _act(self, method: str, *args: Any) -> Any:
-        return self.page.evaluate(_ACT, [method, list(args)])
+    def _act(self, action: str, *args: Any) -> None:
+        self.page.evaluate(_ACT, [action, json.dumps(list(args))])
 
     def fire(self, callback: str, *args: Any) -> None:
         """Fire a Jivo callback as the widget would.
