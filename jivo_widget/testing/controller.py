@@ -1,9 +1,12 @@
 """``JivoMock``: drives and inspects the mocked Jivo widget of one Playwright page.
 
 The page-side mock (``mock_widget.js``) keeps the ordered record of calls, callbacks and
-violations; this class reads it with ``page.evaluate`` and waits on it with
-``page.wait_for_function`` (never with sleeps). Playwright is only needed at run time, through
-the ``page`` passed in, so importing this module does not import Playwright.
+violations where page code cannot reach it; this class reads it with ``page.evaluate`` (as JSON
+text the mock serialises itself) and waits on it with ``page.wait_for_function`` (never with
+sleeps). Violations and the errors a page hides also come through a Playwright binding, so they
+outlive the document that made them. When a wait times out, the assertion says why the widget
+did not load. Playwright is only needed at run time, through the ``page`` passed in, so importing
+this module does not import Playwright.
 """
 
 from __future__ import annotations
@@ -406,12 +409,21 @@ class JivoMock:
     # ------------------------------------------------------------------ actions
 
     def _act(self, action: str, *args: Any) -> None:
-        self.page.evaluate(_ACT, [action, json.dumps(list(args))])
+        # JSON text, not Playwright's argument passing: that one drops "__proto__" keys.
+        try:
+            payload = json.dumps(list(args), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                "jivo_mock: arguments must be JSON data (dict, list, str, int, finite float, "
+                f"bool, None), as Jivo passes: {exc}"
+            ) from None
+        self.page.evaluate(_ACT, [action, payload])
 
     def fire(self, callback: str, *args: Any) -> None:
         """Fire a Jivo callback as the widget would.
 
-        ``fire("jivo_onCallEnd", {"result": "ok"})`` calls the page's handler, if any.
+        ``fire("jivo_onCallEnd", {"result": "ok"})`` calls the page's handler, if any. The
+        arguments are JSON data and arrive exactly (every key, ``"__proto__"`` included).
         """
         if callback not in catalog.CALLBACKS:
             raise ValueError(

@@ -378,6 +378,25 @@ def test_proto_keys_survive_the_trip_from_python(
     assert json.loads(text) == res
 
 
+def test_fire_takes_json_data_only(page: Page, jivo_mock: JivoMock, shop: Any) -> None:
+    shop()
+    for bad in (float("nan"), float("inf"), {1, 2}, object()):
+        with pytest.raises(TypeError, match="arguments must be JSON data"):
+            jivo_mock.fire("jivo_onCallEnd", bad)
+    assert jivo_mock.callbacks("jivo_onCallEnd") == []
+
+
+def test_a_page_that_declares_jivo_api_itself_still_gets_the_mock(
+    page: Page, jivo_mock: JivoMock, shop: Any
+) -> None:
+    # `var jivo_api;` makes a global the mock cannot lock; it assigns it, as Jivo's loader does.
+    shop(
+        "<script>var jivo_api; window.jivo_onLoadCallback = () => jivo_api.setUserToken('u');"
+        "</script>"
+    )
+    assert jivo_mock.calls("setUserToken") == [["u"]]
+
+
 # ---------------------------------------------------------------------- uncaught errors
 
 
