@@ -232,19 +232,64 @@ def decode_body(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
     return payload, None
 
 
+def _ascii_number(text: str) -> int | None:
+    """``text`` (blanks around it allowed) as a non-negative integer if it is 1-18 ASCII digits.
+
+    Not ``str.isdigit()``: it is true for ``"²"`` and ``"①"``, which ``int()`` refuses, and
+    ``int()`` itself raises past CPython's 4,300-digit limit. Eighteen digits always fit
+    SQLite's INTEGER; anything longer is no chat id and no body length we would accept.
+    """
+    digits = text.strip()
+    if 0 < len(digits) <= 18 and digits.isascii() and digits.isdecimal():
+        return int(digits)
+    return None
+
+
 def _chat_id(payload: dict[str, Any] | None) -> int | None:
+    """The ``chat_id`` column of a delivery: the payload's integer chat id, or ``None``.
+
+    Never raises, whatever the payload holds: it runs on every body, including the ones kept
+    after an unexpected error.
+    """
     value = payload.get("chat_id") if payload else None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        return _ascii_number(value)
     if isinstance(value, int) and not isinstance(value, bool) and value in _SQLITE_INT_RANGE:
         return value
     return None
 
 
 def _content_length(header: str | None) -> int | None:
-    if header is None or not header.strip().isdigit():
-        return None  # absent or unparseable: the server enforces framing, we count bytes
-    return int(header)
+    # Absent or unparseable: the server enforces framing, and we count the bytes anyway.
+    return None if header is None else _ascii_number(header)
+
+
+def _classify_kept(
+    body: bytes, exc: Exception
+) -> tuple[EventStatus, str | None, str | None, Reply]:
+    """How a body kept after the unexpected error ``exc`` is stored and answered: its status,
+    event name, stored error and reply (see :meth:`Receiver._keep_after_error`)."""
+    payload, problem = decode_body(body)
+    if payload is None or problem is not None:
+        reply = _error(400, problem or "malformed body")
+        return EventStatus.MALFORMED, None, problem, reply
+    name: str = payload["event_name"]
+    try:
+        parse_event(payload, body)
+    except ValidationError as invalid:
+        message = f"{name} does not match its model: {describe_validation_error(invalid)}"
+        return EventStatus.INVALID, name, message, _error(422, message)
+    except Exception as typing_error:
+        message = (
+            f"{name} could not be validated: internal error ({type(typing_error).__name__}) in "
+            "the webhook receiver; replay the event"
+        )
+        return EventStatus.INVALID, name, message, _error(422, message)
+    error = (
+        f"internal error ({type(exc).__name__}) in the webhook receiver before the handlers "
+        "ran; replay the event"
+    )
+    return EventStatus.FAILED, name, error, _OK_REPLY
 
 
 class Receiver:
@@ -422,11 +467,12 @@ class Receiver:
         """After an unexpected error: keep the raw body if the store still takes it, and answer.
 
         A body we could have kept must never be lost, so it is stored (one direct insert,
-        outside the group commit that may be what broke): ``failed`` with the error type when
-        it decodes (``events replay --failed`` runs its handlers later) and 200, or
-        ``malformed`` and its 400. Only when even that insert fails is the answer 503, so the
-        sender retries. If the body was already stored (the error came after its insert), the
-        kept row stands and the answer is the same.
+        outside the group commit that may be what broke) and typed again here: ``failed``
+        when it is a valid event (its handlers did not run; ``events replay --failed`` runs
+        them) and 200, ``invalid`` and 422 when it breaks its model (or could not even be
+        validated), ``malformed`` and 400 when it is not an event at all. Only when the store
+        refuses that insert too is the answer 503, so the sender retries. If the body was
+        already stored (the error came after its insert), the kept row stands.
         """
         unavailable = _error(503, "internal error in the webhook receiver, retry later")
         if body is None:
@@ -434,17 +480,19 @@ class Receiver:
         now = datetime.now(UTC)
         since = None if self.dedupe_window is None else now - self.dedupe_window
         try:
-            payload, problem = decode_body(body)
-            if payload is None or problem is not None:
-                reply = _error(400, problem or "malformed body")
-                status, error, name = EventStatus.MALFORMED, problem, None
-            else:
-                reply = _OK_REPLY
-                status, name = EventStatus.FAILED, payload["event_name"]
-                error = (
-                    f"internal error ({type(exc).__name__}) in the webhook receiver before the "
-                    "handlers ran; replay the event"
-                )
+            status, name, error, reply = _classify_kept(body, exc)
+            chat_id = _chat_id(decode_body(body)[0])
+        except Exception as second:  # a bug in the classification: keep the bare bytes
+            logger.error(
+                "cannot classify the body after the error either (%s): keeping it as invalid",
+                type(second).__name__,
+            )
+            error = (
+                f"internal error ({type(second).__name__}) in the webhook receiver while "
+                "validating this body; replay the event"
+            )
+            status, name, chat_id, reply = EventStatus.INVALID, None, None, _error(422, error)
+        try:
             self.store.add(
                 NewEvent(
                     now,
@@ -452,7 +500,7 @@ class Receiver:
                     body,
                     dedupe_key(body),
                     name,
-                    _chat_id(payload),
+                    chat_id,
                     status,
                     error,
                     reply.body,
