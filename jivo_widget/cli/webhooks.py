@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from jivo_widget.webhooks.receiver import Receiver
     from jivo_widget.webhooks.store import EventStore, StoredEvent
 
-__all__ = ["events", "load_webhook_app", "parse_age", "serve", "trigger"]
+__all__ = ["events", "load_webhook_app", "parse_age", "serve", "terminal_safe", "trigger"]
 
 DEFAULT_STORE = "sqlite:///jivo-events.db"
 STORE_ENV = "JIVO_WEBHOOK_STORE"
@@ -37,6 +37,40 @@ STATUSES = ("received", "processed", "failed", "invalid", "malformed")
 _AGE_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+#: What a terminal acts on instead of showing, so payload text must never reach it raw: the C0
+#: controls but tab and newline (ESC starts CSI/OSC sequences: clear screen, window title, OSC 52
+#: clipboard writes), DEL, the C1 controls (U+009B is a one-character CSI on many terminals),
+#: the line and paragraph separators, and the bidi controls that reorder what follows them.
+_TERMINAL_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _python_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def terminal_safe(text: str, *, json: bool = False) -> str:
+    """``text`` with every character a terminal would act on shown as an escape.
+
+    Everything the CLI prints that came from a payload (event names, bodies, handler errors,
+    which quote visitor-typed text) goes through here. Plain text gets Python-style escapes
+    (``\\x1b``, ``\\u202e``); ``json=True`` is for a JSON document, where the same characters
+    become JSON escapes (``\\u001b``), so the output stays valid JSON meaning the same text.
+    Tabs and newlines are kept.
+    """
+    return _TERMINAL_CONTROLS.sub(_json_escape if json else _python_escape, text)
+
+
+def _echo_json(value: Any, *, indent: int | None = None) -> None:
+    click.echo(terminal_safe(json.dumps(value, ensure_ascii=False, indent=indent), json=True))
 
 
 class RuntimeFailure(click.ClickException):
@@ -361,7 +395,7 @@ def trigger(
             "not run the handlers again; change a field (--set) to send a new event",
             err=True,
         )
-    click.echo(delivery.text())
+    click.echo(_pretty(delivery.body))
     if not delivery.ok:
         raise RuntimeFailure(f"the receiver answered {delivery.status}")
 
@@ -385,7 +419,7 @@ def _summary(event: StoredEvent) -> dict[str, Any]:
 
 
 def _cell(value: Any, width: int) -> str:
-    text = "" if value is None else str(value).replace("\n", " ")
+    text = "" if value is None else terminal_safe(str(value).replace("\n", " "))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -404,7 +438,7 @@ def list_events(
     )
     if as_json:
         for row in rows:
-            click.echo(json.dumps(_summary(row), ensure_ascii=False))
+            _echo_json(_summary(row))
         return
     columns = (
         ("ID", 8),
@@ -428,17 +462,19 @@ def list_events(
 
 def _first_line(error: str | None) -> str:
     """The gist of a stored error (the first line; a traceback may follow it)."""
-    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    lines = [line.strip() for line in (error or "").split("\n") if line.strip()]
     return lines[0] if lines else ""
 
 
 def _pretty(raw: bytes) -> str:
-    """The payload pretty-printed when it is JSON, else as text (malformed deliveries)."""
+    """A payload or an answer for the terminal: pretty-printed JSON when it is JSON, else the
+    text (malformed deliveries); escaped either way (:func:`terminal_safe`)."""
     text = raw.decode("utf-8", errors="replace")
     try:
-        return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+        pretty = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
     except ValueError:
-        return text
+        return terminal_safe(text)
+    return terminal_safe(pretty, json=True)
 
 
 @events.command("show")
@@ -450,12 +486,14 @@ def show_event(event_id: int, store_url: str) -> None:
     if event is None:
         raise BadInput(f"no event with id {event_id} in {store_url}")
     for key, value in _summary(event).items():
-        click.echo(f"{key + ':':<13}{'' if value is None else value}")
+        click.echo(f"{key + ':':<13}{'' if value is None else terminal_safe(str(value))}")
     click.echo("\npayload:")
     click.echo(_pretty(event.body))
     click.echo("\nresponse:")
-    response = event.response
-    click.echo("(none)" if response is None else json.dumps(response, ensure_ascii=False, indent=2))
+    if event.response is None:
+        click.echo("(none)")
+    else:
+        _echo_json(event.response, indent=2)
 
 
 @events.command("replay")
@@ -518,7 +556,8 @@ def replay_events(
         status = result.status.value if result.status else "not replayed"
         error = _first_line(result.error)
         suffix = f"  {error}" if error else ""
-        click.echo(f"{result.event_id}  {result.event_name}  {status}  attempts={attempts}{suffix}")
+        line = f"{result.event_id}  {result.event_name}  {status}  attempts={attempts}{suffix}"
+        click.echo(terminal_safe(line))
     click.echo(f"replayed {len(results)} event(s)", err=True)
     still_failed = [result.event_id for result in results if not result.ok]
     if still_failed:
