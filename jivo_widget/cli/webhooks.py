@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import importlib
 import json
+import logging
 import re
 import socket
 import sys
@@ -71,6 +72,29 @@ def terminal_safe(text: str, *, json: bool = False) -> str:
 
 def _echo_json(value: Any, *, indent: int | None = None) -> None:
     click.echo(terminal_safe(json.dumps(value, ensure_ascii=False, indent=indent), json=True))
+
+
+class _TerminalLogFormatter(logging.Formatter):
+    """Log lines in uvicorn's look (``ERROR:    message``), escaped for the terminal: a
+    handler's traceback quotes whatever the visitor typed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)  # the message, and the traceback if there is one
+        return terminal_safe(f"{record.levelname}:{' ' * (8 - len(record.levelname))} {text}")
+
+
+def _log_to_terminal() -> None:
+    """Show the receiver's log (warnings and errors, handler tracebacks) on stderr, escaped.
+
+    Left alone when the user's app configured logging itself (a handler on the root or on
+    ``jivo_widget``): their handlers then get the records.
+    """
+    package = logging.getLogger("jivo_widget")
+    if logging.getLogger().handlers or package.handlers:
+        return
+    handler = logging.StreamHandler()  # stderr
+    handler.setFormatter(_TerminalLogFormatter())
+    package.addHandler(handler)
 
 
 class RuntimeFailure(click.ClickException):
@@ -210,6 +234,7 @@ def serve(
     explicit_store = _given(ctx, "store_url")
     window = _dedupe_window(dedupe_window)
     receiver = _serving_receiver(store_url if explicit_store else None, secret, app_ref, window)
+    _log_to_terminal()
     if receiver.insecure:
         click.secho(
             f"WARNING: no webhook secret (--secret or {SECRET_ENV}): anyone who can reach this "
@@ -535,6 +560,7 @@ def replay_events(
 
     store = _open_store(store_url)
     hooks = load_webhook_app(app_ref)
+    _log_to_terminal()
     # The app's handlers and limits over the store named here (not the one the app opened).
     receiver = hooks.configured(store=store).receiver
     missing = [event_id for event_id in event_ids if store.get(event_id) is None]

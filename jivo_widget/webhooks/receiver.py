@@ -57,6 +57,7 @@ from jivo_widget.webhooks.router import (
     describe_failure,
     describe_timeout,
     start_handler,
+    unwrap_handler_error,
 )
 from jivo_widget.webhooks.store import (
     EventOutcome,
@@ -262,6 +263,25 @@ def _chat_id(payload: dict[str, Any] | None) -> int | None:
 def _content_length(header: str | None) -> int | None:
     # Absent or unparseable: the server enforces framing, and we count the bytes anyway.
     return None if header is None else _ascii_number(header)
+
+
+def _log_failure(
+    event: JivoEvent, event_id: int | None, registration: Registration, exc: BaseException
+) -> None:
+    """Log a handler's exception at ERROR with its traceback (it is also stored with the event).
+
+    The message names the event and the handler; the traceback may quote payload text, which
+    is why it goes out at ERROR only (nothing personal at INFO), and never with the secret,
+    which no handler sees.
+    """
+    logger.error(
+        "event %s (%s): handler %s raised %s",
+        event_id,
+        event.event_name,
+        registration.label,
+        type(unwrap_handler_error(exc)).__name__,
+        exc_info=unwrap_handler_error(exc),
+    )
 
 
 def _classify_kept(
@@ -693,8 +713,6 @@ class Receiver:
     async def _finish(self, event_id: int, errors: list[str], response: dict[str, Any]) -> bool:
         """Record the outcome of the handlers; whether it was committed."""
         status = EventStatus.FAILED if errors else EventStatus.PROCESSED
-        if errors:
-            logger.warning("event %d failed: %d handler error(s)", event_id, len(errors))
         try:
             await self._record(
                 EventOutcome(event_id, status, "\n\n".join(errors) or None, response)
@@ -754,6 +772,10 @@ class Receiver:
                 for future, registration in pending.items():
                     future.cancel()  # a task stops; a running thread cannot and is ignored
                     errors.append(describe_timeout(registration, self.handler_timeout))
+                    logger.error(
+                        "event %s (%s): handler %s did not finish within %g s",
+                        event_id, event.event_name, registration.label, self.handler_timeout,
+                    )  # fmt: skip
                 pending.clear()
                 break
             timeout = handler_deadline - now
@@ -768,6 +790,7 @@ class Receiver:
                 exc = future.exception()
                 if exc is not None:
                     errors.append(describe_failure(registration, exc))
+                    _log_failure(event, event_id, registration, exc)
                     continue
                 value = future.result()
                 if not registration.is_async and inspect.isawaitable(value):
@@ -845,7 +868,7 @@ class Receiver:
             )
             return ReplayResult(stored.id, stored.event_name, EventStatus.INVALID, message)
         registrations = self.router.handlers_for(event.event_name)
-        errors, _ = await self._run(event, registrations, None)
+        errors, _ = await self._run(event, registrations, None, stored.id)
         status = EventStatus.FAILED if errors else EventStatus.PROCESSED
         error = "\n\n".join(errors) or None
         self.store.finish(stored.id, status=status, error=error, response=stored.response or OK)

@@ -33,6 +33,7 @@ __all__ = [
     "describe_failure",
     "describe_timeout",
     "start_handler",
+    "unwrap_handler_error",
 ]
 
 #: A handler takes the typed event; it may be sync or async and may return a response.
@@ -183,10 +184,17 @@ def continue_awaitable(value: Awaitable[Any]) -> asyncio.Future[Any]:
     return task
 
 
+def unwrap_handler_error(exc: BaseException) -> BaseException:
+    """The exception the handler itself raised (``SystemExit`` and ``KeyboardInterrupt`` from
+    an async handler arrive wrapped, so they cannot stop the event loop)."""
+    if isinstance(exc, _Aborted) and exc.__cause__ is not None:
+        return exc.__cause__
+    return exc
+
+
 def describe_failure(registration: Registration, exc: BaseException) -> str:
     """The stored error for a handler that raised: its name, the exception and the traceback."""
-    if isinstance(exc, _Aborted) and exc.__cause__ is not None:
-        exc = exc.__cause__
+    exc = unwrap_handler_error(exc)
     details = "".join(traceback.format_exception(exc)).rstrip()
     return f"handler {registration.label} raised {type(exc).__name__}: {exc}\n{details}"
 
