@@ -1,4 +1,5 @@
-"""Real WSGI servers in a thread on 127.0.0.1 for the adapter tests, and a Django set-up.
+"""Real servers for the adapter tests: WSGI servers in a thread on 127.0.0.1, a Django set-up,
+and every adapter over a WebhookApp with the server it runs under.
 
 wsgiref is the reference server; Werkzeug's threaded server is what ``flask run`` uses; Django's
 own development server is what ``runserver`` uses. Each yields its base URL and stops after.
@@ -10,9 +11,12 @@ import sys
 import threading
 import types
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from jivo_widget.webhooks import WebhookApp
+from jivo_widget.webhooks.wsgi import wsgi_app
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -85,3 +89,86 @@ def django_app(urlpatterns: list[Any], stack: ExitStack) -> Any:
         django.setup()
     stack.enter_context(override_settings(ROOT_URLCONF=urls.__name__))
     return WSGIHandler()
+
+
+# -- every adapter over a WebhookApp, and the server it runs under in the tests -------------
+
+
+def build_asgi(hooks: WebhookApp, stack: ExitStack) -> Any:
+    return hooks.asgi()
+
+
+def build_fastapi(hooks: WebhookApp, stack: ExitStack) -> Any:
+    from fastapi import FastAPI
+
+    from jivo_widget.webhooks.fastapi import webhook_router
+
+    app = FastAPI()
+    app.include_router(webhook_router(hooks))
+    return app
+
+
+def build_flask(hooks: WebhookApp, stack: ExitStack) -> Any:
+    from flask import Flask
+
+    from jivo_widget.webhooks.flask import webhook_blueprint
+
+    app = Flask("jivo_adapter_test")
+    app.register_blueprint(webhook_blueprint(hooks))
+    return app
+
+
+def build_django(hooks: WebhookApp, stack: ExitStack) -> Any:
+    from django.urls import path
+
+    from jivo_widget.webhooks.django import webhook_view
+
+    # CSRF middleware on (django_app), as in any real project: the view must be exempt.
+    return django_app([path("jivo/webhook/<str:secret>", webhook_view(hooks))], stack)
+
+
+def build_wsgi(hooks: WebhookApp, stack: ExitStack) -> Any:
+    return wsgi_app(hooks)
+
+
+def build_hooks_wsgi(hooks: WebhookApp, stack: ExitStack) -> Any:
+    app = hooks.wsgi()
+    assert hooks.wsgi() is app  # built once
+    return app
+
+
+Builder = Callable[[WebhookApp, ExitStack], Any]
+Server = Callable[[Any], AbstractContextManager[str]]
+SERVERS: dict[str, tuple[Builder, Server | None]] = {  # None: uvicorn (the serve_asgi fixture)
+    "asgi": (build_asgi, None),
+    "fastapi": (build_fastapi, None),
+    "wsgi": (build_wsgi, wsgi_server),
+    "hooks.wsgi": (build_hooks_wsgi, wsgi_server),
+    "flask": (build_flask, werkzeug_server),
+    "django": (build_django, wsgi_server),
+}
+# wsgiref (the reference server) speaks HTTP/1.0 and cannot receive a chunked body; Werkzeug
+# can (it terminates wsgi.input), so chunked bodies reach the WSGI app and Django through it.
+CHUNKED_SERVERS: dict[str, tuple[Builder, Server | None]] = {
+    **SERVERS,
+    "wsgi": (build_wsgi, werkzeug_server),
+    "hooks.wsgi": (build_hooks_wsgi, werkzeug_server),
+    "django": (build_django, werkzeug_server),
+}
+
+
+def serve_adapter(
+    name: str,
+    hooks: WebhookApp,
+    stack: ExitStack,
+    serve_asgi: Callable[..., str],
+    servers: dict[str, tuple[Builder, Server | None]] = SERVERS,
+) -> str:
+    """Build adapter ``name`` over ``hooks`` and serve it until ``stack`` closes; its base URL.
+
+    ASGI apps run under the suite's real uvicorn (the ``serve_asgi`` fixture), WSGI ones under
+    the server ``servers`` names for them.
+    """
+    build, server = servers[name]
+    app = build(hooks, stack)
+    return serve_asgi(app) if server is None else stack.enter_context(server(app))

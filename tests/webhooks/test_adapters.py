@@ -12,13 +12,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from servers import django_app, django_dev_server, werkzeug_server, wsgi_server
+from servers import (
+    CHUNKED_SERVERS,
+    SERVERS,
+    Builder,
+    Server,
+    build_asgi,
+    build_django,
+    build_fastapi,
+    build_flask,
+    build_wsgi,
+    django_dev_server,
+    werkzeug_server,
+)
 
 from jivo_widget.webhooks import WebhookApp, samples
 from jivo_widget.webhooks.wsgi import wsgi_app
@@ -37,69 +49,6 @@ def make_hooks(tmp_path: Path) -> WebhookApp:
         return {"custom_data": [{"title": "Name", "content": str(event.visitor.name)}]}
 
     return hooks
-
-
-def _asgi(hooks: WebhookApp, stack: ExitStack) -> Any:
-    return hooks.asgi()
-
-
-def _fastapi(hooks: WebhookApp, stack: ExitStack) -> Any:
-    from fastapi import FastAPI
-
-    from jivo_widget.webhooks.fastapi import webhook_router
-
-    app = FastAPI()
-    app.include_router(webhook_router(hooks))
-    return app
-
-
-def _flask(hooks: WebhookApp, stack: ExitStack) -> Any:
-    from flask import Flask
-
-    from jivo_widget.webhooks.flask import webhook_blueprint
-
-    app = Flask("jivo_adapter_test")
-    app.register_blueprint(webhook_blueprint(hooks))
-    return app
-
-
-def _django(hooks: WebhookApp, stack: ExitStack) -> Any:
-    from django.urls import path
-
-    from jivo_widget.webhooks.django import webhook_view
-
-    # CSRF middleware on (django_app), as in any real project: the view must be exempt.
-    return django_app([path("jivo/webhook/<str:secret>", webhook_view(hooks))], stack)
-
-
-def _wsgi(hooks: WebhookApp, stack: ExitStack) -> Any:
-    return wsgi_app(hooks)
-
-
-def _hooks_wsgi(hooks: WebhookApp, stack: ExitStack) -> Any:
-    app = hooks.wsgi()
-    assert hooks.wsgi() is app  # built once
-    return app
-
-
-Builder = Callable[[WebhookApp, ExitStack], Any]
-Server = Callable[[Any], AbstractContextManager[str]]
-SERVERS: dict[str, tuple[Builder, Server | None]] = {  # None: uvicorn (the serve_asgi fixture)
-    "asgi": (_asgi, None),
-    "fastapi": (_fastapi, None),
-    "wsgi": (_wsgi, wsgi_server),
-    "hooks.wsgi": (_hooks_wsgi, wsgi_server),
-    "flask": (_flask, werkzeug_server),
-    "django": (_django, wsgi_server),
-}
-# wsgiref (the reference server) speaks HTTP/1.0 and cannot receive a chunked body; Werkzeug
-# can (it terminates wsgi.input), so chunked bodies reach the WSGI app and Django through it.
-CHUNKED_SERVERS: dict[str, tuple[Builder, Server | None]] = {
-    **SERVERS,
-    "wsgi": (_wsgi, werkzeug_server),
-    "hooks.wsgi": (_hooks_wsgi, werkzeug_server),
-    "django": (_django, werkzeug_server),
-}
 
 
 def _serve(
@@ -257,11 +206,11 @@ def test_wsgi_app_mounted_under_a_script_name(tmp_path: Path) -> None:
 
 # Each adapter under the server that logs its request lines, with that access log switched on.
 LOGGING_SERVERS: dict[str, tuple[Builder, Server | None, str]] = {
-    "asgi": (_asgi, None, "uvicorn.access"),
-    "fastapi": (_fastapi, None, "uvicorn.access"),
-    "flask": (_flask, werkzeug_server, "werkzeug"),
-    "wsgi": (_wsgi, werkzeug_server, "werkzeug"),
-    "django": (_django, django_dev_server, "django.server"),
+    "asgi": (build_asgi, None, "uvicorn.access"),
+    "fastapi": (build_fastapi, None, "uvicorn.access"),
+    "flask": (build_flask, werkzeug_server, "werkzeug"),
+    "wsgi": (build_wsgi, werkzeug_server, "werkzeug"),
+    "django": (build_django, django_dev_server, "django.server"),
 }
 
 
