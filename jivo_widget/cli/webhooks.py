@@ -167,6 +167,18 @@ def parse_age(text: str) -> timedelta:
     return timedelta(**{_AGE_UNITS[match.group(2)]: int(match.group(1))})
 
 
+def _require_existing_store(url: str) -> None:
+    """Refuse a store URL whose SQLite file does not exist (an ``events`` command must never
+    create an empty store because of a typo)."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise BadInput(
+                f"no event store at {path} (pass --store URL or set {STORE_ENV}; "
+                "`jivo-widget serve` creates it)"
+            )
+
+
 def _open_store(url: str, *, read_only: bool = False) -> EventStore:
     """Open an existing store for the ``events`` commands (never create an empty one by typo).
 
@@ -175,13 +187,7 @@ def _open_store(url: str, *, read_only: bool = False) -> EventStore:
     """
     from jivo_widget.webhooks.store import open_store
 
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.is_file():
-            raise BadInput(
-                f"no event store at {path} (pass --store URL or set {STORE_ENV}; "
-                "`jivo-widget serve` creates it)"
-            )
+    _require_existing_store(url)
     try:
         return open_store(url, read_only=read_only)
     except ValueError as exc:  # JivoConfigError: the message already names the URL
@@ -234,6 +240,9 @@ def serve(
     explicit_store = _given(ctx, "store_url")
     window = _dedupe_window(dedupe_window)
     receiver = _serving_receiver(store_url if explicit_store else None, secret, app_ref, window)
+    # Open the store now (an app opens it on first use): one that cannot be opened is an error
+    # at startup, not a 503 at the first delivery.
+    store = receiver.store
     _log_to_terminal()
     if receiver.insecure:
         click.secho(
@@ -251,7 +260,7 @@ def serve(
     bound_port = sock.getsockname()[1]
     click.echo(
         f"Receiving Jivo webhooks at http://{host}:{bound_port}/jivo/webhook/{shown} ({mode}), "
-        f"store {receiver.store.url}",
+        f"store {store.url}",
         err=True,
     )
     # No access log: the path carries the secret, and INFO logs must not hold secrets.
@@ -539,7 +548,9 @@ def show_event(event_id: int, store_url: str) -> None:
 )
 @_store_option
 @_app_option
+@click.pass_context
 def replay_events(
+    ctx: click.Context,
     event_ids: tuple[int, ...],
     failed: bool,
     stuck: bool,
@@ -548,7 +559,11 @@ def replay_events(
     app_ref: str | None,
 ) -> None:
     """Re-run your handlers on stored events (IDs, --failed, --stuck); exit 1 if any still
-    fails."""
+    fails.
+
+    The events are read from the app's own store, or from --store when given (command line or
+    environment), as ``serve --app`` does.
+    """
     import asyncio
 
     if not event_ids and not failed and not stuck:
@@ -558,11 +573,17 @@ def replay_events(
         raise BadInput(f"replay re-runs your handlers: pass --app module:attr or set {APP_ENV}")
     from jivo_widget.webhooks.receiver import ReplayResult
 
-    store = _open_store(store_url)
     hooks = load_webhook_app(app_ref)
     _log_to_terminal()
-    # The app's handlers and limits over the store named here (not the one the app opened).
-    receiver = hooks.configured(store=store).receiver
+    if _given(ctx, "store_url"):
+        # The app's handlers and limits over the store named here.
+        store = _open_store(store_url)
+        receiver = hooks.configured(store=store).receiver
+    else:
+        store_url = hooks.store_url
+        _require_existing_store(store_url)
+        receiver = hooks.receiver
+        store = receiver.store
     missing = [event_id for event_id in event_ids if store.get(event_id) is None]
     if missing:
         raise BadInput(f"no event with id {', '.join(map(str, missing))} in {store_url}")

@@ -317,13 +317,15 @@ class Receiver:
 
     ``secrets``: the accepted path secrets (several for rotation), or ``None`` for *insecure
     mode*, where any path secret is accepted (the owner is warned at construction and startup).
+    ``store``: the event store, or a function that opens it, called on first use (and again
+    after a :class:`StoreUnavailable`, until it succeeds).
     """
 
     def __init__(
         self,
         *,
         secrets: Sequence[str] | None,
-        store: EventStore,
+        store: EventStore | Callable[[], EventStore],
         router: Router,
         max_body_bytes: int = 1_048_576,
         response_deadline: float = 2.5,
@@ -363,7 +365,8 @@ class Receiver:
         self._secret_digests = (
             None if secrets is None else [hashlib.sha256(s.encode()).digest() for s in secrets]
         )
-        self.store = store
+        self._store: EventStore | None = store if isinstance(store, EventStore) else None
+        self._open_store = store if not isinstance(store, EventStore) else None
         self.router = router
         self.max_body_bytes = max_body_bytes
         self.response_deadline = response_deadline
@@ -376,6 +379,19 @@ class Receiver:
         self._batches: dict[asyncio.AbstractEventLoop, _WriteBatch] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
+
+    @property
+    def store(self) -> EventStore:
+        """The event store, opened on first use if this receiver was given an opener.
+
+        Raises :class:`StoreUnavailable` while it cannot be opened (every caller in the
+        request path turns that into a 503).
+        """
+        store = self._store
+        if store is None:
+            assert self._open_store is not None
+            store = self._store = self._open_store()
+        return store
 
     @property
     def insecure(self) -> bool:
@@ -895,13 +911,15 @@ class Receiver:
         """Log a WARNING (a count, no personal data) when events are still ``received`` after
         ``older_than`` — left by a process that died while their handlers ran; how many.
 
-        Servers call it at startup. A store that cannot be read is left to ``/healthz``.
+        Servers call it at startup, which also opens the store: one that cannot be opened or
+        read is reported at ERROR (deliveries get 503 until it can, and ``/healthz`` fails).
         """
         try:
             count = self.store.count(
                 status=EventStatus.RECEIVED, until=datetime.now(UTC) - older_than
             )
-        except StoreUnavailable:
+        except StoreUnavailable as exc:
+            logger.error("%s; deliveries get 503 until it is fixed", exc)
             return 0
         if count:
             logger.warning(
