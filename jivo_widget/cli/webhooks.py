@@ -392,7 +392,14 @@ def open_store_or_fail(url: str | None) -> EventStore:
     "overrides",
     multiple=True,
     metavar="PATH=VALUE",
-    help="Override a field: visitor.email=a@b.c, agents.0.id=7 (JSON values parsed).",
+    help="Override a field: visitor.email=a@b.c, agents.0.id=7 (JSON values parsed). The path "
+    "must exist in the sample or the event's model; a typo is an error naming the nearest one.",
+)
+@click.option(
+    "--add",
+    "add",
+    is_flag=True,
+    help="Let --set add fields the payload and the event's model do not have.",
 )
 @click.option(
     "--file",
@@ -402,7 +409,12 @@ def open_store_or_fail(url: str | None) -> EventStore:
 )
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait.")
 def trigger(
-    event: str, url: str, overrides: Sequence[str], file: Path | None, timeout: float
+    event: str,
+    url: str,
+    overrides: Sequence[str],
+    add: bool,
+    file: Path | None,
+    timeout: float,
 ) -> None:
     """Post a realistic EVENT (chat_accepted, chat_finished, …) to a receiver; print the answer."""
     from jivo_widget.webhooks.receiver import DUPLICATE_HEADER
@@ -414,7 +426,7 @@ def trigger(
     )
 
     try:
-        payload = build_payload(event, overrides, file=file)
+        payload = build_payload(event, overrides, file=file, add=add)
     except OverrideError as exc:
         raise BadInput(str(exc)) from exc
     try:

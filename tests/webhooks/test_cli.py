@@ -411,7 +411,7 @@ def test_events_list_on_an_empty_store(tmp_path: Path) -> None:
 
 
 def test_trigger_twice_says_why_the_handlers_did_not_run(capture: Served) -> None:
-    args = ("trigger", "client_attribute_updated", "--url", capture.url(), "--set", "chat_id=77")
+    args = ("trigger", "client_attribute_updated", "--url", capture.url(), "--set", "client_id=77")
     first = run(*args, cwd=capture.cwd)
     assert first.returncode == 0, first.stderr
     assert "X-Jivo-Duplicate-Of" not in first.stderr
