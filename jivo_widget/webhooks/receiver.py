@@ -972,10 +972,29 @@ class Receiver:
             done &= asyncio.run_coroutine_threadsafe(self.drain(timeout), loop).result()
         return done
 
+    def close(self) -> None:
+        """Stop the background event loop :meth:`handle_blocking` runs on (a later call starts
+        a new one). Handlers still running there are abandoned: :meth:`drain_blocking` first.
+        The store is not closed."""
+        with self._loop_lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            self._task_loops.discard(loop)
+            loop.call_soon_threadsafe(loop.stop)
+
     def _private_loop(self) -> asyncio.AbstractEventLoop:
         with self._loop_lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
-                threading.Thread(target=loop.run_forever, name="jivo-webhooks", daemon=True).start()
+                threading.Thread(
+                    target=_run_until_stopped, args=(loop,), name="jivo-webhooks", daemon=True
+                ).start()
                 self._loop = loop
             return self._loop
+
+
+def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
