@@ -213,6 +213,16 @@ def _open_store(url: str, *, read_only: bool = False) -> EventStore:
     "re-run); later it is a new event. e.g. 10m, 1h; 0 = only concurrent copies; 'forever'. "
     "[default: 10m, or the app's own]",
 )
+@click.option(
+    "--read-timeout",
+    "read_timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Close a connection whose request headers, or then body, take longer than this to "
+    "arrive (slow or stalled clients).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -222,6 +232,7 @@ def serve(
     port: int,
     app_ref: str | None,
     dedupe_window: str | None,
+    read_timeout: float,
 ) -> None:
     """Run the webhook receiver under uvicorn: POST /jivo/webhook/{secret}, GET /healthz.
 
@@ -236,6 +247,7 @@ def serve(
             "serve needs the server extra: pip install 'jivo-widget[server]'"
         ) from exc
     from jivo_widget.webhooks.asgi import create_app
+    from jivo_widget.webhooks.serving import read_timeout_protocol
 
     explicit_store = _given(ctx, "store_url")
     window = _dedupe_window(dedupe_window)
@@ -265,7 +277,12 @@ def serve(
     )
     # No access log: the path carries the secret, and INFO logs must not hold secrets.
     config = uvicorn.Config(
-        create_app(receiver), host=host, port=bound_port, workers=1, access_log=False
+        create_app(receiver),
+        host=host,
+        port=bound_port,
+        workers=1,
+        access_log=False,
+        http=read_timeout_protocol(read_timeout),
     )
     server = uvicorn.Server(config)
     # Every delivery allocates many short-lived objects (JSON, pydantic models), and the cyclic

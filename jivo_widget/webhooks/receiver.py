@@ -426,16 +426,26 @@ class Receiver:
         return None
 
     async def read_body(
-        self, chunks: AsyncIterable[bytes], content_length: str | None = None
+        self,
+        chunks: AsyncIterable[bytes],
+        content_length: str | None = None,
+        *,
+        expect_continue: bool = False,
     ) -> bytes | None:
         """Read the body, never more than ``max_body_bytes``: the bytes, or ``None`` if over.
 
         ``content_length`` is only a hint to refuse early; the bytes are counted either way,
         so a lying or missing Content-Length (chunked bodies) cannot get past the cap.
+        ``expect_continue``: the client sent ``Expect: 100-continue`` and waits before sending
+        its body. A declared length over the cap is then refused without reading anything,
+        since asking an ASGI server for the body makes it send ``100 Continue`` (an invitation
+        to send it all); the adapter answers 413 at once and closes the connection.
         """
         cap = self.max_body_bytes
-        iterator = aiter(chunks)
         declared = _content_length(content_length)
+        if declared is not None and declared > cap and expect_continue:
+            return None
+        iterator = aiter(chunks)
         if declared is not None and declared > cap:
             await self._discard(iterator, 0)
             return None
