@@ -444,12 +444,12 @@ def trigger(
 
     try:
         payload = build_payload(event, overrides, file=file, add=add)
-    except OverrideError as exc:
-        raise BadInput(str(exc)) from exc
+    except OverrideError as exc:  # may quote keys of a --file payload
+        raise BadInput(terminal_safe(str(exc))) from exc
     try:
         delivery = deliver(url, payload, timeout=timeout)
     except DeliveryError as exc:
-        raise RuntimeFailure(str(exc)) from exc
+        raise RuntimeFailure(terminal_safe(str(exc))) from exc
     click.echo(f"HTTP {delivery.status}")
     if delivery.duplicate_of is not None:
         click.echo(

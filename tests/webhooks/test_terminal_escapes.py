@@ -225,3 +225,15 @@ def test_terminal_safe_leaves_ordinary_text_alone() -> None:
     assert terminal_safe(ordinary) == ordinary
     assert terminal_safe(EVIL) == _shown(EVIL)
     assert json.loads(terminal_safe(json.dumps(EVIL, ensure_ascii=False), json=True)) == EVIL
+
+
+def test_trigger_escapes_payload_keys_quoted_in_its_errors(tmp_path: Path) -> None:
+    file = tmp_path / "captured.json"
+    file.write_text(json.dumps({"event_name": "x", f"note{EVIL}": 1}), encoding="utf-8")
+    result = run_bytes(
+        "trigger", "x", "--url", "http://127.0.0.1:9/jivo/webhook/s", "--file", str(file),
+        "--set", "notes=1", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    text = assert_terminal_safe(result.stdout + result.stderr)
+    assert "note\\x1b]0;pwned" in text  # the file's key, listed escaped
