@@ -120,7 +120,7 @@ class WebhookApp:
     ) -> None:
         self._secrets = secrets
         self.router = router
-        self._store = store
+        self._store_opener = store
         self.receiver = Receiver(
             secrets=secrets,
             store=store,
@@ -163,7 +163,7 @@ class WebhookApp:
         receiver = self.receiver
         clone._setup(
             self._secrets if isinstance(secret, _Unchanged) else _secrets(secret),
-            self._store if isinstance(store, _Unchanged) else _StoreOnFirstUse(store),
+            self._store_opener if isinstance(store, _Unchanged) else _StoreOnFirstUse(store),
             self.router,
             max_body_bytes=receiver.max_body_bytes,
             response_deadline=receiver.response_deadline,
@@ -183,7 +183,7 @@ class WebhookApp:
     @property
     def store_url(self) -> str:
         """The URL of the store (a relative SQLite path made absolute), without opening it."""
-        return self._store.url
+        return self._store_opener.url
 
     def on(self, event_names: str | Iterable[str]) -> Callable[[_H], _H]:
         """Decorator: handle ``event_names`` (a name or a list). See :class:`Router`."""
