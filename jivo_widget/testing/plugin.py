@@ -29,6 +29,7 @@ from jivo_widget.testing.chromium import (
 )
 from jivo_widget.testing.controller import DEFAULT_WAIT_TIMEOUT_MS, JivoMock
 from jivo_widget.testing.scripts import MockOptions
+from jivo_widget.testing.webhooks import jivo_webhooks  # noqa: F401  (registers the fixture)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
