@@ -78,28 +78,22 @@ export default function (
   var documentPrototype = Document.prototype;
   var names = callbackNames.split(" ");
   var ready = false; // jivo_onLoadCallback came: calls run at once from now on
-  var loader; // the <script> load() injected
   var reclaimers = [];
 
   // ---------------------------------------------------------------- trusted reads
-
-  function documentProperty(name) {
-    // The prototype's getter, run on the document.
-    return Reflect.get(documentPrototype, name, document);
-  }
 
   function ownGlobal(name) {
     return {}.hasOwnProperty.call(window, name) && window[name];
   }
 
-  function createScript() {
-    return documentPrototype.createElement.call(document, "script");
-  }
+  // The loader's <script>: load() gives it its URL and nonce and inserts it, once.
+  var loader = documentPrototype.createElement.call(document, "script");
 
-  // This script element, whose attributes carry the request's data and the CSP nonce. Anything
-  // else (a script running the glue some other way) carries neither.
-  var script = documentProperty("currentScript");
-  if (!(script instanceof HTMLScriptElement)) script = createScript();
+  // This script element, whose attributes carry the request's data and the CSP nonce, read
+  // with the prototype's getter. Anything else (a script running the glue some other way)
+  // carries neither: the loader, still empty, stands in for it.
+  var script = Reflect.get(documentPrototype, "currentScript", document);
+  if (!(script instanceof HTMLScriptElement)) script = loader;
   var queue = JSON.parse(script.dataset.jivo || "[]");
 
   // ---------------------------------------------------------------- one glue per page
@@ -107,9 +101,8 @@ export default function (
   var first = ownGlobal(KEY);
   if (first && typeof first.q == "function") {
     if (first.id != widgetId) {
-      // Jivo runs one widget per page. "jivoWidget ZyXwVu9876 ignored: the page already has
-      // AbCdEf1234"
-      console.warn(KEY, widgetId, "ignored: the page already has", first.id);
+      // Jivo runs one widget per page. "jivoWidget ZyXwVu9876 ignored: page has AbCdEf1234"
+      console.warn(KEY, widgetId, "ignored: page has", first.id);
     }
     return queue.forEach(first.q);
   }
@@ -117,8 +110,8 @@ export default function (
   // ---------------------------------------------------------------- errors
 
   // As an uncaught error: window.onerror, error trackers and the console see it, and the
-  // caller goes on. reportError() does exactly that; where it is missing (Safari < 15.4), a
-  // rethrow in a task of its own.
+  // caller goes on. reportError() does exactly that, at once; where it is missing (Safari <
+  // 15.4), a rethrow in a task of its own.
   function report(error) {
     if (typeof reportError == "function") reportError(error);
     else setTimeout(function () {
@@ -128,11 +121,12 @@ export default function (
 
   // ---------------------------------------------------------------- calls
 
+  // A call is [method, [args], delaySeconds?]; a delayed one runs again later, without delay.
   function run(call) {
-    var method = call[0];
-    var args = call[1];
+    var [method, args, delay] = call;
     var storage;
     var sent;
+    if (delay) return setTimeout(run, delay * 1e3, [method, args]);
     // Jivo allows 10 setClientAttributes calls an hour per visitor: the last attributes sent
     // are kept in localStorage and an unchanged call is skipped; clearHistory forgets them.
     try {
@@ -153,13 +147,8 @@ export default function (
     }
   }
 
-  function schedule(call) {
-    if (call[2]) setTimeout(run, call[2] * 1e3, call);
-    else run(call);
-  }
-
   function enqueue(call) {
-    if (ready) schedule(call);
+    if (ready) run(call);
     else queue.push(call);
   }
 
@@ -175,7 +164,7 @@ export default function (
     reclaimAll();
     if (!ready) {
       ready = true;
-      queue.forEach(schedule);
+      queue.forEach(run);
     }
   }
 
@@ -185,7 +174,7 @@ export default function (
     var busy = false;
 
     function adopt(fn) {
-      // Not a function: a page's odd value, or a named element read through the window.
+      // Not a function: a page's odd value, or nothing (a named element is never own).
       if (typeof fn == "function" && list.indexOf(fn) < 0) list.push(fn);
     }
 
@@ -209,33 +198,30 @@ export default function (
 
     function reclaim() {
       if (window[global] != fanOut) {
-        adopt(window[global]);
-        window[global] = fanOut;
+        adopt(ownGlobal(global));
+        // Configurable, so a later `function jivo_onX() {}` can still replace it. A page that
+        // declared the global non-configurable first: a plain assignment, kept up by reclaim().
+        Reflect.defineProperty(window, global, {
+          configurable: true,
+          get: function () {
+            return fanOut;
+          },
+          set: adopt,
+        }) || (window[global] = fanOut);
       }
     }
 
     reclaimers.push(reclaim);
     reclaim();
-    try {
-      Object.defineProperty(window, global, {
-        configurable: true,
-        get: function () {
-          return fanOut;
-        },
-        set: adopt,
-      });
-    } catch (error) {
-      // The page declared it non-configurable first: reclaim() keeps up instead.
-    }
   }
 
   function load() {
     reclaimAll();
-    if (loader || ownGlobal("jivo_api")) return;
-    loader = createScript();
-    loader.src = loaderSrc;
-    loader.nonce = script.nonce;
-    documentProperty("head").appendChild(loader);
+    if (!loader.src && !ownGlobal("jivo_api")) {
+      loader.src = loaderSrc;
+      loader.nonce = script.nonce;
+      Reflect.get(documentPrototype, "head", document).appendChild(loader);
+    }
   }
 
   names.forEach(claim);
