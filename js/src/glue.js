@@ -9,8 +9,7 @@
  * The file is one function. The renderer calls it with a Widget's configuration, once per
  * Widget, so every page of that Widget gets the same script text (and CSP hash):
  *
- *     (<this function, minified>)(window, document, callbackNames, widgetId, loaderSrc,
- *                                 handlers, strategy)
+ *     (<this function, minified>)(window, document, widgetId, loaderSrc, handlers, strategy)
  *
  * What differs per request (the visitor's token, contact, custom data...) is not code: it is
  * JSON in the script element's own `data-jivo` attribute: [[method, [args], delaySeconds?], ...].
@@ -21,14 +20,17 @@
  * Why it works this way:
  * - `jivo_api` may only be used from `jivo_onLoadCallback` on: every call is queued and run
  *   there once, in order. `jivoWidget.call()` queues too, or runs at once when ready.
- * - Jivo calls one global function per callback: the glue owns each global with an accessor
- *   whose getter returns its fan-out function. Every page function it meets is adopted (run
- *   after the configured handlers, once each): one defined before the glue, and every one
- *   assigned later (the setter), so the `var old = jivo_onX; jivo_onX = function () { old();
- *   ... }` pattern keeps the earlier ones; a busy flag stops that recursing through the glue.
+ * - Jivo calls one global function per callback. The glue claims the callbacks it has
+ *   handlers for: `jivo_onLoadCallback` (always: the queue runs there), every configured one,
+ *   and each one a page registers with `jivoWidget.on` (claimed then). It owns such a global
+ *   with an accessor whose getter returns its fan-out function. Every page function it meets is
+ *   adopted (run after the configured handlers, once each): one defined before the claim, and
+ *   every one assigned later (the setter), so the `var old = jivo_onX; jivo_onX = function () {
+ *   old(); ... }` pattern keeps the earlier ones; a busy flag stops that recursing through the
+ *   glue. A callback nobody hooks through the glue stays the page's own: Jivo calls it directly.
  * - A page's top-level `function jivo_onX() {}` in a later classic script (the form Jivo's
  *   docs use) replaces the accessor with a plain non-configurable property. So the glue
- *   re-claims (adopts the page's function and assigns the fan-out back) when it matters: at
+ *   re-claims (adopts the page's function and owns the global again) when it matters: at
  *   once, on DOMContentLoaded (after every parser-inserted script; Jivo calls back after that),
  *   right before the loader is injected, and when `jivo_onLoadCallback` comes.
  * - An error thrown by a handler, a page's `jivo_on*` function or a `jivo_api` call is reported
@@ -52,31 +54,28 @@
  *   reaches the glue through the accessor.
  *
  * The page API, `window.jivoWidget`: `call(method, ...args)` (queued until ready), `on("jivo_onX",
- * fn)` (one more handler; an unknown name is a console error), `load()` (inject the loader now,
- * for strategies that wait), `id` (the widget id) and `q(call)` (how a second copy forwards).
+ * fn)` (one more handler; a name without the `jivo_on` prefix is a console error), `load()`
+ * (inject the loader now, for strategies that wait), `id` (the widget id) and `q(call)` (how a
+ * second copy forwards).
+ *
+ * Size matters: this runs inline on every page, and every visitor pays for every byte of it
+ * (the benchmark page's whole glue has a budget of 1,250 B gzip). So the glue does not carry
+ * Jivo's 13 callback names (about 90 B gzip with the check): `on()` cannot tell a misspelt
+ * `jivo_on` name from a real one, and registers a handler that Jivo never calls.
  *
  * @param {Window} window
  * @param {Document} document
- * @param {string} callbackNames Jivo's callback names without the "jivo_on" prefix, space-separated
  * @param {string} widgetId
  * @param {string} loaderSrc the URL of Jivo's loader script
- * @param {Object<string, Function[]>} handlers the configured handlers by callback name (no prefix)
+ * @param {Object<string, Function[]>} handlers the configured handlers by callback name; always
+ *     has `jivo_onLoadCallback` (maybe with none)
  * @param {function(Function, Window, Document)} strategy calls load() when the time has come
  */
-export default function (
-  window,
-  document,
-  callbackNames,
-  widgetId,
-  loaderSrc,
-  handlers,
-  strategy,
-) {
+export default function (window, document, widgetId, loaderSrc, handlers, strategy) {
   // The page API's global name, the localStorage key of the last attributes, the console prefix.
   var KEY = "jivoWidget";
-  var PREFIX = "jivo_on";
+  var ON_LOAD = "jivo_onLoadCallback";
   var documentPrototype = Document.prototype;
-  var names = callbackNames.split(" ");
   var ready = false; // jivo_onLoadCallback came: calls run at once from now on
   var reclaimers = [];
 
@@ -168,9 +167,9 @@ export default function (
     }
   }
 
+  // Owns the global `name` (a jivo_on* callback) from now on; returns its list of handlers.
   function claim(name) {
-    var list = handlers[name] || (handlers[name] = []);
-    var global = PREFIX + name;
+    var list = (handlers[name] = handlers[name] || []);
     var busy = false;
 
     function adopt(fn) {
@@ -182,7 +181,7 @@ export default function (
       if (busy) return;
       busy = true;
       try {
-        if (name == "LoadCallback") flush();
+        if (name == ON_LOAD) flush();
         // Arrow functions: `this` and `arguments` are the fan-out's, as Jivo called it.
         list.forEach((handler) => {
           try {
@@ -197,22 +196,23 @@ export default function (
     }
 
     function reclaim() {
-      if (window[global] != fanOut) {
-        adopt(ownGlobal(global));
+      if (window[name] != fanOut) {
+        adopt(ownGlobal(name));
         // Configurable, so a later `function jivo_onX() {}` can still replace it. A page that
         // declared the global non-configurable first: a plain assignment, kept up by reclaim().
-        Reflect.defineProperty(window, global, {
+        Reflect.defineProperty(window, name, {
           configurable: true,
           get: function () {
             return fanOut;
           },
           set: adopt,
-        }) || (window[global] = fanOut);
+        }) || (window[name] = fanOut);
       }
     }
 
     reclaimers.push(reclaim);
     reclaim();
+    return list;
   }
 
   function load() {
@@ -224,7 +224,7 @@ export default function (
     }
   }
 
-  names.forEach(claim);
+  Object.keys(handlers).forEach(claim);
   // DOMContentLoaded bubbles from the document to the window, whose own methods no named
   // element can shadow (only names the window and its prototypes lack).
   window.addEventListener("DOMContentLoaded", reclaimAll);
@@ -236,9 +236,9 @@ export default function (
     },
     q: enqueue,
     on: function (name, handler) {
-      var short = name.slice(PREFIX.length);
-      if (name == PREFIX + short && names.indexOf(short) >= 0) handlers[short].push(handler);
-      else console.error(KEY, "unknown callback " + name);
+      // Only a jivo_on* global may be claimed (not jivo_api, jivoWidget, location...).
+      if (/^jivo_on/.test(name)) (handlers[name] || claim(name)).push(handler);
+      else console.error(KEY, "unknown callback", name);
     },
     load: load,
   };
@@ -246,7 +246,7 @@ export default function (
   // Jivo finished initialising before the glue ran: it will not call jivo_onLoadCallback
   // again, so the glue does, as Jivo would have.
   if (ownGlobal("jivo_api") && documentPrototype.querySelector.call(document, "jdiv")) {
-    window.jivo_onLoadCallback();
+    window[ON_LOAD]();
   }
 
   strategy(load, window, document);
