@@ -41,16 +41,13 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
+from jivo_widget.errors import HandlerFailed
+
 if TYPE_CHECKING:
     from jivo_widget.webhooks import ReplayResult, StoredEvent, WebhookApp
     from jivo_widget.webhooks.store import EventStore
 
 __all__ = ["HandlerFailed", "JivoWebhooks", "SentEvent", "WebhookTestClient", "jivo_webhooks"]
-
-
-class HandlerFailed(AssertionError):
-    """A handler raised (or missed its deadline) for an event the test sent; the message holds
-    the stored error with the traceback."""
 
 
 @dataclass(frozen=True)

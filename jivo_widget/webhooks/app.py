@@ -9,6 +9,7 @@ from datetime import timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
+from jivo_widget.errors import JivoInsecureWebhookWarning
 from jivo_widget.webhooks.receiver import DEFAULT_DEDUPE_WINDOW, Receiver
 from jivo_widget.webhooks.router import Handler, Router
 from jivo_widget.webhooks.store import EventStore, open_store, resolve_store_url
@@ -53,10 +54,6 @@ class _StoreOnFirstUse:
             if self._store is None:
                 self._store = open_store(self.url)
             return self._store
-
-
-class JivoInsecureWebhookWarning(UserWarning):
-    """No webhook secret is configured: anyone who finds the URL can post events."""
 
 
 class WebhookApp:

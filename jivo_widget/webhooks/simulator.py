@@ -20,7 +20,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from jivo_widget.errors import JivoError
+from jivo_widget.errors import DeliveryError, OverrideError
 from jivo_widget.webhooks.events import event_model
 from jivo_widget.webhooks.receiver import DUPLICATE_HEADER
 
@@ -35,14 +35,6 @@ __all__ = [
     "parse_override",
     "parse_value",
 ]
-
-
-class OverrideError(JivoError, ValueError):
-    """An override or a payload file is unusable; the message names the path and the problem."""
-
-
-class DeliveryError(JivoError):
-    """The receiver could not be reached at all (connection refused, timeout, bad URL)."""
 
 
 @dataclass(frozen=True)
