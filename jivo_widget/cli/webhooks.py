@@ -434,7 +434,7 @@ def trigger(
     timeout: float,
 ) -> None:
     """Post a realistic EVENT (chat_accepted, chat_finished, …) to a receiver; print the answer."""
-    from jivo_widget.webhooks.receiver import DUPLICATE_HEADER
+    from jivo_widget.webhooks.contract import DUPLICATE_HEADER
     from jivo_widget.webhooks.simulator import (
         DeliveryError,
         OverrideError,

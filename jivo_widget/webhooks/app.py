@@ -10,9 +10,16 @@ from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from jivo_widget.errors import JivoInsecureWebhookWarning
-from jivo_widget.webhooks.receiver import DEFAULT_DEDUPE_WINDOW, Receiver
+from jivo_widget.webhooks.contract import (
+    DEFAULT_DEDUPE_WINDOW,
+    DEFAULT_HANDLER_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_RESPONSE_DEADLINE,
+    WEBHOOK_PREFIX,
+)
+from jivo_widget.webhooks.receiver import Receiver
 from jivo_widget.webhooks.router import Handler, Router
-from jivo_widget.webhooks.store import EventStore, open_store, resolve_store_url
+from jivo_widget.webhooks.store import DEFAULT_STORE_URL, EventStore, open_store, resolve_store_url
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -87,11 +94,11 @@ class WebhookApp:
     def __init__(
         self,
         secret: str | Sequence[str] | None,
-        store: str | EventStore = "sqlite:///jivo-events.db",
+        store: str | EventStore = DEFAULT_STORE_URL,
         *,
-        max_body_bytes: int = 1_048_576,
-        response_deadline: float = 2.5,
-        handler_timeout: float = 30.0,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        response_deadline: float = DEFAULT_RESPONSE_DEADLINE,
+        handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
     ) -> None:
         self._setup(
@@ -129,7 +136,7 @@ class WebhookApp:
         )
         if secrets is None:
             warnings.warn(
-                "no Jivo webhook secret configured: every URL under /jivo/webhook/ accepts "
+                f"no Jivo webhook secret configured: every URL under {WEBHOOK_PREFIX} accepts "
                 "events from anyone; set a secret (e.g. from JIVO_WEBHOOK_SECRET)",
                 JivoInsecureWebhookWarning,
                 stacklevel=3,

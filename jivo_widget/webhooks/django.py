@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, cast
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
+from jivo_widget.webhooks._logging import redact_webhook_secrets_in_logs
 from jivo_widget.webhooks.wsgi import serve_blocking
 
 if TYPE_CHECKING:

@@ -13,7 +13,8 @@ from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from flask.sansio.app import App
 
-from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
+from jivo_widget.webhooks._logging import redact_webhook_secrets_in_logs
+from jivo_widget.webhooks.contract import HEALTH_PATH, ROUTED_METHODS, WEBHOOK_PREFIX
 from jivo_widget.webhooks.wsgi import serve_blocking
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["webhook_blueprint"]
 
 # Every method reaches the core, so a GET on the webhook URL gets the contract's 405 body.
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# (HEAD is left to Flask, which answers it for every GET route.)
+_METHODS = [method for method in ROUTED_METHODS if method != "HEAD"]
 
 
 def _exempt_from_csrf(app: App, blueprint: Blueprint) -> None:
@@ -60,7 +62,7 @@ def webhook_blueprint(hooks: WebhookApp, name: str = "jivo_webhooks") -> Bluepri
     blueprint.record(exempt_at_registration)
     blueprint.before_app_request(exempt_before_csrf_check)
 
-    @blueprint.route("/jivo/webhook/<secret>", methods=_METHODS, provide_automatic_options=False)
+    @blueprint.route(WEBHOOK_PREFIX + "<secret>", methods=_METHODS, provide_automatic_options=False)
     def webhook(secret: str) -> Response:
         length = request.headers.get("Content-Length")
         reply = serve_blocking(
@@ -71,7 +73,7 @@ def webhook_blueprint(hooks: WebhookApp, name: str = "jivo_webhooks") -> Bluepri
             response.headers[header] = value
         return response
 
-    @blueprint.get("/healthz")
+    @blueprint.get(HEALTH_PATH)
     def healthz() -> Response:
         reply = receiver.health()
         return Response(reply.content, status=reply.status, mimetype="application/json")

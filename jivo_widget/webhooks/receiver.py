@@ -1,4 +1,5 @@
-"""The framework-free receiver core: the HTTP contract of design.md §4 over bytes in, a reply out.
+"""The framework-free receiver core: the HTTP contract of :mod:`jivo_widget.webhooks.contract`
+over bytes in, a reply out.
 
 Adapters (ASGI, WSGI, Django, ...) only translate their request into ``method``, the path
 ``secret``, the body read with :meth:`Receiver.read_body` (``None`` when over the cap) and the
@@ -37,8 +38,6 @@ import hashlib
 import hmac
 import inspect
 import json
-import logging
-import re
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +46,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jivo_widget.errors import JivoConfigError
+from jivo_widget.webhooks._logging import logger
+from jivo_widget.webhooks.contract import (
+    DEFAULT_DEDUPE_WINDOW,
+    DEFAULT_HANDLER_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_RESPONSE_DEADLINE,
+    WEBHOOK_METHOD,
+    Reply,
+    check_limits,
+    check_secrets,
+    status_code,
+)
 from jivo_widget.webhooks.events import JivoEvent, parse_event
 from jivo_widget.webhooks.responses import OK, describe_validation_error, to_response
 from jivo_widget.webhooks.router import (
@@ -69,104 +79,20 @@ from jivo_widget.webhooks.store import (
     dedupe_key,
 )
 
-__all__ = [
-    "DEFAULT_DEDUPE_WINDOW",
-    "DUPLICATE_HEADER",
-    "MAX_JSON_DEPTH",
-    "RESPONSE_EVENTS",
-    "Receiver",
-    "RedactWebhookSecret",
-    "ReplayResult",
-    "Reply",
-    "decode_body",
-    "redact_webhook_secrets_in_logs",
-]
-
-logger = logging.getLogger("jivo_widget.webhooks")
+__all__ = ["MAX_JSON_DEPTH", "RESPONSE_EVENTS", "Receiver", "ReplayResult", "decode_body"]
 
 #: The events whose response body Jivo reads (jivo-api.md §7.2).
 RESPONSE_EVENTS = frozenset({"chat_accepted", "chat_updated"})
-
-#: How long an identical body counts as a resend of the stored one. Jivo resends failed
-#: deliveries a few times within a minute (Chat API: 3 retries 3-60 s apart); and some events
-#: carry no timestamp, so a change A→B→A sends the first body again as a *new* event later.
-DEFAULT_DEDUPE_WINDOW = timedelta(minutes=10)
-
-#: The header on a duplicate's answer: the id of the stored event it repeats.
-DUPLICATE_HEADER = "X-Jivo-Duplicate-Of"
 
 #: How much of an over-the-cap body is read and thrown away so the client can read the 413
 #: (a client still writing its body would otherwise see a connection reset instead).
 _DISCARD_FACTOR = 16
 
 _SQLITE_INT_RANGE = range(-(2**63), 2**63)
-_OK_CONTENT = json.dumps(OK, separators=(",", ":")).encode("ascii")
 
 #: The nesting depth we promise to parse. Python's parser gives up (RecursionError) a little
 #: under ``sys.getrecursionlimit()`` (1,000) levels, so whatever it refuses is deeper than this.
 MAX_JSON_DEPTH = 500
-
-
-#: The loggers of the servers adapters run under that write request lines (access logs).
-ACCESS_LOGGERS = (
-    "uvicorn.access",  # uvicorn (serve, Starlette, FastAPI)
-    "werkzeug",  # Flask's dev server
-    "django.server",  # Django's runserver
-    "django.request",  # Django's "Not Found: /path" warnings
-    "gunicorn.access",
-)
-
-_SECRET_IN_PATH = re.compile(r"/jivo/webhook/[^/?#\s\"']+")
-
-
-def _redact(value: object) -> object:
-    return _SECRET_IN_PATH.sub("/jivo/webhook/***", value) if isinstance(value, str) else value
-
-
-class RedactWebhookSecret(logging.Filter):
-    """Replaces the webhook secret in access-log lines with ``***``.
-
-    The secret is the only authentication Jivo webhooks have, and an access log would otherwise
-    write it down on every delivery. Every adapter installs it on :data:`ACCESS_LOGGERS`
-    (:func:`redact_webhook_secrets_in_logs`).
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the message and its arguments (a tuple, or gunicorn's dict of atoms)."""
-        record.msg = _redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(_redact(arg) for arg in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {key: _redact(arg) for key, arg in record.args.items()}
-        return True
-
-
-def redact_webhook_secrets_in_logs() -> None:
-    """Install :class:`RedactWebhookSecret` on every logger of :data:`ACCESS_LOGGERS` (once).
-
-    A filter on a logger sees only the records logged to that very logger, which is where
-    these servers log their request lines.
-    """
-    for name in ACCESS_LOGGERS:
-        target = logging.getLogger(name)
-        if not any(isinstance(f, RedactWebhookSecret) for f in target.filters):
-            target.addFilter(RedactWebhookSecret())
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """An HTTP answer: status, JSON body, extra headers."""
-
-    status: int
-    body: dict[str, Any]
-    headers: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def content(self) -> bytes:
-        """The body as compact JSON bytes (ASCII-only, so any string encodes)."""
-        if self.body is OK:  # most replies: skip the encoder (a per-event cost)
-            return _OK_CONTENT
-        return json.dumps(self.body, separators=(",", ":")).encode("ascii")
 
 
 @dataclass(slots=True)
@@ -190,13 +116,6 @@ class ReplayResult:
     def ok(self) -> bool:
         """The handlers all succeeded this time."""
         return self.status is EventStatus.PROCESSED
-
-
-_OK_REPLY = Reply(200, OK)
-
-
-def _error(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
-    return Reply(status, {"result": "error", "error": message}, headers)
 
 
 def _json_type(value: object) -> str:
@@ -291,25 +210,25 @@ def _classify_kept(
     event name, stored error and reply (see :meth:`Receiver._keep_after_error`)."""
     payload, problem = decode_body(body)
     if payload is None or problem is not None:
-        reply = _error(400, problem or "malformed body")
+        reply = Reply.malformed(problem or "malformed body")
         return EventStatus.MALFORMED, None, problem, reply
     name: str = payload["event_name"]
     try:
         parse_event(payload, body)
     except ValidationError as invalid:
         message = f"{name} does not match its model: {describe_validation_error(invalid)}"
-        return EventStatus.INVALID, name, message, _error(422, message)
+        return EventStatus.INVALID, name, message, Reply.invalid(message)
     except Exception as typing_error:
         message = (
             f"{name} could not be validated: internal error ({type(typing_error).__name__}) in "
             "the webhook receiver; replay the event"
         )
-        return EventStatus.INVALID, name, message, _error(422, message)
+        return EventStatus.INVALID, name, message, Reply.invalid(message)
     error = (
         f"internal error ({type(exc).__name__}) in the webhook receiver before the handlers "
         "ran; replay the event"
     )
-    return EventStatus.FAILED, name, error, _OK_REPLY
+    return EventStatus.FAILED, name, error, Reply.ok()
 
 
 class Receiver:
@@ -327,40 +246,18 @@ class Receiver:
         secrets: Sequence[str] | None,
         store: EventStore | Callable[[], EventStore],
         router: Router,
-        max_body_bytes: int = 1_048_576,
-        response_deadline: float = 2.5,
-        handler_timeout: float = 30.0,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        response_deadline: float = DEFAULT_RESPONSE_DEADLINE,
+        handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
     ) -> None:
-        if secrets is not None:
-            for secret in secrets:
-                if not isinstance(secret, str) or not secret:
-                    raise JivoConfigError("secret: every webhook secret must be a non-empty string")
-                # "%": servers percent-decode the path before routing, so a secret holding
-                # "%41" would arrive as "A" and could never match.
-                bad = sorted(
-                    {c for c in secret if c in "/?#%" or not c.isprintable() or c.isspace()}
-                )
-                if bad:
-                    why = (
-                        " (servers percent-decode the URL path, so it could never match)"
-                        if "%" in bad
-                        else ""
-                    )
-                    raise JivoConfigError(
-                        f"secret: a webhook secret is a URL path segment and cannot contain "
-                        f"{', '.join(map(repr, bad))}{why}; use e.g. secrets.token_urlsafe(32)"
-                    )
-            if not secrets:
-                raise JivoConfigError("secret: give at least one secret, or None (insecure)")
-        if max_body_bytes < 1:
-            raise JivoConfigError("max_body_bytes must be positive")
-        if not 0 < response_deadline <= handler_timeout:
-            raise JivoConfigError(
-                "response_deadline must be positive and no longer than handler_timeout"
-            )
-        if dedupe_window is not None and dedupe_window < timedelta(0):
-            raise JivoConfigError("dedupe_window must not be negative (None: no time limit)")
+        check_secrets(secrets)
+        check_limits(
+            max_body_bytes=max_body_bytes,
+            response_deadline=response_deadline,
+            handler_timeout=handler_timeout,
+            dedupe_window=dedupe_window,
+        )
         # Compare digests: constant time over bytes, and no leak of the secret's length.
         self._secret_digests = (
             None if secrets is None else [hashlib.sha256(s.encode()).digest() for s in secrets]
@@ -405,8 +302,8 @@ class Receiver:
         try:
             self.store.ping()
         except StoreUnavailable as exc:
-            return Reply(503, {"status": "error", "error": str(exc)})
-        return Reply(200, {"status": "ok"})
+            return Reply.health(str(exc))
+        return Reply.health(None)
 
     def authorize(self, method: str, secret: str) -> Reply | None:
         """The 404 / 405 reply for this request line, or ``None`` to go on (read the body)."""
@@ -416,13 +313,9 @@ class Receiver:
             for digest in self._secret_digests:  # no early exit: constant over all secrets
                 matched |= hmac.compare_digest(digest, given)
             if not matched:
-                return _error(404, "not found: wrong or missing secret in the webhook URL")
-        if method.upper() != "POST":
-            return _error(
-                405,
-                f"method {method} not allowed: Jivo webhooks are POST requests",
-                (("Allow", "POST"),),
-            )
+                return Reply.wrong_secret()
+        if method.upper() != WEBHOOK_METHOD:
+            return Reply.method_not_allowed(method)
         return None
 
     async def read_body(
@@ -520,7 +413,7 @@ class Receiver:
         refuses that insert too is the answer 503, so the sender retries. If the body was
         already stored (the error came after its insert), the kept row stands.
         """
-        unavailable = _error(503, "internal error in the webhook receiver, retry later")
+        unavailable = Reply.unavailable("internal error in the webhook receiver, retry later")
         if body is None:
             return unavailable
         now = datetime.now(UTC)
@@ -537,7 +430,7 @@ class Receiver:
                 f"internal error ({type(second).__name__}) in the webhook receiver while "
                 "validating this body; replay the event"
             )
-            status, name, chat_id, reply = EventStatus.INVALID, None, None, _error(422, error)
+            status, name, chat_id, reply = EventStatus.INVALID, None, None, Reply.invalid(error)
         try:
             self.store.add(
                 NewEvent(
@@ -563,7 +456,7 @@ class Receiver:
 
     async def _handle(self, body: bytes | None, remote_addr: str | None) -> Reply:
         if body is None:
-            return _error(413, f"body too large: the limit is {self.max_body_bytes} bytes")
+            return Reply.too_large(self.max_body_bytes)
         key = dedupe_key(body)
         if key in self._inflight:
             # The same delivery is being handled right now: answer what the first one answers.
@@ -593,7 +486,7 @@ class Receiver:
             )
 
         if payload is None or problem is not None:
-            reply = _error(400, problem or "malformed body")
+            reply = Reply.malformed(problem or "malformed body")
             return await self._store_final(
                 new_event(EventStatus.MALFORMED, problem, reply.body), reply
             )
@@ -602,7 +495,7 @@ class Receiver:
             event = parse_event(payload, body)
         except ValidationError as exc:
             message = f"{event_name} does not match its model: {describe_validation_error(exc)}"
-            reply = _error(422, message)
+            reply = Reply.invalid(message)
             return await self._store_final(
                 new_event(EventStatus.INVALID, message, reply.body), reply
             )
@@ -610,7 +503,7 @@ class Receiver:
         registrations = self.router.handlers_for(event_name)
         if not registrations:
             # Nothing to run: a single insert records the final state (capture-only serving).
-            return await self._store_final(new_event(EventStatus.PROCESSED, None, OK), _OK_REPLY)
+            return await self._store_final(new_event(EventStatus.PROCESSED, None, OK), Reply.ok())
         try:
             event_id = await self._add(new_event(EventStatus.RECEIVED))
         except StoreUnavailable as exc:
@@ -622,7 +515,7 @@ class Receiver:
         loop = asyncio.get_running_loop()
         reply_future: asyncio.Future[Reply] = loop.create_future()
         if event_name not in RESPONSE_EVENTS:
-            reply_future.set_result(_OK_REPLY)
+            reply_future.set_result(Reply.ok())
         self._inflight[key] = (event_id, reply_future)
         task = loop.create_task(self._dispatch(event_id, event, registrations, reply_future, key))
         self._tasks.add(task)
@@ -685,28 +578,25 @@ class Receiver:
 
     def _unavailable(self, exc: StoreUnavailable) -> Reply:
         logger.error("answering 503: %s", exc)
-        return _error(503, f"event store unavailable, retry later: {exc}")
+        return Reply.unavailable(f"event store unavailable, retry later: {exc}")
 
     async def _duplicate_reply(self, key: str) -> Reply:
         inflight = self._inflight.get(key)
         if inflight is not None:  # the first copy committed in the same batch is running
             first_id, first_reply = inflight
             reply = await asyncio.shield(first_reply)
-            return Reply(reply.status, reply.body, ((DUPLICATE_HEADER, str(first_id)),))
+            return reply.duplicate_of(first_id)
         try:
             first = self.store.get_by_dedupe_key(key)
         except StoreUnavailable as exc:
             return self._unavailable(exc)
         if first is None:  # purged between the insert and this read: nothing to repeat
-            return _OK_REPLY
+            return Reply.ok()
         logger.debug("duplicate of event %d", first.id)
         # A row still "received" has no stored reply yet (its handlers run in another process,
         # or the process died): the safe answer, and no second dispatch.
-        return Reply(
-            first.http_status,
-            first.response if first.response is not None else OK,
-            ((DUPLICATE_HEADER, str(first.id)),),
-        )
+        body = first.response if first.response is not None else OK
+        return Reply(status_code(first.status), body).duplicate_of(first.id)
 
     # -- handlers --------------------------------------------------------------------------
 
@@ -728,12 +618,12 @@ class Receiver:
                 # gets for a row without a stored response).
                 shaped = response if response is not None else OK
                 committed = await self._finish(event_id, errors, shaped)
-                reply_future.set_result(Reply(200, shaped) if committed else _OK_REPLY)
+                reply_future.set_result(Reply.ok(shaped) if committed else Reply.ok())
         except Exception:  # pragma: no cover - a bug here must not kill the server
             logger.exception("dispatching event %d failed", event_id)
         finally:
             if not reply_future.done():
-                reply_future.set_result(_OK_REPLY)
+                reply_future.set_result(Reply.ok())
             self._inflight.pop(key, None)
 
     async def _finish(self, event_id: int, errors: list[str], response: dict[str, Any]) -> bool:
@@ -759,8 +649,8 @@ class Receiver:
             await self._record(EventOutcome(event_id, EventStatus.RECEIVED, None, response))
         except StoreUnavailable as exc:
             logger.error("cannot record the response of event %d: %s", event_id, exc)
-            return _OK_REPLY
-        return Reply(200, response)
+            return Reply.ok()
+        return Reply.ok(response)
 
     async def _run(
         self,
@@ -860,7 +750,7 @@ class Receiver:
                 shaping and waiting() and (not pending or loop.time() + 0.001 >= response_deadline)
             ):
                 assert reply_future is not None
-                reply_future.set_result(_OK_REPLY)
+                reply_future.set_result(Reply.ok())
         return errors, response
 
     # -- replay ----------------------------------------------------------------------------

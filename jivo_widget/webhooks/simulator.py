@@ -21,8 +21,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from jivo_widget.errors import DeliveryError, OverrideError
+from jivo_widget.webhooks.contract import DUPLICATE_HEADER
 from jivo_widget.webhooks.events import event_model
-from jivo_widget.webhooks.receiver import DUPLICATE_HEADER
 
 __all__ = [
     "Delivery",

@@ -220,7 +220,7 @@ def test_the_secret_never_reaches_the_access_log(
 ) -> None:
     import logging
 
-    from jivo_widget.webhooks.receiver import ACCESS_LOGGERS, RedactWebhookSecret
+    from jivo_widget.webhooks._logging import ACCESS_LOGGERS, RedactWebhookSecret
 
     build, server, logger_name = LOGGING_SERVERS[name]
     for logger in map(logging.getLogger, ACCESS_LOGGERS):  # as in a fresh process

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from jivo_widget.errors import JivoConfigError
+from jivo_widget.webhooks.contract import status_code
 from jivo_widget.webhooks.store import (
     EventStatus,
     NewEvent,
@@ -93,7 +94,7 @@ def test_finish_records_outcome_and_counts_attempts(store: SqliteStore) -> None:
         {"result": "ok"},
         2,
     )
-    assert stored.http_status == 200
+    assert status_code(stored.status) == 200
 
 
 def test_list_filters_and_order(store: SqliteStore) -> None:

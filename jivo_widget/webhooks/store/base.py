@@ -36,8 +36,8 @@ class EventStatus(StrEnum):
 
     ``received``: stored, handlers not finished (or the process died while they ran: replay it);
     ``processed``: every handler succeeded (or there were none); ``failed``: a handler raised or
-    missed its deadline; ``invalid``: it broke its event model (422); ``malformed``: not a UTF-8
-    JSON object with an ``event_name`` (400).
+    missed its deadline; ``invalid``: it broke its event model; ``malformed``: not a UTF-8 JSON
+    object with an ``event_name``.
     """
 
     RECEIVED = "received"
@@ -45,16 +45,6 @@ class EventStatus(StrEnum):
     FAILED = "failed"
     INVALID = "invalid"
     MALFORMED = "malformed"
-
-
-#: The HTTP status each stored status was answered with (a duplicate gets the same again).
-HTTP_STATUS = {
-    EventStatus.RECEIVED: 200,
-    EventStatus.PROCESSED: 200,
-    EventStatus.FAILED: 200,
-    EventStatus.INVALID: 422,
-    EventStatus.MALFORMED: 400,
-}
 
 
 def dedupe_key(body: bytes) -> str:
@@ -113,11 +103,6 @@ class StoredEvent:
     error: str | None
     response: dict[str, Any] | None
     attempts: int
-
-    @property
-    def http_status(self) -> int:
-        """The status code this delivery was answered with."""
-        return HTTP_STATUS[self.status]
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready metadata (no body): what ``events list --json`` prints."""
