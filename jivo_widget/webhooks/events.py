@@ -41,6 +41,7 @@ from pydantic_core import CoreSchema, InitErrorDetails, core_schema
 
 __all__ = [
     "EVENT_MODELS",
+    "RESPONSE_EVENTS",
     "Agent",
     "AssignedAgent",
     "Call",
@@ -496,6 +497,9 @@ class JivoEvent(JivoModel):
 
     #: The ``event_name`` this class models (``""`` for :class:`UnknownEvent`).
     event_type: ClassVar[str] = ""
+    #: Jivo reads the answer to this event (a handler's response is shown to the agent); every
+    #: other event is answered ``{"result": "ok"}`` as soon as it is stored.
+    reads_response: ClassVar[bool] = False
 
     event_name: str
     widget_id: Id = None
@@ -535,6 +539,8 @@ class _ClientCardFields(JivoModel):
 
 class _ChatCardEvent(_EnvelopeEvent, _ClientCardFields):
     """``chat_accepted`` / ``chat_updated``: the events whose response Jivo shows to the agent."""
+
+    reads_response: ClassVar[bool] = True
 
     agent: Nested[Agent] = None
     department: Nested[Department] = None
@@ -636,6 +642,10 @@ EVENT_MODELS: Mapping[str, type[JivoEvent]] = {
         ChatAssigned,
     )
 }
+
+
+#: The events whose answer Jivo reads (see :attr:`JivoEvent.reads_response`).
+RESPONSE_EVENTS = frozenset(name for name, model in EVENT_MODELS.items() if model.reads_response)
 
 
 def event_model(event_name: str) -> type[JivoEvent]:

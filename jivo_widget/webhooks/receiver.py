@@ -58,7 +58,7 @@ from jivo_widget.webhooks.contract import (
     check_secrets,
     status_code,
 )
-from jivo_widget.webhooks.events import JivoEvent, parse_event
+from jivo_widget.webhooks.events import RESPONSE_EVENTS, JivoEvent, parse_event
 from jivo_widget.webhooks.responses import OK, describe_validation_error, to_response
 from jivo_widget.webhooks.router import (
     Registration,
@@ -80,9 +80,6 @@ from jivo_widget.webhooks.store import (
 )
 
 __all__ = ["MAX_JSON_DEPTH", "RESPONSE_EVENTS", "Receiver", "ReplayResult", "decode_body"]
-
-#: The events whose response body Jivo reads (jivo-api.md §7.2).
-RESPONSE_EVENTS = frozenset({"chat_accepted", "chat_updated"})
 
 #: How much of an over-the-cap body is read and thrown away so the client can read the 413
 #: (a client still writing its body would otherwise see a connection reset instead).
@@ -514,7 +511,7 @@ class Receiver:
 
         loop = asyncio.get_running_loop()
         reply_future: asyncio.Future[Reply] = loop.create_future()
-        if event_name not in RESPONSE_EVENTS:
+        if not event.reads_response:
             reply_future.set_result(Reply.ok())
         self._inflight[key] = (event_id, reply_future)
         task = loop.create_task(self._dispatch(event_id, event, registrations, reply_future, key))
@@ -668,7 +665,7 @@ class Receiver:
         the caller, which commits the final outcome and the response in one write.
         """
         loop = asyncio.get_running_loop()
-        shaping = event.event_name in RESPONSE_EVENTS
+        shaping = event.reads_response
         started = loop.time()
         response_deadline = started + self.response_deadline
         handler_deadline = started + self.handler_timeout
