@@ -600,7 +600,7 @@ def replay_events(
     stuck_age = parse_age(older_than)
     if app_ref is None:
         raise BadInput(f"replay re-runs your handlers: pass --app module:attr or set {APP_ENV}")
-    from jivo_widget.webhooks.receiver import ReplayResult
+    from jivo_widget.webhooks.replay import ReplayResult
 
     hooks = load_webhook_app(app_ref)
     _log_to_terminal()

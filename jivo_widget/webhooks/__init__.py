@@ -26,7 +26,8 @@ from jivo_widget.webhooks.events import (
     UnknownEvent,
     parse_event,
 )
-from jivo_widget.webhooks.receiver import Receiver, ReplayResult
+from jivo_widget.webhooks.receiver import Receiver
+from jivo_widget.webhooks.replay import ReplayResult
 from jivo_widget.webhooks.responses import ChatResponse, ContactInfo, CustomDataField
 from jivo_widget.webhooks.store import (
     EventStatus,

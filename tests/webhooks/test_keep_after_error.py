@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jivo_widget.webhooks import EventStatus, JivoEvent, WebhookApp, samples
+from jivo_widget.webhooks._reading import declared_length
 from jivo_widget.webhooks.contract import status_code
-from jivo_widget.webhooks.receiver import _chat_id, _content_length
+from jivo_widget.webhooks.decode import chat_id
 from jivo_widget.webhooks.store import SqliteStore, dedupe_key
 
 SQLITE_INT = range(-(2**63), 2**63)
@@ -118,7 +119,7 @@ _JSON_VALUES = st.recursive(
 
 @given(value=_JSON_VALUES)
 def test_chat_id_extraction_never_raises_and_fits_sqlite(value: Any) -> None:
-    extracted = _chat_id({"chat_id": value})
+    extracted = chat_id({"chat_id": value})
     assert extracted is None or (type(extracted) is int and extracted in SQLITE_INT)
     if type(value) is int and value in SQLITE_INT:
         assert extracted == value
@@ -130,7 +131,7 @@ def test_chat_id_extraction_never_raises_and_fits_sqlite(value: Any) -> None:
 
 @given(value=st.none() | st.text() | st.from_regex(r"\s*[0-9]{1,5000}\s*", fullmatch=True))
 def test_content_length_parsing_never_raises(value: str | None) -> None:
-    parsed = _content_length(value)
+    parsed = declared_length(value)
     assert parsed is None or (type(parsed) is int and parsed >= 0)
 
 

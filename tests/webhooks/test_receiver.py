@@ -28,7 +28,7 @@ from jivo_widget.webhooks import (
     samples,
 )
 from jivo_widget.webhooks.contract import status_code
-from jivo_widget.webhooks.receiver import decode_body
+from jivo_widget.webhooks.decode import decode_body
 from jivo_widget.webhooks.store import NewEvent, SqliteStore, dedupe_key
 
 
