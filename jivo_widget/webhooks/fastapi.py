@@ -8,22 +8,18 @@ left out of the OpenAPI schema by default: the URL holds a secret.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
 
 from jivo_widget.webhooks._logging import redact_webhook_secrets_in_logs
 from jivo_widget.webhooks.asgi import starlette_response
 from jivo_widget.webhooks.contract import HEALTH_PATH, ROUTED_METHODS, WEBHOOK_PATH
-
-if TYPE_CHECKING:
-    from jivo_widget.webhooks import WebhookApp
+from jivo_widget.webhooks.receiver import HasReceiver
 
 __all__ = ["webhook_router"]
 
 
-def webhook_router(hooks: WebhookApp, *, include_in_schema: bool = False) -> APIRouter:
+def webhook_router(hooks: HasReceiver, *, include_in_schema: bool = False) -> APIRouter:
     """An ``APIRouter`` with ``/jivo/webhook/{secret}`` and ``/healthz``; include it with an
     optional ``prefix``."""
     receiver = hooks.receiver

@@ -7,18 +7,14 @@ run on the core's background event loop, so ``async def`` handlers work under an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from flask.sansio.app import App
 
 from jivo_widget.webhooks._logging import redact_webhook_secrets_in_logs
 from jivo_widget.webhooks.contract import HEALTH_PATH, ROUTED_METHODS, WEBHOOK_PREFIX
+from jivo_widget.webhooks.receiver import HasReceiver
 from jivo_widget.webhooks.wsgi import serve_blocking
-
-if TYPE_CHECKING:
-    from jivo_widget.webhooks import WebhookApp
 
 __all__ = ["webhook_blueprint"]
 
@@ -39,7 +35,7 @@ def _exempt_from_csrf(app: App, blueprint: Blueprint) -> None:
         exempt(blueprint)
 
 
-def webhook_blueprint(hooks: WebhookApp, name: str = "jivo_webhooks") -> Blueprint:
+def webhook_blueprint(hooks: HasReceiver, name: str = "jivo_webhooks") -> Blueprint:
     """A blueprint with ``/jivo/webhook/<secret>`` and ``/healthz``; register it with an optional
     ``url_prefix``.
 

@@ -32,6 +32,7 @@ import hmac
 import threading
 from collections.abc import AsyncIterable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from jivo_widget.webhooks._batch import GroupCommit
 from jivo_widget.webhooks._logging import logger
@@ -61,7 +62,7 @@ from jivo_widget.webhooks.store.base import (
     dedupe_key,
 )
 
-__all__ = ["Receiver"]
+__all__ = ["HasReceiver", "Receiver"]
 
 
 class Receiver:
@@ -224,6 +225,10 @@ class Receiver:
         the handlers also keep running after the reply.
         """
         return self._loop.run(self.handle(method, secret, body, remote_addr))
+
+    def handle_authorized_blocking(self, body: bytes | None, remote_addr: str | None) -> Reply:
+        """:meth:`handle_authorized` for synchronous servers (see :meth:`handle_blocking`)."""
+        return self._loop.run(self.handle_authorized(body, remote_addr))
 
     def _row(
         self,
@@ -422,3 +427,14 @@ class Receiver:
         loop = self._loop.stop()
         if loop is not None:
             self._dispatcher.forget_loop(loop)
+
+
+class HasReceiver(Protocol):
+    """What an adapter serves: a :class:`~jivo_widget.webhooks.WebhookApp`, or anything else
+    that holds a :class:`Receiver`. (Adapters depend on the receiver only, so the app can build
+    them without an import cycle.)"""
+
+    @property
+    def receiver(self) -> Receiver:
+        """The receiver core to serve."""
+        ...

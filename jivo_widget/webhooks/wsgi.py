@@ -10,14 +10,11 @@ handlers keep running after the reply), and the body is read with
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jivo_widget.webhooks._logging import redact_webhook_secrets_in_logs
 from jivo_widget.webhooks.contract import HEALTH_PATH, WEBHOOK_PREFIX, Reply, reason_phrase
-
-if TYPE_CHECKING:
-    from jivo_widget.webhooks import WebhookApp
-    from jivo_widget.webhooks.receiver import Receiver
+from jivo_widget.webhooks.receiver import HasReceiver, Receiver
 
 __all__ = ["serve_blocking", "wsgi_app"]
 
@@ -35,16 +32,17 @@ def serve_blocking(
 ) -> Reply:
     """One delivery for a synchronous framework: authorise, read the capped body, handle.
 
-    The request line is checked first so a wrong secret or method never causes a body read.
+    The request line is checked first (once) so a wrong secret or method never causes a body
+    read.
     """
     early = receiver.authorize(method, secret)
     if early is not None:
         return early
     body = receiver.read_body_blocking(read, content_length)
-    return receiver.handle_blocking(method, secret, body, remote_addr)
+    return receiver.handle_authorized_blocking(body, remote_addr)
 
 
-def wsgi_app(hooks: WebhookApp) -> WSGIApp:
+def wsgi_app(hooks: HasReceiver) -> WSGIApp:
     """A WSGI application for ``hooks``; mount it anywhere (``SCRIPT_NAME`` is honoured)."""
     redact_webhook_secrets_in_logs()  # the server's access log would record the secret
     receiver = hooks.receiver

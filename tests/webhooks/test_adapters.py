@@ -244,3 +244,33 @@ def test_the_secret_never_reaches_the_access_log(
     lines = {r.getMessage() for r in caplog.records if r.name == logger_name}
     assert any("/jivo/webhook/***" in line for line in lines), lines  # the log did run
     assert not any(SECRET in line for line in lines), lines
+
+
+def test_the_wsgi_adapter_checks_the_secret_once_per_delivery(tmp_path: Path) -> None:
+    # It used to authorise the request line, read the body, then authorise it again inside
+    # handle_blocking().
+    import io
+    from wsgiref.util import setup_testing_defaults
+
+    hooks = make_hooks(tmp_path)
+    checked: list[str] = []
+    authorize = hooks.receiver.authorize
+
+    def counting(method: str, secret: str) -> Any:
+        checked.append(secret)
+        return authorize(method, secret)
+
+    hooks.receiver.authorize = counting  # type: ignore[method-assign]
+    body = samples.load_bytes("chat_finished")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": f"/jivo/webhook/{SECRET}",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    setup_testing_defaults(environ)
+    statuses: list[str] = []
+    wsgi_app(hooks)(environ, lambda status, headers: statuses.append(status))
+    assert statuses == ["200 OK"]
+    assert checked == [SECRET]
+    hooks.receiver.close()
