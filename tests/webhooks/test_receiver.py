@@ -583,9 +583,9 @@ def test_copies_of_an_old_body_in_one_transaction_store_one_new_row(tmp_path: Pa
             EventStatus.PROCESSED, dedupe_since=at - timedelta(minutes=10),
         )  # fmt: skip
 
-    [first] = store.add_many([new(old)])
+    [first] = store.write_batch([new(old)], ())
     now = datetime.now(UTC)
-    ids = store.add_many([new(now), new(now)])
+    ids = store.write_batch([new(now), new(now)], ())
     assert first is not None and ids[0] is not None and ids[1] is None
     assert store.count() == 2
     latest = store.get_by_dedupe_key(dedupe_key(body))

@@ -264,7 +264,9 @@ def test_ping_reports_a_store_whose_write_lock_is_taken(store: SqliteStore) -> N
 
 def test_a_large_purge_deletes_in_chunks_letting_writes_in(store: SqliteStore) -> None:
     old = datetime.now(UTC) - timedelta(days=40)
-    store.add_many([new_event(f'{{"n":{n}}}'.encode(), received_at=old) for n in range(1_250)])
+    store.write_batch(
+        [new_event(f'{{"n":{n}}}'.encode(), received_at=old) for n in range(1_250)], ()
+    )
     recent = store.add(new_event(b'{"n":"recent"}'))
     transactions: list[str] = []
     store._conn.set_trace_callback(

@@ -131,10 +131,6 @@ class EventStore(ABC):
         received at or after ``event.dedupe_since`` (a duplicate). An older row with the key
         stops answering to it (:meth:`get_by_dedupe_key`), atomically with the insert."""
 
-    def add_many(self, events: Sequence[NewEvent]) -> builtins.list[int | None]:
-        """:meth:`add` for several events, in one transaction where the store can (all or none)."""
-        return self.write_batch(events, ())
-
     def write_batch(
         self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
     ) -> builtins.list[int | None]:

@@ -1,8 +1,8 @@
 """The embedded event store: one SQLite file in WAL mode (stdlib ``sqlite3``).
 
-Durability. Every :meth:`SqliteStore.add_many` call (the receiver's group of deliveries) is one
-transaction, committed before it returns, so the receiver answers 200 only for rows already in
-the database file's WAL. We run
+Durability. Every :meth:`SqliteStore.write_batch` call (the receiver's group of deliveries) is
+one transaction, committed before it returns, so the receiver answers 200 only for rows already
+in the database file's WAL. We run
 ``synchronous=NORMAL``: in WAL mode a commit is then a ``write()`` into the WAL file without an
 ``fsync``. The data is in the kernel's page cache the moment the call returns, so a crash of the
 *process* (``kill -9``, an exception, an OOM kill) loses nothing; only a crash of the *machine*
@@ -195,12 +195,7 @@ class SqliteStore(EventStore):
 
     def add(self, event: NewEvent) -> int | None:
         """Commit ``event``; its id, or ``None`` for a duplicate (see :meth:`EventStore.add`)."""
-        return self.add_many([event])[0]
-
-    def add_many(self, events: Sequence[NewEvent]) -> builtins.list[int | None]:
-        """Commit ``events`` in one transaction (all or none); an id or ``None`` (duplicate)
-        for each."""
-        return self.write_batch(events, ())
+        return self.write_batch([event], ())[0]
 
     def write_batch(
         self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
