@@ -149,14 +149,16 @@ class WebhookApp:
         *,
         secret: str | Sequence[str] | _Unchanged | None = _Unchanged.KEEP,
         store: str | EventStore | _Unchanged = _Unchanged.KEEP,
+        dedupe_window: timedelta | _Unchanged | None = _Unchanged.KEEP,
     ) -> WebhookApp:
         """A new app with the same handlers (the router is shared, so handlers registered on
-        either later count for both) and limits, over another ``secret`` and/or ``store``.
+        either later count for both) and limits, over another ``secret``, ``store`` and/or
+        ``dedupe_window``.
 
         Whatever is not given is kept: ``hooks.configured(store="sqlite:///other.db")`` keeps
         the secrets, or the store (the same store object, opened once for both). ``secret=None``
-        is insecure mode, with its warning. A store URL is opened on first use (see
-        :class:`WebhookApp`); ``self`` is not changed.
+        is insecure mode, with its warning; ``dedupe_window=None`` dedupes forever. A store URL
+        is opened on first use (see :class:`WebhookApp`); ``self`` is not changed.
 
         >>> hooks = WebhookApp(secret="s3cret", store="sqlite:///:memory:")
         >>> staging = hooks.configured(secret="other-secret")
@@ -172,7 +174,9 @@ class WebhookApp:
             max_body_bytes=receiver.max_body_bytes,
             response_deadline=receiver.response_deadline,
             handler_timeout=receiver.handler_timeout,
-            dedupe_window=receiver.dedupe_window,
+            dedupe_window=(
+                receiver.dedupe_window if isinstance(dedupe_window, _Unchanged) else dedupe_window
+            ),
         )
         return clone
 

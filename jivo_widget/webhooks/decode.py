@@ -18,7 +18,15 @@ from jivo_widget.webhooks.events import JivoEvent, parse_event
 from jivo_widget.webhooks.responses import describe_validation_error
 from jivo_widget.webhooks.store.base import EventStatus
 
-__all__ = ["MAX_JSON_DEPTH", "Decoded", "chat_id", "decode", "decode_after_error", "decode_body"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "Decoded",
+    "chat_id",
+    "decode",
+    "decode_after_error",
+    "decode_body",
+    "pretty_json",
+]
 
 #: The nesting depth we promise to parse. Python's parser gives up (RecursionError) a little
 #: under ``sys.getrecursionlimit()`` (1,000) levels, so whatever it refuses is deeper than this.
@@ -134,3 +142,18 @@ def decode_after_error(body: bytes, exc: Exception) -> Decoded:
         "ran; replay the event"
     )
     return Decoded(None, decoded.event_name, decoded.chat_id, EventStatus.FAILED, error)
+
+
+def pretty_json(body: bytes) -> str | None:
+    """``body`` as indented JSON for a person to read (non-ASCII kept as is), or ``None`` when
+    it is not JSON (a malformed delivery: show its text instead).
+
+    The one pretty-printer of bodies and answers: ``trigger``, ``events show`` and the demo's
+    event log use it.
+    """
+    try:
+        return json.dumps(
+            json.loads(body.decode("utf-8", errors="replace")), ensure_ascii=False, indent=2
+        )
+    except (ValueError, RecursionError):
+        return None

@@ -219,7 +219,7 @@ def test_trigger_escapes_the_receivers_answer(tmp_path: Path, evil_receiver: str
 
 
 def test_terminal_safe_leaves_ordinary_text_alone() -> None:
-    from jivo_widget.cli.webhooks import terminal_safe
+    from jivo_widget.cli._terminal import terminal_safe
 
     ordinary = "Zoë Ünal <zoe@example.com>\tпривет 你好 مرحبا\nline two \\x1b"  # noqa: RUF001
     assert terminal_safe(ordinary) == ordinary
