@@ -1,4 +1,9 @@
-"""What an event store is: the row (design.md §5), its statuses, and the store interface.
+"""What an event store is: the row, its statuses, and the store interface.
+
+A row holds one delivery: when it arrived and from where, the raw body exactly as received, its
+dedupe key, the event name and chat id read from it, its status, the handlers' error, the
+response that was sent, and how many times its handlers ran. The row is committed before the
+delivery is acknowledged, and it is the unit of replay.
 
 A store is synchronous on purpose: an insert into the embedded store is one short write, cheaper
 than a hop to a thread pool, so the receiver calls it right on the event loop. Implementations
@@ -50,7 +55,8 @@ class EventStatus(StrEnum):
 def dedupe_key(body: bytes) -> str:
     """The dedupe key of a delivery: the SHA-256 of its raw body, in hex.
 
-    Jivo sends no event id (jivo-api.md §6), and a resent delivery carries the same bytes.
+    Jivo's webhooks carry no delivery or event id, and a resent delivery carries the same
+    bytes.
     """
     return hashlib.sha256(body).hexdigest()
 
@@ -90,7 +96,8 @@ class EventOutcome:
 
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """One stored delivery (design.md §5). ``received_at`` is an aware UTC datetime."""
+    """One stored delivery (see the module docstring). ``received_at`` is an aware UTC
+    datetime."""
 
     id: int
     received_at: datetime
