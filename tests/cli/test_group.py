@@ -5,11 +5,17 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from jivo_widget import errors
 from jivo_widget.cli._group import COMMANDS, EXIT_STATUS, exit_status
+
+if TYPE_CHECKING:
+    from conftest import JivoCli
+
 
 ERROR_CLASSES = [
     cls
@@ -60,3 +66,13 @@ def test_every_command_module_defines_its_command() -> None:
     for name in COMMANDS:
         command = cli.get_command(click.Context(cli), name)
         assert isinstance(command, click.Command) and command.name == name
+
+
+def test_help_lists_the_webhook_commands(tmp_path: Path, jivo_cli: JivoCli) -> None:
+    result = jivo_cli.run("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("serve", "trigger", "events"):
+        assert command in result.stdout
+    events = jivo_cli.run("events", "--help", cwd=tmp_path)
+    for command in ("list", "show", "replay", "purge"):
+        assert command in events.stdout

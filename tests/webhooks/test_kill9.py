@@ -20,12 +20,11 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import fresh_loop
 import httpx
 import pytest
 
@@ -142,7 +141,7 @@ async def _burst(
 
 @pytest.mark.parametrize("mode", ["handlers", "capture-only"])
 def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
-    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], run_async: Callable[..., Any]
 ) -> None:
     app = mode == "handlers"
     (tmp_path / "kill9_app.py").write_text(APP, encoding="utf-8")
@@ -156,7 +155,7 @@ def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
     url = f"http://127.0.0.1:{port}/jivo/webhook/{SECRET}"
 
     with serve(tmp_path, store_url, port, app=app) as proc:
-        first = fresh_loop.run(_burst(url, bodies, proc))
+        first = run_async(_burst(url, bodies, proc))
         assert proc.wait(timeout=10) == -signal.SIGKILL
 
     acknowledged = {cid for cid, (status, _) in first.items() if status == 200}
@@ -175,7 +174,7 @@ def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
 
         # Re-send everything: acknowledged ones must get the first answer, byte for byte
         # equal as JSON; the rest are stored now, exactly once each.
-        second = fresh_loop.run(_burst(url, bodies, None))
+        second = run_async(_burst(url, bodies, None))
         assert {status for status, _ in second.values()} == {200}
         assert set(second) == set(bodies)
         changed = [
