@@ -1,4 +1,4 @@
-"""Issue 6 item 2: a body is stored (typed, or as invalid/malformed) whatever its chat id holds.
+"""A body is stored (typed, or as invalid/malformed) whatever its chat id holds.
 
 ``{"event_name":"chat_finished","chat_id":"²"}`` used to get 503 forever: ``"²".isdigit()`` is
 true, ``int("²")`` fails, and the same extraction failed again inside the keep-after-error path.

@@ -1,4 +1,4 @@
-"""Issue 6 item 6: a store file deleted or replaced while serving, or that cannot take a write.
+"""A store file deleted or replaced while serving, or that cannot take a write.
 
 After ``rm events.db`` (or a backup restored over it) the open connection kept writing into a
 file no path leads to: deliveries got 200 and were gone at exit, and ``/healthz`` said 200. The
