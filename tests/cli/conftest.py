@@ -41,6 +41,21 @@ USER_APP = textwrap.dedent(
     """
 )
 
+_STUCK_APP = textwrap.dedent(
+    """
+    import threading
+    from jivo_widget.webhooks import WebhookApp
+
+    hooks = WebhookApp(
+        secret="unused", store="sqlite:///events.db", handler_timeout=1, response_deadline=0.5
+    )
+
+    @hooks.on("chat_finished")
+    def export(event):
+        threading.Event().wait()  # a call without a timeout that never returns
+    """
+)
+
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
@@ -103,3 +118,11 @@ def failed_event() -> Callable[[Path, str], int]:
         return event_id
 
     return add
+
+
+@pytest.fixture
+def stuck_app(tmp_path: Path) -> str:
+    """``stuckapp:hooks`` in the test's directory: a chat_finished handler that blocks forever
+    (a call without a timeout), with a 1 s handler timeout. Its reference for ``--app``."""
+    (tmp_path / "stuckapp.py").write_text(_STUCK_APP, encoding="utf-8")
+    return "stuckapp:hooks"

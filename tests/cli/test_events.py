@@ -239,30 +239,15 @@ def test_events_list_and_show_read_a_read_only_store(
 # loop's default executor, whose threads are joined when the loop closes and at interpreter
 # exit, so `events replay` (and a stopping `serve`) never returned. Real subprocesses, with a
 # timeout on the test side.
-STUCK_APP = textwrap.dedent(
-    """
-    import threading
-    from jivo_widget.webhooks import WebhookApp
-
-    hooks = WebhookApp(
-        secret="unused", store="sqlite:///events.db", handler_timeout=1, response_deadline=0.5
-    )
-
-    @hooks.on("chat_finished")
-    def export(event):
-        threading.Event().wait()  # a call without a timeout that never returns
-    """
-)
 
 
 def test_replay_stops_at_the_handler_deadline_and_exits(
-    tmp_path: Path, jivo_cli: JivoCli, failed_event: Callable[[Path, str], int]
+    tmp_path: Path, jivo_cli: JivoCli, failed_event: Callable[[Path, str], int], stuck_app: str
 ) -> None:
-    (tmp_path / "stuckapp.py").write_text(STUCK_APP, encoding="utf-8")
     event_id = failed_event(tmp_path / "events.db", "an earlier failure")
     started = time.monotonic()
     result = subprocess.run(
-        [jivo_cli.exe, "events", "replay", str(event_id), "--app", "stuckapp:hooks"],
+        [jivo_cli.exe, "events", "replay", str(event_id), "--app", stuck_app],
         cwd=tmp_path,
         env=jivo_cli.env(),
         capture_output=True,

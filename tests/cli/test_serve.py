@@ -280,25 +280,12 @@ def test_store_help_says_sqlite_only(tmp_path: Path, jivo_cli: JivoCli) -> None:
 # loop's default executor, whose threads are joined when the loop closes and at interpreter
 # exit, so `events replay` (and a stopping `serve`) never returned. Real subprocesses, with a
 # timeout on the test side.
-STUCK_APP = textwrap.dedent(
-    """
-    import threading
-    from jivo_widget.webhooks import WebhookApp
-
-    hooks = WebhookApp(
-        secret="unused", store="sqlite:///events.db", handler_timeout=1, response_deadline=0.5
-    )
-
-    @hooks.on("chat_finished")
-    def export(event):
-        threading.Event().wait()  # a call without a timeout that never returns
-    """
-)
 
 
-def test_serve_stops_with_a_handler_blocked_forever(tmp_path: Path, jivo_cli: JivoCli) -> None:
-    (tmp_path / "stuckapp.py").write_text(STUCK_APP, encoding="utf-8")
-    served = jivo_cli.serve(tmp_path, "--secret", jivo_cli.secret, "--app", "stuckapp:hooks")
+def test_serve_stops_with_a_handler_blocked_forever(
+    tmp_path: Path, jivo_cli: JivoCli, stuck_app: str
+) -> None:
+    served = jivo_cli.serve(tmp_path, "--secret", jivo_cli.secret, "--app", stuck_app)
     try:
         body = samples.load_bytes("chat_finished")
         assert httpx.post(served.url(), content=body, timeout=10).status_code == 200

@@ -281,6 +281,10 @@ def hooks(tmp_path: Path) -> WebhookApp:
 
 
 Deliver = Callable[..., Awaitable[Reply]]
+#: The ``only_event`` fixture's type.
+OnlyEvent = Callable[[WebhookApp], StoredEvent]
+#: The ``run_async`` fixture's type.
+RunAsync = Callable[..., Any]
 
 
 @pytest.fixture
@@ -305,7 +309,7 @@ def deliver() -> Deliver:
 
 
 @pytest.fixture
-def only_event() -> Callable[[WebhookApp], StoredEvent]:
+def only_event() -> OnlyEvent:
     """``only_event(hooks)``: the one event stored (fails unless there is exactly one)."""
 
     def only(hooks: WebhookApp) -> StoredEvent:

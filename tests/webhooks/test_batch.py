@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jivo_widget.webhooks import (
     WebhookApp,
 )
 from jivo_widget.webhooks.store import SqliteStore
+
+if TYPE_CHECKING:
+    from webhooks.conftest import RunAsync
 
 
 class BatchRecordingStore(SqliteStore):
@@ -30,7 +32,7 @@ class BatchRecordingStore(SqliteStore):
 
 
 def test_deliveries_arriving_together_are_committed_together(
-    tmp_path: Path, run_async: Callable[..., Any]
+    tmp_path: Path, run_async: RunAsync
 ) -> None:
     store = BatchRecordingStore(tmp_path / "e.db")
     hooks = WebhookApp(secret="S", store=store)
@@ -50,7 +52,7 @@ def test_deliveries_arriving_together_are_committed_together(
 
 
 def test_a_failing_group_commit_answers_503_to_every_member(
-    tmp_path: Path, run_async: Callable[..., Any]
+    tmp_path: Path, run_async: RunAsync
 ) -> None:
     path = tmp_path / "e.db"
     hooks = WebhookApp(secret="S", store=SqliteStore(path, busy_timeout=0.05))

@@ -12,7 +12,7 @@ import logging
 import re
 import sys
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,14 +23,13 @@ from jivo_widget.webhooks import (
     ChatResponse,
     EventStatus,
     JivoEvent,
-    StoredEvent,
     WebhookApp,
     samples,
 )
 from jivo_widget.webhooks.store import dedupe_key
 
 if TYPE_CHECKING:
-    from webhooks.conftest import Deliver
+    from webhooks.conftest import Deliver, OnlyEvent, RunAsync
 
 SECRET = "log-secret-Zx81"
 EMAIL = "zoe.private@example.com"
@@ -100,7 +99,7 @@ def test_each_handler_error_is_logged_at_error_with_its_traceback(
 
 
 def test_sync_handlers_run_in_a_thread_async_ones_on_the_loop(
-    hooks: WebhookApp, run_async: Callable[..., Any], deliver: Deliver
+    hooks: WebhookApp, run_async: RunAsync, deliver: Deliver
 ) -> None:
     threads: dict[str, int] = {}
 
@@ -122,7 +121,7 @@ def test_sync_handlers_run_in_a_thread_async_ones_on_the_loop(
 
 
 def test_handler_gets_the_typed_event(
-    hooks: WebhookApp, run_async: Callable[..., Any], deliver: Deliver
+    hooks: WebhookApp, run_async: RunAsync, deliver: Deliver
 ) -> None:
     seen: list[ChatAccepted] = []
 
@@ -138,9 +137,9 @@ def test_handler_gets_the_typed_event(
 
 def test_a_raising_handler_does_not_stop_the_others(
     hooks: WebhookApp,
-    run_async: Callable[..., Any],
+    run_async: RunAsync,
     deliver: Deliver,
-    only_event: Callable[[WebhookApp], StoredEvent],
+    only_event: OnlyEvent,
 ) -> None:
     ran: list[str] = []
 
@@ -173,9 +172,9 @@ def test_a_raising_handler_does_not_stop_the_others(
 
 def test_the_shaper_response_is_sent_and_stored(
     hooks: WebhookApp,
-    run_async: Callable[..., Any],
+    run_async: RunAsync,
     deliver: Deliver,
-    only_event: Callable[[WebhookApp], StoredEvent],
+    only_event: OnlyEvent,
 ) -> None:
     @hooks.on("chat_accepted")
     def card(event: ChatAccepted) -> ChatResponse:
@@ -206,9 +205,9 @@ def test_the_shaper_response_is_sent_and_stored(
 
 def test_two_shapers_first_wins_and_the_event_is_failed(
     hooks: WebhookApp,
-    run_async: Callable[..., Any],
+    run_async: RunAsync,
     deliver: Deliver,
-    only_event: Callable[[WebhookApp], StoredEvent],
+    only_event: OnlyEvent,
 ) -> None:
     second_may_return = asyncio.Event()
 
@@ -237,9 +236,9 @@ def test_two_shapers_first_wins_and_the_event_is_failed(
 
 def test_an_invalid_response_falls_back_to_ok(
     hooks: WebhookApp,
-    run_async: Callable[..., Any],
+    run_async: RunAsync,
     deliver: Deliver,
-    only_event: Callable[[WebhookApp], StoredEvent],
+    only_event: OnlyEvent,
 ) -> None:
     @hooks.on("chat_accepted")
     def too_much(event: JivoEvent) -> dict[str, Any]:
@@ -260,9 +259,9 @@ def test_an_invalid_response_falls_back_to_ok(
 
 def test_a_slow_shaper_misses_the_deadline_and_ok_goes_out(
     tmp_path: Path,
-    run_async: Callable[..., Any],
+    run_async: RunAsync,
     deliver: Deliver,
-    only_event: Callable[[WebhookApp], StoredEvent],
+    only_event: OnlyEvent,
 ) -> None:
     hooks = WebhookApp(secret="S", store=f"sqlite:///{tmp_path / 'e.db'}", response_deadline=0.2)
     release = asyncio.Event()
@@ -288,9 +287,9 @@ def test_a_slow_shaper_misses_the_deadline_and_ok_goes_out(
 
 def test_a_handler_past_handler_timeout_is_failed(
     tmp_path: Path,
-    run_async: Callable[..., Any],
+    run_async: RunAsync,
     deliver: Deliver,
-    only_event: Callable[[WebhookApp], StoredEvent],
+    only_event: OnlyEvent,
 ) -> None:
     hooks = WebhookApp(
         secret="S",
@@ -311,9 +310,9 @@ def test_a_handler_past_handler_timeout_is_failed(
 
 def test_odd_handlers_are_isolated_too(
     hooks: WebhookApp,
-    run_async: Callable[..., Any],
+    run_async: RunAsync,
     deliver: Deliver,
-    only_event: Callable[[WebhookApp], StoredEvent],
+    only_event: OnlyEvent,
 ) -> None:
 
     ran: list[str] = []
@@ -348,9 +347,9 @@ def test_odd_handlers_are_isolated_too(
 
 def test_a_sync_shaper_may_return_a_coroutine(
     hooks: WebhookApp,
-    run_async: Callable[..., Any],
+    run_async: RunAsync,
     deliver: Deliver,
-    only_event: Callable[[WebhookApp], StoredEvent],
+    only_event: OnlyEvent,
 ) -> None:
     @hooks.on("chat_updated")
     def card(event: JivoEvent) -> Coroutine[Any, Any, dict[str, Any]]:
@@ -369,7 +368,7 @@ def test_a_sync_shaper_may_return_a_coroutine(
 
 
 def test_a_shaped_response_is_committed_before_it_is_sent(
-    tmp_path: Path, run_async: Callable[..., Any]
+    tmp_path: Path, run_async: RunAsync
 ) -> None:
     # A second handler still runs when the card goes out: the stored row must already hold
     # the card, or a duplicate after a crash would be answered {"result": "ok"}.
@@ -408,7 +407,7 @@ def test_a_shaped_response_is_committed_before_it_is_sent(
 
 def test_the_last_handler_shaping_commits_outcome_and_response_before_the_reply(
     tmp_path: Path,
-    run_async: Callable[..., Any],
+    run_async: RunAsync,
 ) -> None:
     hooks = WebhookApp(secret="S", store=f"sqlite:///{tmp_path / 'e.db'}")
 

@@ -20,10 +20,10 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -56,6 +56,9 @@ APP = textwrap.dedent(
         pass  # runs after the 200: its row is "received" until the outcome is recorded
     """
 )
+
+if TYPE_CHECKING:
+    from webhooks.conftest import RunAsync
 
 #: The burst's mix, one type per chat id in turn (see the module docstring).
 EVENT_MIX = ("chat_accepted", "chat_finished", "offline_message", "chat_updated")
@@ -141,7 +144,7 @@ async def _burst(
 
 @pytest.mark.parametrize("mode", ["handlers", "capture-only"])
 def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
-    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], run_async: Callable[..., Any]
+    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], run_async: RunAsync
 ) -> None:
     app = mode == "handlers"
     (tmp_path / "kill9_app.py").write_text(APP, encoding="utf-8")

@@ -6,10 +6,10 @@ import asyncio
 import io
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +23,9 @@ from jivo_widget.webhooks import (
 )
 from jivo_widget.webhooks.contract import status_code
 from jivo_widget.webhooks.store import NewEvent, SqliteStore, dedupe_key
+
+if TYPE_CHECKING:
+    from webhooks.conftest import RunAsync
 
 
 @pytest.fixture
@@ -52,7 +55,7 @@ def test_secret_rotation_wrong_secret_and_method(hooks: WebhookApp) -> None:
 
 
 def test_read_body_counts_bytes_whatever_content_length_says(
-    tmp_path: Path, run_async: Callable[..., Any]
+    tmp_path: Path, run_async: RunAsync
 ) -> None:
     hooks = WebhookApp(secret="S", store=f"sqlite:///{tmp_path / 'e.db'}", max_body_bytes=10)
     read = hooks.receiver.read_body
@@ -94,7 +97,7 @@ def test_handle_blocking_for_sync_servers(hooks: WebhookApp) -> None:
 
 
 def test_concurrent_duplicates_get_one_row_and_the_same_reply(
-    hooks: WebhookApp, run_async: Callable[..., Any]
+    hooks: WebhookApp, run_async: RunAsync
 ) -> None:
     release = asyncio.Event()
     runs: list[int] = []

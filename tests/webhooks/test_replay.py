@@ -4,47 +4,32 @@ handler's error is logged too."""
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from jivo_widget.webhooks import (
     EventStatus,
     JivoEvent,
-    StoredEvent,
     WebhookApp,
     samples,
 )
 from jivo_widget.webhooks.store import NewEvent, dedupe_key
 
 if TYPE_CHECKING:
-    from webhooks.conftest import Deliver
+    from webhooks.conftest import Deliver, OnlyEvent, RunAsync
 
 SECRET = "log-secret-Zx81"
-EMAIL = "zoe.private@example.com"
-
-
-def _body_with_email() -> bytes:
-    payload = samples.load("chat_finished")
-    payload["visitor"]["email"] = EMAIL
-    return json.dumps(payload).encode()
-
-
-def _formatted(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
-    formatter = logging.Formatter("%(levelname)s %(name)s %(message)s")
-    return [(record.levelno, formatter.format(record)) for record in caplog.records]
 
 
 def test_replay_runs_the_handlers_again(
     hooks: WebhookApp,
-    run_async: Callable[..., Any],
+    run_async: RunAsync,
     deliver: Deliver,
-    only_event: Callable[[WebhookApp], StoredEvent],
+    only_event: OnlyEvent,
 ) -> None:
     crm_up = False
 
@@ -68,7 +53,7 @@ def test_replay_runs_the_handlers_again(
         run_async(hooks.receiver.replay(999))
 
 
-def test_replay_stuck_received_events(hooks: WebhookApp, run_async: Callable[..., Any]) -> None:
+def test_replay_stuck_received_events(hooks: WebhookApp, run_async: RunAsync) -> None:
 
     body = samples.load_bytes("chat_finished")
     # What a process killed mid-dispatch leaves behind: a committed row still "received".
@@ -96,7 +81,7 @@ def test_replay_stuck_received_events(hooks: WebhookApp, run_async: Callable[...
 
 
 def test_replay_of_malformed_is_refused_and_invalid_is_revalidated(
-    hooks: WebhookApp, run_async: Callable[..., Any], deliver: Deliver
+    hooks: WebhookApp, run_async: RunAsync, deliver: Deliver
 ) -> None:
     async def scenario() -> None:
         await hooks.receiver.handle("POST", "S", b"[1, 2]", None)
@@ -115,7 +100,7 @@ def test_replay_of_malformed_is_refused_and_invalid_is_revalidated(
 
 
 def test_a_replayed_handler_error_is_logged_too(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, run_async: Callable[..., Any]
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, run_async: RunAsync
 ) -> None:
     hooks = WebhookApp(secret=SECRET, store=f"sqlite:///{tmp_path / 'e.db'}")
     fail = True

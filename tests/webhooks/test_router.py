@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,11 +14,11 @@ from jivo_widget.webhooks import (
 )
 
 if TYPE_CHECKING:
-    from webhooks.conftest import Deliver
+    from webhooks.conftest import Deliver, RunAsync
 
 
 def test_named_handlers_in_order_then_catch_all(
-    hooks: WebhookApp, run_async: Callable[..., Any], deliver: Deliver
+    hooks: WebhookApp, run_async: RunAsync, deliver: Deliver
 ) -> None:
     calls: list[str] = []
 
