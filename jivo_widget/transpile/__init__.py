@@ -13,6 +13,7 @@ from jivo_widget.transpile.compiler import (
     CompiledCallbacks,
     check_source,
     compile_callbacks,
+    compile_many,
     read_source,
 )
 from jivo_widget.transpile.errors import (
@@ -30,5 +31,6 @@ __all__ = [
     "TranscryptMissing",
     "check_source",
     "compile_callbacks",
+    "compile_many",
     "read_source",
 ]

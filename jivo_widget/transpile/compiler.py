@@ -14,8 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from jivo_widget.transpile import cache, check, link, lower, runner
+from jivo_widget.transpile.errors import CallbackSourceError
 
-__all__ = ["CompiledCallbacks", "check_source", "compile_callbacks", "read_source"]
+__all__ = [
+    "CompiledCallbacks",
+    "check_source",
+    "compile_callbacks",
+    "compile_many",
+    "read_source",
+]
 
 
 @dataclass(frozen=True)
@@ -81,16 +88,42 @@ def compile_callbacks(
     Raises :class:`CallbackSourceError` (the checker's refusals), :class:`TranscryptMissing`
     or :class:`TranscryptFailed`.
     """
-    key = cache.cache_key(source, filename)
-    if use_cache:
-        entry = cache.load(key, cache_dir)
+    result = compile_many([(source, filename)], use_cache=use_cache, cache_dir=cache_dir)[0]
+    if isinstance(result, CallbackSourceError):
+        raise result
+    return result
+
+
+def compile_many(
+    modules: list[tuple[str, str]],
+    *,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
+) -> list[CompiledCallbacks | CallbackSourceError]:
+    """Compile several ``(source, filename)`` modules with one Transcrypt run.
+
+    Each result is the compiled module or the checker's refusal of it; Transcrypt failures
+    raise. Cached modules are not recompiled.
+    """
+    results: list[CompiledCallbacks | CallbackSourceError | None] = [None] * len(modules)
+    pending: list[tuple[int, str, lower.LoweredModule]] = []
+    for index, (source, filename) in enumerate(modules):
+        key = cache.cache_key(source, filename)
+        entry = cache.load(key, cache_dir) if use_cache else None
         if entry is not None:
-            return CompiledCallbacks(filename, entry.handlers, entry.expression, from_cache=True)
-    tree, plan = check.check(source, filename)
-    lowered = lower.lower(tree, plan)
-    output = runner.run(lowered.source)
-    linked = link.link(lowered, output.javascript, filename)
-    compiled = CompiledCallbacks(filename, lowered.handlers, linked.expression)
-    if use_cache:
-        cache.store(key, cache.CacheEntry(linked.expression, lowered.handlers), cache_dir)
-    return compiled
+            results[index] = CompiledCallbacks(filename, entry.handlers, entry.expression, True)
+            continue
+        try:
+            tree, plan = check.check(source, filename)
+        except CallbackSourceError as exc:
+            results[index] = exc
+            continue
+        pending.append((index, key, lower.lower(tree, plan)))
+    outputs = runner.run_many([lowered.source for _, _, lowered in pending])
+    for (index, key, lowered), output in zip(pending, outputs, strict=True):
+        filename = modules[index][1]
+        linked = link.link(lowered, output.javascript, filename)
+        results[index] = CompiledCallbacks(filename, lowered.handlers, linked.expression)
+        if use_cache:
+            cache.store(key, cache.CacheEntry(linked.expression, lowered.handlers), cache_dir)
+    return [r for r in results if r is not None]

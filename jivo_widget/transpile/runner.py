@@ -18,7 +18,14 @@ from pathlib import Path
 
 from jivo_widget.transpile.errors import TranscryptFailed, TranscryptMissing
 
-__all__ = ["INSTALL_HINT", "TRANSCRYPT_VERSION", "TranscryptOutput", "ensure_available", "run"]
+__all__ = [
+    "INSTALL_HINT",
+    "TRANSCRYPT_VERSION",
+    "TranscryptOutput",
+    "ensure_available",
+    "run",
+    "run_many",
+]
 
 #: The one Transcrypt release the lowering and the linker are proven against.
 TRANSCRYPT_VERSION = "3.9.5"
@@ -62,12 +69,29 @@ def ensure_available() -> None:
 
 def run(python_source: str, timeout: float = TIMEOUT_SECONDS) -> TranscryptOutput:
     """Compile one module with Transcrypt; raise :class:`TranscryptFailed` when it fails."""
+    return run_many([python_source], timeout)[0]
+
+
+def run_many(python_sources: list[str], timeout: float = TIMEOUT_SECONDS) -> list[TranscryptOutput]:
+    """Compile several modules in one Transcrypt run (a main module imports them all).
+
+    One process start and one parse of Transcrypt itself instead of one per module: the corpus
+    and the fuzzer compile hundreds of modules this way.
+    """
     ensure_available()
+    if not python_sources:
+        return []
+    names = [f"{_MODULE}_{index}" for index in range(len(python_sources))]
     with tempfile.TemporaryDirectory(prefix="jivo-transcrypt-") as work:
-        source = Path(work) / f"{_MODULE}.py"
-        source.write_text(python_source, encoding="utf-8")
+        for name, text in zip(names, python_sources, strict=True):
+            (Path(work) / f"{name}.py").write_text(text, encoding="utf-8")
+        if len(names) == 1:
+            main = Path(work) / f"{names[0]}.py"
+        else:
+            main = Path(work) / f"{_MODULE}_batch.py"
+            main.write_text("".join(f"import {name}\n" for name in names), encoding="utf-8")
         target = Path(work) / "target"
-        command = [sys.executable, "-m", "transcrypt", "-b", "-n", "-od", str(target), str(source)]
+        command = [sys.executable, "-m", "transcrypt", "-b", "-n", "-od", str(target), str(main)]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8"}
         try:
             done = subprocess.run(
@@ -83,19 +107,14 @@ def run(python_source: str, timeout: float = TIMEOUT_SECONDS) -> TranscryptOutpu
             )
         except subprocess.TimeoutExpired as exc:
             printed = _text(exc.stdout) + _text(exc.stderr)
-            raise TranscryptFailed(
-                f"Transcrypt did not finish within {timeout:g} s", printed
-            ) from None
+            message = f"Transcrypt did not finish within {timeout:g} s"
+            raise TranscryptFailed(message, printed) from None
         printed = done.stdout + done.stderr
-        output = target / f"{_MODULE}.js"
-        failed = (
-            done.returncode != 0
-            or "Error while compiling" in done.stdout
-            or "Aborted" in done.stdout
-        )
-        if failed or not output.is_file():
+        outputs = [target / f"{name}.js" for name in names]
+        said_error = "Error while compiling" in done.stdout or "Aborted" in done.stdout
+        if done.returncode != 0 or said_error or not all(o.is_file() for o in outputs):
             raise TranscryptFailed(f"Transcrypt failed (exit status {done.returncode})", printed)
-        return TranscryptOutput(output.read_text(encoding="utf-8"), printed)
+        return [TranscryptOutput(o.read_text(encoding="utf-8"), printed) for o in outputs]
 
 
 def _text(data: bytes | str | None) -> str:
