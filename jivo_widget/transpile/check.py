@@ -847,7 +847,7 @@ class _Checker:
         operands = [node.left, *node.comparators]
         if len(node.ops) > 1:
             for middle in operands[1:-1]:
-                if not isinstance(middle, ast.Name | ast.Constant):
+                if not (isinstance(middle, ast.Name) or self.is_constant(middle)):
                     self.unsupported(
                         middle,
                         "a computed value in the middle of a chained comparison",
@@ -885,6 +885,14 @@ class _Checker:
             where = self.lookup(func.id)
             if where == "builtin":
                 self.builtin_call(node, func.id)
+                if node.keywords and func.id != "sorted":
+                    self.unsupported(
+                        node.keywords[0],
+                        "keyword arguments",
+                        f"{func.id}() takes positional arguments here",
+                    )
+                for keyword in node.keywords:
+                    self.expr(keyword.value)
                 return
             if where == "exception":
                 self.unsupported(node, f"{func.id}(...) outside raise", f"raise {func.id}('...')")

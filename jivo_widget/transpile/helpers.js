@@ -207,8 +207,16 @@ function _jw_div(a, b) {
 }
 
 // @helper _jw_floordiv
+// Python's floor division, including its float algorithm: 1 // 0.1 is 9.0 (Math.floor(1 / 0.1)
+// says 10, because 1 / 0.1 rounds up to exactly 10).
 function _jw_floordiv(a, b) {
-  return Math.floor(a / _jw_divisor("//", a, b));
+  b = _jw_divisor("//", a, b);
+  a = +a;
+  var mod = a % b, div = (a - mod) / b;
+  if (mod && (b < 0) !== (mod < 0)) div -= 1;
+  if (!div) return 0 * (a / b); // a signed zero, as Python's copysign(0.0, a / b)
+  var floor = Math.floor(div);
+  return div - floor > 0.5 ? floor + 1 : floor;
 }
 
 // @helper _jw_mod
@@ -456,9 +464,9 @@ function _jw_repr(x) {
       if (c === "\t") return "\\t";
       if (c === "'" || c === '"') return c === q ? "\\" + c : c;
       if (c === " ") return c;
-      var code = c.codePointAt(0), hex = code.toString(16);
-      return code < 0x100 ? "\\x" + ("0" + hex).slice(-2) :
-        code < 0x10000 ? "\\u" + ("000" + hex).slice(-4) : "\\U" + ("0000000" + hex).slice(-8);
+      var code = c.codePointAt(0), digits = code.toString(16);
+      return code < 0x100 ? "\\x" + ("0" + digits).slice(-2) :
+        code < 0x10000 ? "\\u" + ("000" + digits).slice(-4) : "\\U" + ("0000000" + digits).slice(-8);
     });
     return q + body + q;
   }

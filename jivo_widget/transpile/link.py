@@ -120,9 +120,10 @@ def link(lowered: LoweredModule, transcrypt_js: str, filename: str) -> LinkedMod
         )
     body = jsast.apply_edits(transcrypt_js, edits)
     body = "\n".join(line.rstrip() for line in body.splitlines() if line.strip()) + "\n"
-    mentioned = {
-        jsast.text(n) for n in jsast.walk(jsast.parse(body).root_node) if n.type == "identifier"
-    }
+    if jsast.has_syntax_error(body):
+        raise _fail("the linked module does not parse", body)
+    # The edits change no identifier except isinstance -> _jw_matches.
+    mentioned = {jsast.text(n) for n in used} | ({"_jw_matches"} if renamed else set())
     chosen = helpers.select({*mentioned, "_jw_guard"})
     table = [item for first, last, name in lowered.functions for item in (first, last, name)]
     exports = ", ".join(
@@ -138,8 +139,6 @@ def link(lowered: LoweredModule, transcrypt_js: str, filename: str) -> LinkedMod
         + f"return {{{exports}}};\n"
         + "})()"
     )
-    if jsast.has_syntax_error(f"var x = {expression};"):
-        raise _fail("the linked module does not parse", expression)
     return LinkedModule(expression, tuple(helper.name for helper in chosen))
 
 
