@@ -396,12 +396,23 @@ function _jw_zip() {
   return out;
 }
 
+// @helper _jw_more
+// Is there one more item for a for loop? Lists are walked live (Python's list iterator reads
+// the current length); a dict that changed size while walked raises, as in Python.
+function _jw_more(items, k, source) {
+  if (source !== items && _jw_isdict(source) && Object.keys(source).length !== items.length) {
+    throw _jw_err("RuntimeError", "dictionary changed size during iteration");
+  }
+  return k < items.length;
+}
+
 // @helper _jw_flat
 // One `for` clause of a comprehension: fn(item) returns the list of results for that item;
 // with `unpack` > 0 each item is unpacked into that many arguments (`for k, v in ...`).
-function _jw_flat(x, fn, unpack) {
+// `source`: the dict whose keys/values/items are walked (watched like a for loop's).
+function _jw_flat(x, fn, unpack, source) {
   var items = _jw_iter(x), out = [];
-  for (var i = 0; i < items.length; i++) {
+  for (var i = 0; _jw_more(items, i, source === undefined ? x : source); i++) {
     var args = unpack ? _jw_unpack(items[i], unpack) : [items[i]];
     var part = fn.apply(null, args);
     for (var j = 0; j < part.length; j++) out.push(part[j]);

@@ -352,6 +352,7 @@ class _Lowerer:
                     ),
                 ]
         items, index = self.temp("s"), self.temp("k")
+        setup, walked, source = self.iteration(iterable)
         item = ast.Subscript(value=_name(items), slice=_name(index), ctx=ast.Load())
         loop_body = [
             *self.store(stmt.target, item),
@@ -360,35 +361,57 @@ class _Lowerer:
             ),
             *body,
         ]
-        length = ast.Attribute(value=_name(items), attr="length", ctx=ast.Load())
+        test: ast.expr
+        if source is None:
+            length = ast.Attribute(value=_name(items), attr="length", ctx=ast.Load())
+            test = ast.Compare(left=_name(index), ops=[ast.Lt()], comparators=[length])
+        else:
+            test = _call("_jw_more", _name(items), _name(index), _name(source))
         return [
-            _assign(items, self.iterable(iterable)),
+            *setup,
+            _assign(items, walked),
             _assign(index, _const(0)),
-            ast.While(
-                test=ast.Compare(left=_name(index), ops=[ast.Lt()], comparators=[length]),
-                body=loop_body,
-                orelse=[],
-            ),
+            ast.While(test=test, body=loop_body, orelse=[]),
         ]
 
-    def iterable(self, node: ast.expr) -> ast.expr:
-        """What a loop or comprehension walks, as a JS array (lists stay live)."""
-        lowered = self.expr(node)
-        if (
+    @staticmethod
+    def fresh_list(node: ast.expr) -> bool:
+        """Iterables that build a new list nobody else can change while it is walked."""
+        if isinstance(node, ast.List | ast.ListComp | ast.Tuple):
+            return True
+        fresh_calls = ("range", "enumerate", "zip", "list", "sorted")
+        return (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
-            and node.func.id in ("range", "enumerate", "zip", "list", "sorted")
-        ):
-            return lowered
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("keys", "values", "items")
-        ):
-            return lowered
-        if isinstance(node, ast.List | ast.ListComp):
-            return lowered
-        return _call("_jw_iter", lowered)
+            and node.func.id in fresh_calls
+        )
+
+    def iteration(self, node: ast.expr) -> tuple[list[ast.stmt], ast.expr, str | None]:
+        """A for loop's iterable: setup statements, the JS array walked, and the object to watch.
+
+        A dict (or its keys/values/items) that changes size while a loop walks it raises
+        RuntimeError in Python; the loop watches it (_jw_more) to do the same. Lists are walked
+        live, as Python's list iterator does.
+        """
+        if self.fresh_list(node):
+            return [], self.expr(node), None
+        source = self.temp("o")
+        view = _view_method(node)
+        if view is not None:
+            assert isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            setup: list[ast.stmt] = [_assign(source, self.expr(node.func.value))]
+            return setup, _call(f"_jw_m_{view}", _name(source)), source
+        setup = [_assign(source, self.expr(node))]
+        return setup, _call("_jw_iter", _name(source)), source
+
+    def iterable(self, node: ast.expr) -> tuple[ast.expr, ast.expr | None]:
+        """A comprehension's iterable and, for a dict view of a name, the dict to watch."""
+        view = _view_method(node)
+        if view is not None:
+            assert isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            receiver = node.func.value
+            return self.expr(node), _name(receiver.id) if isinstance(receiver, ast.Name) else None
+        return self.expr(node), None
 
     def try_(self, stmt: ast.Try) -> ast.Try:
         handlers = []
@@ -641,9 +664,9 @@ class _Lowerer:
                 assert isinstance(target, ast.Tuple | ast.List)
                 params = [e.id for e in target.elts if isinstance(e, ast.Name)]
                 unpack = len(params)
-            inner = _call(
-                "_jw_flat", self.iterable(generator.iter), _lambda(params, inner), _const(unpack)
-            )
+            walked, source = self.iterable(generator.iter)
+            extra = [] if source is None else [source]
+            inner = _call("_jw_flat", walked, _lambda(params, inner), _const(unpack), *extra)
         return inner
 
     def call(self, node: ast.Call) -> ast.expr:
@@ -713,6 +736,18 @@ def _load(target: ast.expr) -> ast.expr:
     if isinstance(target, ast.Subscript):
         return ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load())
     return target
+
+
+def _view_method(node: ast.expr) -> str | None:
+    """``keys``/``values``/``items`` for ``d.keys()``..., else None."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("keys", "values", "items")
+        and not node.args
+    ):
+        return node.func.attr
+    return None
 
 
 def _constant_int(node: ast.expr) -> int | None:

@@ -10,4 +10,33 @@ REGRESSIONS = [
     # Float floor division: Math.floor(1 / 0.1) is 10, Python's 1 // 0.1 is 9.0 (helpers.js
     # _jw_floordiv now follows CPython's float algorithm). Found while writing the generator.
     "def jivo_onLoadCallback():\n    return [1 // 0.1, -7.5 // 2, 7 // -2, 0.5 // 0.1]\n",
+    # A dict that changes size while a loop walks its items: Python raises RuntimeError, the
+    # JS loop walked a snapshot silently (lower.py now watches dicts with _jw_more). Found by
+    # the fuzzer (seed batch of JIVO_FUZZ_BATCHES=12), reduced by hand.
+    """def jivo_onLoadCallback():
+    out = []
+    v2 = {"c": 1, "k": 1}
+    for v27, v28 in v2.items():
+        out.append(v2.pop("x", None))
+        v2.update({"x": 1})
+    return out
+""",
+    """def jivo_onLoadCallback():
+    d = {"a": 1}
+    for k in d:
+        d["b"] = 2
+    return d
+""",
+    """def jivo_onLoadCallback():
+    d = {"a": 1, "b": 2}
+    return [d.pop(k) for k in d]
+""",
+    """def jivo_onLoadCallback():
+    d = {"a": 1, "b": 2}
+    out = []
+    for v in d.values():
+        d["a"] = v + 1
+        out.append(v)
+    return [out, d]
+""",
 ]
