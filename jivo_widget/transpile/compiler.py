@@ -119,7 +119,7 @@ def compile_many(
             results[index] = exc
             continue
         pending.append((index, key, lower.lower(tree, plan)))
-    outputs = runner.run_many([lowered.source for _, _, lowered in pending])
+    outputs = runner.run_many([lowered.source for _, _, lowered in pending]) if pending else []
     for (index, key, lowered), output in zip(pending, outputs, strict=True):
         filename = modules[index][1]
         linked = link.link(lowered, output.javascript, filename)
