@@ -265,17 +265,19 @@ class _Lowerer:
             return [
                 ast.Assign(targets=[ast.Name(id=target.id, ctx=ast.Store())], value=value, lineno=0)
             ]
-        if isinstance(target, ast.Attribute):
-            attr = ast.Attribute(value=self.expr(target.value), attr=target.attr, ctx=ast.Store())
-            return [ast.Assign(targets=[attr], value=value, lineno=0)]
-        if isinstance(target, ast.Subscript):
-            return [
-                ast.Expr(
-                    value=_call(
-                        "_jw_setitem", self.expr(target.value), self.expr(target.slice), value
-                    )
-                )
-            ]
+        if isinstance(target, ast.Attribute | ast.Subscript):
+            # Python evaluates the value before the target's object and index; a JS member
+            # assignment (or a call's arguments) would evaluate them first.
+            first: list[ast.stmt] = []
+            if not isinstance(value, ast.Constant | ast.Name):
+                held = self.temp("v")
+                first, value = [_assign(held, value)], _name(held)
+            obj = self.expr(target.value)
+            if isinstance(target, ast.Attribute):
+                attr = ast.Attribute(value=obj, attr=target.attr, ctx=ast.Store())
+                return [*first, ast.Assign(targets=[attr], value=value, lineno=0)]
+            setitem = _call("_jw_setitem", obj, self.expr(target.slice), value)
+            return [*first, ast.Expr(value=setitem)]
         assert isinstance(target, ast.Tuple | ast.List)
         items = self.temp("t")
         out: list[ast.stmt] = [_assign(items, _call("_jw_unpack", value, _const(len(target.elts))))]

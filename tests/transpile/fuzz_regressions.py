@@ -39,4 +39,24 @@ REGRESSIONS = [
         out.append(v)
     return [out, d]
 """,
+    # Python evaluates an assignment's value before the target's index: here v6[-8] raises
+    # IndexError before v6.index(-2) could raise ValueError; _jw_setitem(o, k, v) evaluated k
+    # first (lower.py store() now evaluates the value into a temporary first). Fuzzer, 16 batches.
+    """def jivo_onLoadCallback():
+    v6 = sorted([-9, 9, 2, 5])
+    v6[(v6.index(-2) * sum([]))] = v6[-8]
+    return v6
+""",
+    """def jivo_onLoadCallback():
+    log = []
+    holder = {"a": 1}
+    def value():
+        log.append("value")
+        return 2
+    def target():
+        log.append("target")
+        return holder
+    target()["a"] = value()
+    return [log, holder]
+""",
 ]

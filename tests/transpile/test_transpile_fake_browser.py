@@ -201,7 +201,9 @@ def test_fake_and_mock_answer_alike(
     state: dict[str, Any], page: Page, jivo_mock: JivoMock, live_server: Any
 ) -> None:
     loader = '<script async src="https://code.jivosite.com/widget/AbCdEf1234"></script>'
-    url = live_server.add("/contract", f"<!doctype html><title>c</title>{loader}") + "?utm_source=ad"
+    url = (
+        live_server.add("/contract", f"<!doctype html><title>c</title>{loader}") + "?utm_source=ad"
+    )
     page.goto(url)
     jivo_mock.wait_for_load()
     in_page = page.evaluate(_IN_PAGE, [[name, args] for name, args in SEQUENCE])
