@@ -69,6 +69,12 @@ function _jw_bool(x) {
   return !!x;
 }
 
+// @helper _jw_default
+// A parameter's default applies when the argument is missing (undefined), not when it is None.
+function _jw_default(value, dflt) {
+  return value === undefined ? dflt : value;
+}
+
 // @helper _jw_or
 // `a or b`: a if a is true in Python's sense, else b (evaluated only then).
 function _jw_or(a, b) {
@@ -840,25 +846,13 @@ function _jw_m_clear(o) {
 // message gets " (file, line N, in function)", as a Python traceback's last line would say.
 // `table` holds [first line, last line, name] of every function, outer ones first.
 function _jw_where(error, file, table, line) {
-  var fn = "<module>";
-  for (var i = 0; i < table.length; i += 3) if (table[i] <= line && line <= table[i + 1]) fn = table[i + 2];
-  var where = " (" + file + ", line " + line + ", in " + fn + ")";
-  if (error instanceof Error) {
-    if (!error._jw_where) {
-      error._jw_where = where;
-      error.message += where;
-      if (typeof error.stack === "string") {
-        // The stack's first line repeats the message: show the Python location there too.
-        var lines = error.stack.split("\n");
-        lines[0] = error.name + ": " + error.message;
-        error.stack = lines.join("\n");
-      }
-    }
-    return error;
+  if (error instanceof Error && !error._jw_where) {
+    var fn = "<module>";
+    for (var i = 0; i < table.length; i += 3) if (table[i] <= line && line <= table[i + 1]) fn = table[i + 2];
+    error._jw_where = 1;
+    error.message += " (" + file + ", line " + line + ", in " + fn + ")";
   }
-  var wrapped = new Error(String(error) + where);
-  wrapped._jw_where = where;
-  return wrapped;
+  return error;
 }
 
 // @helper _jw_guard

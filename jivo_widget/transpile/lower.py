@@ -192,15 +192,22 @@ class _Lowerer:
     def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.stmt:
         self.functions.append((fn.lineno, fn.end_lineno or fn.lineno, fn.name))
         body: list[ast.stmt] = [ast.Global(names=["_jw_at"])]
+        names = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+        # Defaults (constants: the checker says so) apply to missing arguments only: an explicit
+        # None stays None. Transcrypt's own prologue for this is three times the size.
+        for name, default in zip(
+            names[len(names) - len(fn.args.defaults) :], fn.args.defaults, strict=True
+        ):
+            body.append(_assign(name, _call("_jw_default", _name(name), self.expr(default))))
         body += self.block(fn.body)
         args = ast.arguments(
             posonlyargs=[],
-            args=[ast.arg(arg=a.arg) for a in (*fn.args.posonlyargs, *fn.args.args)],
+            args=[ast.arg(arg=name) for name in names],
             vararg=None,
             kwonlyargs=[],
             kw_defaults=[],
             kwarg=None,
-            defaults=[self.expr(d) for d in fn.args.defaults],
+            defaults=[],
         )
         cls = ast.AsyncFunctionDef if isinstance(fn, ast.AsyncFunctionDef) else ast.FunctionDef
         return cls(name=fn.name, args=args, body=body, decorator_list=[], returns=None, lineno=0)

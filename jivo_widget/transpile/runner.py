@@ -72,7 +72,7 @@ def run(python_source: str, timeout: float = TIMEOUT_SECONDS) -> TranscryptOutpu
     return run_many([python_source], timeout)[0]
 
 
-def run_many(python_sources: list[str], timeout: float = TIMEOUT_SECONDS) -> list[TranscryptOutput]:
+def run_many(python_sources: list[str], timeout: float | None = None) -> list[TranscryptOutput]:
     """Compile several modules in one Transcrypt run (a main module imports them all).
 
     One process start and one parse of Transcrypt itself instead of one per module: the corpus
@@ -81,6 +81,8 @@ def run_many(python_sources: list[str], timeout: float = TIMEOUT_SECONDS) -> lis
     ensure_available()
     if not python_sources:
         return []
+    if timeout is None:  # a busy machine compiles a batch of hundreds in tens of seconds
+        timeout = TIMEOUT_SECONDS + len(python_sources)
     names = [f"{_MODULE}_{index}" for index in range(len(python_sources))]
     with tempfile.TemporaryDirectory(prefix="jivo-transcrypt-") as work:
         for name, text in zip(names, python_sources, strict=True):

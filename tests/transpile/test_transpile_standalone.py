@@ -182,7 +182,7 @@ def test_errors_name_the_python_file_function_and_line_and_reach_onerror(
         for m in messages
     ), messages
     key_error = next(r for r in reported if r["name"] == "KeyError")
-    assert key_error["stack"].startswith("KeyError: 'missing' (shop/jivo_callbacks.py, line 5")
+    assert key_error["message"] == "Uncaught KeyError: 'missing' (shop/jivo_callbacks.py, line 5, in lookup)"
     # The same errors, as the DevTools protocol reported them to Playwright (pageerror).
     assert any("line 5, in lookup" in e for e in jivo_mock.page_errors), jivo_mock.page_errors
 
