@@ -267,3 +267,25 @@ def test_integer_like_dict_keys_are_refused_loudly_in_the_browser(
             ],
         ]
     ]
+
+
+UNASSIGNED = """from jivo_widget.browser import console
+
+def jivo_onLoadCallback():
+    if False:
+        never = 1
+    try:
+        console.log("read", never)
+    except Exception:
+        console.log("UnboundLocalError")
+"""
+
+
+def test_a_local_read_before_assignment_is_none_in_the_browser(
+    page: Page, jivo_mock: JivoMock, live_server: Any
+) -> None:
+    # A documented difference (README, Callbacks in Python): Python raises UnboundLocalError.
+    script = serve_script(live_server, UNASSIGNED)
+    page.goto(live_server.add("/", html(with_loader(script))))
+    jivo_mock.wait_for_load()
+    assert page.evaluate("() => window.__log") == [["log", ["read", None]]]
