@@ -105,6 +105,7 @@ def compile_many(
     Each result is the compiled module or the checker's refusal of it; Transcrypt failures
     raise. Cached modules are not recompiled.
     """
+    runner.ensure_available()  # before the cache: it lives in the callbacks extra too
     results: list[CompiledCallbacks | CallbackSourceError | None] = [None] * len(modules)
     pending: list[tuple[int, str, lower.LoweredModule]] = []
     for index, (source, filename) in enumerate(modules):

@@ -8,6 +8,7 @@ stdout and may exit 0 on failure, so we parse what it says and check the file it
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import subprocess
@@ -43,8 +44,26 @@ class TranscryptOutput:
     printed: str
 
 
+#: The other modules of the ``callbacks`` extra (import name -> distribution).
+EXTRA_MODULES = {
+    "tree_sitter": "tree-sitter",
+    "tree_sitter_javascript": "tree-sitter-javascript",
+    "platformdirs": "platformdirs",
+    "rjsmin": "rjsmin",
+}
+
+
 def ensure_available() -> None:
-    """Raise :class:`TranscryptMissing` (saying what to install) unless Transcrypt 3.9.5 is."""
+    """Raise :class:`TranscryptMissing` (saying what to install) unless the ``callbacks`` extra
+    is installed: Transcrypt 3.9.5 and the parser, cache and minifier libraries.
+
+    Checked once per process when it succeeds (find_spec and metadata reads cost milliseconds).
+    """
+    _check_extra()
+
+
+@functools.cache
+def _check_extra() -> None:
     try:
         spec = importlib.util.find_spec("transcrypt.__main__")
     except (ImportError, ValueError):
@@ -65,6 +84,19 @@ def ensure_available() -> None:
             f"compiling Python callbacks needs Transcrypt {TRANSCRYPT_VERSION}, found {version}: "
             f"{INSTALL_HINT}"
         )
+    missing = [dist for module, dist in EXTRA_MODULES.items() if _find(module) is None]
+    if missing:
+        raise TranscryptMissing(
+            f"compiling Python callbacks needs {', '.join(missing)} (the callbacks extra): "
+            f"{INSTALL_HINT}"
+        )
+
+
+def _find(module: str) -> object:
+    try:
+        return importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
 
 
 def run(python_source: str, timeout: float = TIMEOUT_SECONDS) -> TranscryptOutput:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,14 @@ import pytest
 from jivo_widget.transpile import TranscryptFailed, TranscryptMissing, compile_callbacks, runner
 
 SOURCE = "def jivo_onOpen():\n    pass\n"
+
+
+@pytest.fixture(autouse=True)
+def recheck_the_extra() -> Iterator[None]:
+    """The extra is checked once per process: start and end each test with a fresh check."""
+    runner._check_extra.cache_clear()
+    yield
+    runner._check_extra.cache_clear()
 
 
 def hide_transcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,6 +57,21 @@ def test_another_transcrypt_version_is_refused(monkeypatch: pytest.MonkeyPatch) 
         TranscryptMissing, match=r"needs Transcrypt 3\.9\.5, found 3\.9\.4: pip install"
     ):
         runner.ensure_available()
+
+
+def test_a_missing_library_of_the_extra_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a, **k: None if name == "tree_sitter" else real(name, *a, **k),
+    )
+    with pytest.raises(TranscryptMissing) as caught:
+        compile_callbacks(SOURCE, "cb.py", use_cache=False)
+    assert str(caught.value) == (
+        "compiling Python callbacks needs tree-sitter (the callbacks extra): "
+        "pip install 'jivo-widget[callbacks]'"
+    )
 
 
 def test_a_transcrypt_failure_is_reported_with_its_output() -> None:

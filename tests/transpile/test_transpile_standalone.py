@@ -81,14 +81,19 @@ def test_the_issue_example_works_without_the_glue(
     assert page.evaluate("() => document.body.className") == ""
 
 
-@pytest.mark.parametrize("order", ["script, glue", "glue, script"])
+@pytest.mark.parametrize("order", ["script, glue", "glue, script", "loader, script, glue"])
 def test_with_the_glue_each_handler_runs_once_and_the_page_is_chained(
     order: str, page: Page, jivo_mock: JivoMock, live_server: Any
 ) -> None:
     script = serve_script(live_server, COUNTING)
     glue = str(Widget(widget_id=WIDGET_ID).render())
     tag = f'<script src="{script}"></script>'
-    body = tag + glue if order == "script, glue" else glue + tag
+    body = {
+        "script, glue": tag + glue,
+        "glue, script": glue + tag,
+        # Jivo's loader first (the glue then injects none), the widget before the glue.
+        "loader, script, glue": f'<script src="{LOADER}"></script>' + tag + glue,
+    }[order]
     page.goto(live_server.add("/", html(body, head=PAGE_OWN)))
     jivo_mock.wait_for_load()
     jivo_mock.visitor_opens_chat()
@@ -182,7 +187,10 @@ def test_errors_name_the_python_file_function_and_line_and_reach_onerror(
         for m in messages
     ), messages
     key_error = next(r for r in reported if r["name"] == "KeyError")
-    assert key_error["message"] == "Uncaught KeyError: 'missing' (shop/jivo_callbacks.py, line 5, in lookup)"
+    assert (
+        key_error["message"]
+        == "Uncaught KeyError: 'missing' (shop/jivo_callbacks.py, line 5, in lookup)"
+    )
     # The same errors, as the DevTools protocol reported them to Playwright (pageerror).
     assert any("line 5, in lookup" in e for e in jivo_mock.page_errors), jivo_mock.page_errors
 
