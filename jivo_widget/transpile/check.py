@@ -346,7 +346,7 @@ class _Checker:
     # ------------------------------------------------------------------ functions
 
     def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        if fn is not None and self.scopes and fn.decorator_list:
+        if self.scopes and fn.decorator_list:
             self.unsupported(
                 fn.decorator_list[0],
                 "a decorator on a nested function",
@@ -563,10 +563,6 @@ class _Checker:
                 )
             self.allowed.add(id(iterable))
         self.target(target)
-        if isinstance(target, ast.Tuple | ast.List):
-            for element in target.elts:
-                if isinstance(element, ast.Name):
-                    continue
         self.expr(iterable)
 
     def try_(self, stmt: ast.Try) -> None:
@@ -853,7 +849,7 @@ class _Checker:
                         "a computed value in the middle of a chained comparison",
                         "assign it to a name first: v = ...; a < v < b",
                     )
-        for op, left, right in zip(node.ops, operands, operands[1:], strict=False):
+        for op, right in zip(node.ops, operands[1:], strict=True):
             if isinstance(op, ast.Is | ast.IsNot):
                 singletons = (None, True, False)
                 if not (
@@ -867,10 +863,10 @@ class _Checker:
                         "use == to compare values",
                     )
             if isinstance(op, ast.In | ast.NotIn):
-                self.allowed.add(id(right))
-                if isinstance(right, ast.Call):
+                # `x in ("a", "b")`, `k in d.keys()`, `i in range(3)`; not a generator, which
+                # Python stops consuming at the first match.
+                if not isinstance(right, ast.GeneratorExp):
                     self.allowed.add(id(right))
-            del left
         for operand in operands:
             self.expr(operand)
 
@@ -933,8 +929,9 @@ class _Checker:
                 self.method_call(node, func.attr)
             elif func.attr in subset.PYTHON_ONLY_METHODS and not from_browser:
                 self.unsupported(func, f"the .{func.attr}() method", self.method_instead(func.attr))
-            elif node.keywords and not from_browser:
-                pass  # reported below
+            elif func.attr in ("startswith", "endswith") and node.args:
+                # A tuple of prefixes on a browser string: window.location.pathname.startswith(...)
+                self.allow_tuple(node.args[0])
             self.expr(func)
         else:
             self.expr(func)
@@ -954,6 +951,10 @@ class _Checker:
         for arg in node.args:
             if not isinstance(arg, ast.Starred):
                 self.expr(arg)
+
+    def allow_tuple(self, node: ast.expr) -> None:
+        if isinstance(node, ast.Tuple):
+            self.allowed.add(id(node))
 
     def arity(self, node: ast.Call, name: str, low: int, high: int) -> None:
         count = len(node.args)
@@ -1051,8 +1052,8 @@ class _Checker:
                 if name != "items"
                 else "iterate it: for key, value in d.items()",
             )
-        if name in ("startswith", "endswith") and node.args and isinstance(node.args[0], ast.Tuple):
-            self.allowed.add(id(node.args[0]))
+        if name in ("startswith", "endswith") and node.args:
+            self.allow_tuple(node.args[0])
 
     def jivo_call(self, node: ast.Call, method: catalog.Method, label: str) -> None:
         params = method.params

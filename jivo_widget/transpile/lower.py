@@ -17,7 +17,7 @@ Each statement is preceded by ``_jw_at = <line>`` so an error can name the user'
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from jivo_widget.transpile import subset
@@ -54,7 +54,6 @@ class LoweredModule:
     strings: list[str]
     functions: list[tuple[int, int, str]]
     handlers: dict[str, list[str]]
-    used_names: set[str] = field(default_factory=set)
 
 
 def _name(identifier: str) -> ast.Name:

@@ -157,6 +157,18 @@ REFUSED = [
         True,
     ),
     (
+        "in a generator",
+        "x = 1 in (y for y in [1])\n",
+        "cb.py:3:14: a generator expression here is not supported",
+        True,
+    ),
+    (
+        "startswith a generator",
+        'x = "a".startswith(y for y in ["a"])\n',
+        "cb.py:3:23: a generator expression here is not supported",
+        True,
+    ),
+    (
         "any with a generator",
         "any(x for x in [1])\n",
         "cb.py:3:8: a generator expression in any() is not supported",
