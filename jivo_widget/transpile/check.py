@@ -862,11 +862,10 @@ class _Checker:
                         "'is' with anything but None, True or False",
                         "use == to compare values",
                     )
-            if isinstance(op, ast.In | ast.NotIn):
-                # `x in ("a", "b")`, `k in d.keys()`, `i in range(3)`; not a generator, which
-                # Python stops consuming at the first match.
-                if not isinstance(right, ast.GeneratorExp):
-                    self.allowed.add(id(right))
+            # `x in ("a", "b")`, `k in d.keys()`, `i in range(3)`; not a generator, which Python
+            # stops consuming at the first match.
+            if isinstance(op, ast.In | ast.NotIn) and not isinstance(right, ast.GeneratorExp):
+                self.allowed.add(id(right))
         for operand in operands:
             self.expr(operand)
 
