@@ -831,13 +831,32 @@ class _Checker:
                 self.scopes = [*self.scopes, _Scope("comprehension", names)]
                 for condition in generator.ifs:
                     self.expr(condition)
-            if isinstance(node, ast.DictComp):
-                self.expr(node.key)
-                self.expr(node.value)
-            else:
-                self.expr(node.elt)
+            parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            self.late_binding(node, [*parts, *(c for g in node.generators for c in g.ifs)])
+            for part in parts:
+                self.expr(part)
         finally:
             self.scopes = saved
+
+    def late_binding(
+        self, node: ast.ListComp | ast.DictComp | ast.GeneratorExp, parts: list[ast.expr]
+    ) -> None:
+        """Refuse a lambda that reads a comprehension's variable: in Python every such lambda
+        sees the variable's last value (one scope for the whole comprehension), while the
+        compiled comprehension gives each item its own."""
+        names = {
+            n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)
+        }
+        for part in parts:
+            for inner in ast.walk(part):
+                if isinstance(inner, ast.Lambda) and names & {
+                    n.id for n in ast.walk(inner.body) if isinstance(n, ast.Name)
+                }:
+                    self.unsupported(
+                        inner,
+                        "a lambda reading the comprehension's variable",
+                        "build the list with a for loop",
+                    )
 
     def compare(self, node: ast.Compare) -> None:
         operands = [node.left, *node.comparators]

@@ -265,11 +265,17 @@ function _jw_getitem(o, k) {
   if (Array.isArray(o)) return o[_jw_index(k, o.length, "list")];
   if (_jw_isdict(o)) {
     if (typeof k === "string" && _jw_has(o, k)) return o[k];
-    throw _jw_err("KeyError", _jw_repr(k));
+    throw _jw_unhashable(k) || _jw_err("KeyError", _jw_repr(k));
   }
   if (o == null) throw _jw_err("TypeError", "'NoneType' object is not subscriptable");
   if (typeof k === "number" && typeof o.length === "number") return o[_jw_index(k, o.length, "list")];
   return o[k];
+}
+
+// @helper _jw_unhashable
+// The TypeError Python raises for a list or dict used as a dict key (null when hashable).
+function _jw_unhashable(k) {
+  return Array.isArray(k) || _jw_isdict(k) ? _jw_err("TypeError", "unhashable type: '" + _jw_tn(k) + "'") : null;
 }
 
 // @helper _jw_key
@@ -337,7 +343,11 @@ function _jw_in(x, c) {
     for (var i = 0; i < c.length; i++) if (_jw_eq(c[i], x)) return true;
     return false;
   }
-  if (_jw_isdict(c)) return typeof x === "string" && _jw_has(c, x);
+  if (_jw_isdict(c)) {
+    var unhashable = _jw_unhashable(x);
+    if (unhashable) throw unhashable;
+    return typeof x === "string" && _jw_has(c, x);
+  }
   throw _jw_err("TypeError", "argument of type '" + _jw_tn(c) + "' is not iterable");
 }
 

@@ -169,6 +169,13 @@ REFUSED = [
         True,
     ),
     (
+        "lambda in a comprehension",
+        "fs = [lambda: i for i in range(3)]\n",
+        "cb.py:3:11: a lambda reading the comprehension's variable is not supported in browser "
+        "callbacks; build the list with a for loop",
+        True,
+    ),
+    (
         "any with a generator",
         "any(x for x in [1])\n",
         "cb.py:3:8: a generator expression in any() is not supported",

@@ -29,7 +29,6 @@ pytestmark = pytest.mark.browser
 BATCH = 250
 #: 4 batches of 250: the >= 1,000 programs per CI run issue 8 asks for.
 BATCHES = int(os.environ.get("JIVO_FUZZ_BATCHES", "4"))
-SEEN: list[int] = []
 
 
 def check_batch(sources: list[str], page: Page) -> None:
@@ -63,15 +62,15 @@ def test_random_programs_mean_the_same_in_chromium(seed: int, page: Page) -> Non
     batch = [program_from(random.Random(f"{seed}:{index}")) for index in range(BATCH)]
     started = time.perf_counter()
     check_batch(batch, page)
-    SEEN.append(len(batch))
     print(f"fuzz batch: {len(batch)} programs in {time.perf_counter() - started:.1f} s")
 
 
-def test_the_fuzzer_ran_at_least_1000_programs() -> None:
-    # Runs after the fuzz test in file order; alone (-k) it has nothing to count.
-    if not SEEN:
-        pytest.skip("run with test_random_programs_mean_the_same_in_chromium")
-    assert sum(SEEN) >= 1000 or BATCHES * BATCH < 1000
+def test_a_ci_run_fuzzes_at_least_1000_programs() -> None:
+    # hypothesis runs max_examples=BATCHES batches (generate phase only, seeds from 0..2**64:
+    # never exhausted), so the count is the configuration's; JIVO_FUZZ_BATCHES can only raise it
+    # in CI (it is unset there).
+    if "JIVO_FUZZ_BATCHES" not in os.environ:
+        assert BATCHES * BATCH >= 1000
 
 
 def test_every_mismatch_the_fuzzer_found_stays_fixed(page: Page) -> None:
