@@ -452,8 +452,13 @@ function _jw_isinstance(x, names) {
 
 // @helper _jw_matches
 // Does a caught error match an `except` clause (Python names; Exception catches all)?
+// Reading a property of None is a JS TypeError; Python calls it AttributeError (messages of
+// V8, SpiderMonkey and JavaScriptCore).
 function _jw_matches(error, names) {
   var name = error != null && typeof error.name === "string" ? error.name : "";
+  if (name === "TypeError" && /^Cannot (read|set) propert|has no properties|is not an object/.test(error.message)) {
+    name = "AttributeError";
+  }
   var family = { LookupError: ["KeyError", "IndexError"], ArithmeticError: ["ZeroDivisionError"] };
   for (var i = 0; i < names.length; i++) {
     if (names[i] === "Exception" || names[i] === name) return true;

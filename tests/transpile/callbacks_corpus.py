@@ -737,6 +737,21 @@ def jivo_onMessageReceived():
         ("agent_sends_message", "hello"),
     ),
     program(
+        "attribute_of_none",
+        """
+def jivo_onLoadCallback():
+    try:
+        console.log(window.notDefinedByThePage.anything)
+    except AttributeError:
+        console.log("AttributeError")
+    info = jivo_api.getContactInfo()
+    try:
+        console.log(info.client_name.strip())
+    except AttributeError:
+        console.log("no name yet")
+""",
+    ),
+    program(
         "utm",
         """
 def jivo_onLoadCallback():
