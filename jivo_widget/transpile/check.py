@@ -847,8 +847,17 @@ class _Checker:
         names = {
             n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)
         }
+        # A lambda called at once (or as sorted()'s key) runs within its item: no difference.
+        run_at_once: set[int] = set()
         for part in parts:
             for inner in ast.walk(part):
+                if isinstance(inner, ast.Call):
+                    run_at_once.add(id(inner.func))
+                    run_at_once.update(id(k.value) for k in inner.keywords if k.arg == "key")
+        for part in parts:
+            for inner in ast.walk(part):
+                if id(inner) in run_at_once:
+                    continue
                 if isinstance(inner, ast.Lambda) and names & {
                     n.id for n in ast.walk(inner.body) if isinstance(n, ast.Name)
                 }:

@@ -505,6 +505,11 @@ def test_the_error_is_a_config_error_and_lists_problems() -> None:
     assert isinstance(caught.value, CallbackSourceError)
 
 
+def test_a_lambda_run_within_its_item_may_read_the_comprehension_variable() -> None:
+    assert problems("xs = [(lambda q: q + i)(1) for i in [1]]\n") == []
+    assert problems("xs = [sorted([1], key=lambda q: q * i) for i in [1]]\n") == []
+
+
 ACCEPTED = """
 from jivo_widget.browser import jivo_api, window, document, console, localStorage, setTimeout, on
 
