@@ -208,7 +208,7 @@ class ProgramGenerator:
 
     def statement(self, indent: int) -> list[str]:
         pad = " " * indent
-        choice = self.number(0, 11)
+        choice = self.number(0, 12)
         nested = indent < 12
         if choice <= 1:
             kind = self.pick(list(VALUE_TYPES))
@@ -294,6 +294,8 @@ class ProgramGenerator:
                 f"{pad}    {i} += 1",
                 *body,
             ]
+        if choice == 12 and nested:
+            return _closure(self, indent)
         if choice == 11 and nested and self.number(0, 1):
             return _pair_loop(self, indent)
         if choice == 11 and self.loop_depth and self.number(0, 1):
@@ -338,6 +340,25 @@ def _pair_loop(self: ProgramGenerator, indent: int) -> list[str]:
     self.loop_depth -= 1
     self.scope = saved
     return [f"{pad}{header}", *body]
+
+
+def _closure(self: ProgramGenerator, indent: int) -> list[str]:
+    """A nested function with a default argument and a nonlocal counter, called twice."""
+    pad = " " * indent
+    name, count, a, b = self.fresh(), self.fresh(), self.fresh(), self.fresh()
+    saved = dict(self.scope)
+    self.scope.update({a: INT, b: INT})
+    result = self.expr(INT, 1)
+    self.scope = saved
+    default = self.number(-3, 3)
+    return [
+        f"{pad}{count} = 0",
+        f"{pad}def {name}({a}, {b}={default}):",
+        f"{pad}    nonlocal {count}" if indent > 4 else f"{pad}    pass",
+        *([f"{pad}    {count} += 1"] if indent > 4 else []),
+        f"{pad}    return {result}",
+        f"{pad}out.append([{name}({self.expr(INT, 1)}), {name}({self.expr(INT, 1)}, {self.expr(INT, 1)}), {count}])",
+    ]
 
 
 def program_from(rng: random.Random) -> str:
