@@ -156,3 +156,27 @@ def test_demo_runs_from_the_installed_wheel(
         if process.stdout:
             process.stdout.close()
     assert (tmp_path / "jivo-demo-events.db").exists()  # the default store, in the cwd
+
+
+def test_the_core_install_checks_callbacks_and_says_what_compiling_needs(
+    installed: Path, tmp_path: Path
+) -> None:
+    # Transcrypt (and the mypy it pulls in) is the `callbacks` extra, not the core install.
+    (tmp_path / "cb.py").write_text(
+        "from jivo_widget.browser import jivo_api\n\ndef jivo_onOpen():\n    jivo_api.close()\n"
+    )
+    script = str(installed / "bin" / "jivo-widget")
+    checked = subprocess.run(
+        [script, "check", "cb.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 0, checked.stderr
+    compiled = subprocess.run(
+        [script, "compile", "cb.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert compiled.returncode == 1
+    assert compiled.stderr.strip() == (
+        "Error: compiling Python callbacks needs Transcrypt 3.9.5, which is not installed: "
+        "pip install 'jivo-widget[callbacks]'"
+    )
+    helpers = list(installed.glob("lib/python*/site-packages/jivo_widget/transpile/helpers.js"))
+    assert len(helpers) == 1
