@@ -431,10 +431,22 @@ class FakeJivoApi:
     def setClientAttributes(self, attributes: Any) -> None:
         self._call("setClientAttributes", (attributes,), None)
 
-    def setCustomData(self, fields: Any) -> None:
-        self._call("setCustomData", (fields,), None)
-        if isinstance(fields, list) and len(fields) <= catalog.CUSTOM_DATA_MAX_FIELDS:
+    def setCustomData(self, fields: Any) -> Any:
+        # The mock's answers: Jivo documents {result: 'ok'} and the non-array reason; the other
+        # reasons are the mock's (the catalog marks them undocumented).
+        if not isinstance(fields, list):
+            answer = JsObject(result="fail", reason=catalog.CUSTOM_DATA_NOT_ARRAY_REASON)
+        elif len(fields) > catalog.CUSTOM_DATA_MAX_FIELDS:
+            answer = JsObject(
+                result="fail",
+                reason=f"Custom data must have at most {catalog.CUSTOM_DATA_MAX_FIELDS} fields.",
+            )
+        elif not all(_valid_custom_field(field) for field in fields):
+            answer = JsObject(result="fail", reason="Custom data fields are invalid.")
+        else:
+            answer = JsObject(result="ok")
             self._fake.state["custom_data"] = normalize(fields)
+        return self._call("setCustomData", (fields,), answer)
 
     def setUserToken(self, token: str) -> None:
         self._call("setUserToken", (token,), None)
@@ -504,6 +516,19 @@ def _settle(result: Any) -> Any:
             raise RuntimeError("an async callback awaited something the fake browser cannot settle")
     except StopIteration as stop:
         return stop.value
+
+
+def _valid_custom_field(field: Any) -> bool:
+    """What the JS mock accepts as one ``setCustomData`` field: an object with non-empty
+    ``content`` and, if a ``link`` is given, one the browser parses as an http(s) URL."""
+    if not isinstance(field, dict):
+        return False
+    content, link = field.get("content"), field.get("link")
+    return (
+        isinstance(content, str)
+        and content != ""
+        and (not isinstance(link, str) or urlsplit(link).scheme.lower() in ("http", "https"))
+    )
 
 
 def _args(*values: Any) -> tuple[Any, ...]:

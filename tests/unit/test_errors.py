@@ -41,7 +41,18 @@ def test_every_public_exception_is_defined_in_errors() -> None:
     assert _public_exception_classes_defined_outside_errors() == []
 
 
-@pytest.mark.parametrize("name", errors.__all__)
+ERROR_NAMES = [
+    name
+    for name in errors.__all__
+    if isinstance(getattr(errors, name), type) and issubclass(getattr(errors, name), BaseException)
+]
+
+
+def test_the_hierarchy_holds_only_errors_and_their_payloads() -> None:
+    assert set(errors.__all__) - set(ERROR_NAMES) == {"SourceProblem"}
+
+
+@pytest.mark.parametrize("name", ERROR_NAMES)
 def test_every_error_derives_from_the_base_and_a_stdlib_class(name: str) -> None:
     cls = getattr(errors, name)
     if issubclass(cls, Warning):
@@ -50,7 +61,7 @@ def test_every_error_derives_from_the_base_and_a_stdlib_class(name: str) -> None
         return
     assert issubclass(cls, errors.JivoError)
     if cls is not errors.JivoError:
-        stdlib = {ValueError, OSError, RuntimeError, AssertionError}
+        stdlib = {ValueError, OSError, RuntimeError, AssertionError, ImportError}
         assert any(issubclass(cls, base) for base in stdlib), f"{name} has no stdlib base"
 
 
