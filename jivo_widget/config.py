@@ -47,8 +47,8 @@ from jivo_widget._request import (
     error_location,
     link_schema,
 )
-from jivo_widget._strategies import STRATEGIES
 from jivo_widget.errors import JivoConfigError, JivoConfigWarning
+from jivo_widget.strategies import STRATEGIES
 from jivo_widget.urls import is_http_url, is_root_path
 
 if TYPE_CHECKING:

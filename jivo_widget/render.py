@@ -37,9 +37,9 @@ import jinja2
 from markupsafe import Markup
 
 from jivo_widget import _jscode, catalog
-from jivo_widget._strategies import FRAGMENT_PARAMS, STRATEGIES, LoadingStrategy
 from jivo_widget.errors import JivoConfigError, JivoError
 from jivo_widget.serialize import script_json
+from jivo_widget.strategies import FRAGMENT_PARAMS, STRATEGIES, LoadingStrategy
 
 if TYPE_CHECKING:
     from jivo_widget.config import Widget

@@ -582,14 +582,14 @@ def test_on_claims_a_callback_when_called_and_keeps_the_pages_functions(
 def test_a_site_strategy_given_as_source_loads_when_it_says(
     page: Page, jivo_mock: JivoMock, live_server: Any
 ) -> None:
-    from jivo_widget import _strategies
+    from jivo_widget import strategies
     from jivo_widget.strategies import register_strategy
 
     register_strategy("test-click", source='d.addEventListener("click", load);', doc="on click")
     try:
         widget = Widget(widget_id=WIDGET_ID, strategy="test-click")
     finally:
-        del _strategies._registry["test-click"]
+        del strategies._registry["test-click"]
     page.goto(live_server.add("/", html(str(widget.render(user_token="u-15")) + "<p>text</p>")))
     assert page.evaluate("window.__jivoMock ? window.__jivoMock.loaderRuns : 0") == 0
     page.click("p")

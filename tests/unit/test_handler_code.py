@@ -18,8 +18,7 @@ from html import unescape
 import pytest
 
 from jivo_widget import JivoConfigError, Widget
-from jivo_widget._strategies import STRATEGIES
-from jivo_widget.strategies import register_strategy
+from jivo_widget.strategies import STRATEGIES, register_strategy
 
 ID = "AbCdEf1234"
 
@@ -162,12 +161,12 @@ def test_strategy_sources_are_checked_like_handlers() -> None:
 
 @pytest.fixture
 def restore_registry() -> Iterator[None]:
-    from jivo_widget import _strategies
+    from jivo_widget import strategies
 
-    saved = dict(_strategies._registry)
+    saved = dict(strategies._registry)
     yield
-    _strategies._registry.clear()
-    _strategies._registry.update(saved)
+    strategies._registry.clear()
+    strategies._registry.update(saved)
 
 
 @pytest.mark.parametrize("name", ["eager", "onload"])

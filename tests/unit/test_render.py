@@ -14,8 +14,8 @@ import pytest
 from markupsafe import Markup
 
 from jivo_widget import Widget, catalog
-from jivo_widget._strategies import STRATEGIES, register_strategy
 from jivo_widget.render import TEMPLATE_DIRS, asset
+from jivo_widget.strategies import STRATEGIES, register_strategy
 
 ID = "AbCdEf1234"
 LOADER = f"https://code.jivosite.com/widget/{ID}"
@@ -185,9 +185,9 @@ def test_eager_and_onload_differ() -> None:
 def extra_strategy() -> Iterator[str]:
     register_strategy("test-at-once", source="load();", doc="eager, as a site would write it")
     yield "test-at-once"
-    from jivo_widget import _strategies
+    from jivo_widget import strategies
 
-    del _strategies._registry["test-at-once"]
+    del strategies._registry["test-at-once"]
 
 
 def test_new_strategies_need_no_renderer_change(extra_strategy: str) -> None:
@@ -223,9 +223,9 @@ def click_strategy() -> Iterator[str]:
 
     public_register("test-click", source='d.addEventListener("click", load);', doc="first click")
     yield "test-click"
-    from jivo_widget import _strategies
+    from jivo_widget import strategies
 
-    del _strategies._registry["test-click"]
+    del strategies._registry["test-click"]
 
 
 def test_a_site_registers_a_strategy_as_js_source(click_strategy: str) -> None:
