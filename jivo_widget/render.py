@@ -19,9 +19,8 @@ Static work once, dynamic work per request (design.md §2). When a Widget is bui
 A request then serializes only its own calls with :func:`~jivo_widget.serialize.script_json`
 and joins five strings.
 
-Templates are found in the installed package (``jivo_widget/templates``, where the wheel puts
-them) and, for editable installs and source checkouts, in the top-level ``templates/``; the
-minified JavaScript is package data in ``jivo_widget/assets/``.
+Templates and the minified JavaScript are read through :mod:`jivo_widget._resources`, like
+every file the package ships.
 """
 
 from __future__ import annotations
@@ -30,13 +29,12 @@ import base64
 import functools
 import hashlib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
-from jivo_widget import _jscode, catalog
+from jivo_widget import _jscode, _resources, catalog
 from jivo_widget.errors import JivoConfigError, JivoError
 from jivo_widget.serialize import script_json
 from jivo_widget.strategies import FRAGMENT_PARAMS, STRATEGIES, LoadingStrategy
@@ -44,13 +42,7 @@ from jivo_widget.strategies import FRAGMENT_PARAMS, STRATEGIES, LoadingStrategy
 if TYPE_CHECKING:
     from jivo_widget.config import Widget
 
-__all__ = ["ASSETS_DIR", "TEMPLATE_DIRS", "Renderer", "asset", "template_environment"]
-
-_PACKAGE_DIR = Path(__file__).resolve().parent
-#: Where templates are looked up, in order: inside the package (wheel), then the source tree.
-TEMPLATE_DIRS = (_PACKAGE_DIR / "templates", _PACKAGE_DIR.parent / "templates")
-#: The minified JavaScript built from ``js/src/`` (``make js``), shipped inside the package.
-ASSETS_DIR = _PACKAGE_DIR / "assets"
+__all__ = ["Renderer", "asset", "template_environment"]
 
 _GLUE = "jivo_widget/glue.html.j2"
 _CORE = "glue.min.js"
@@ -69,13 +61,8 @@ def template_environment() -> jinja2.Environment:
     """The shared Jinja environment over the glue templates (built on first use)."""
     global _environment
     if _environment is None:
-        dirs = [str(d) for d in TEMPLATE_DIRS if (d / _GLUE).is_file()]
-        if not dirs:
-            raise JivoError(
-                "jivo-widget templates not found in " + " or ".join(map(str, TEMPLATE_DIRS))
-            )
         env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(dirs),
+            loader=jinja2.FileSystemLoader(str(_resources.path("templates"))),
             # HTML templates escape; JS templates (a site's strategy) are code, not HTML.
             autoescape=lambda name: name is not None and name.endswith(".html.j2"),
             undefined=jinja2.StrictUndefined,
@@ -88,13 +75,10 @@ def template_environment() -> jinja2.Environment:
 
 @functools.cache
 def asset(name: str) -> str:
-    """A minified JavaScript function from ``jivo_widget/assets/`` (``name`` inside it)."""
-    path = ASSETS_DIR / name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise JivoError(f"jivo-widget asset missing: {path} ({exc.strerror})") from None
-    return text.removesuffix("\n")  # the build ends each file with one newline
+    """A minified JavaScript function from ``jivo_widget/assets/`` (``name`` inside it), built
+    from the readable ``js/src/`` by ``make js``."""
+    # The build ends each file with one newline.
+    return _resources.read_text(f"assets/{name}").removesuffix("\n")
 
 
 def _call(method: str, *args: Any, delay: float = 0) -> list[Any]:
