@@ -42,12 +42,15 @@ from pydantic_core import (
 from pydantic_core import core_schema as cs
 
 from jivo_widget import catalog
+from jivo_widget._validation_errors import (
+    ATTRIBUTE_VALUE_ERROR,
+    ATTRIBUTE_VALUE_MESSAGE,
+    error_location,
+)
 from jivo_widget.errors import JivoConfigError
 from jivo_widget.urls import url_schema
 
 __all__ = [
-    "ATTRIBUTE_VALUE_ERROR",
-    "ATTRIBUTE_VALUE_MESSAGE",
     "CONTACT_FIELDS",
     "CUSTOM_FIELD_FIELDS",
     "LOGGER_NAME",
@@ -57,7 +60,6 @@ __all__ = [
     "RequestValidator",
     "TextRule",
     "attribute_value_schema",
-    "error_location",
     "link_schema",
     "strict_from_environment",
     "text_schema",
@@ -73,9 +75,6 @@ _log = logging.getLogger(LOGGER_NAME)
 # CSP nonces are base64(url) in practice; anything else could break out of the attribute.
 NONCE_PATTERN = r"^[A-Za-z0-9+/_=-]{1,256}$"
 NONCE_MESSAGE = "must be a base64 CSP nonce (letters, digits, +/_=-)"
-#: Error type of a client attribute value that is neither a string nor a number.
-ATTRIBUTE_VALUE_ERROR = "attribute_value"
-ATTRIBUTE_VALUE_MESSAGE = "must be a string or a finite number"
 _STRING_TYPE = "Input should be a valid string"
 
 CONTACT_FIELDS = catalog.CONTACT_FIELDS
@@ -262,19 +261,6 @@ def _path(loc: tuple[int | str, ...]) -> Path:
     if top == "client_attributes":
         return tuple(loc[:3]) if loc[2:3] == ("[key]",) else tuple(loc[:2])
     return (top,)
-
-
-def error_location(path: tuple[int | str, ...]) -> str:
-    """``('custom_data', 3, 'link')`` → ``custom_data[3].link``; ``[key]`` marks a bad dict key."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part == "[key]":
-            out += " (key)"  # a dict key, not its value, is wrong
-        else:
-            out += f".{part}" if out else part
-    return out
 
 
 def _message(error: ErrorDetails) -> str:

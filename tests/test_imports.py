@@ -27,8 +27,6 @@ PENDING: list[set[str]] = [
         "jivo_widget.cli.webhooks",
     },
     {"jivo_widget.webhooks", "jivo_widget.webhooks.app", "jivo_widget.webhooks.wsgi"},
-    # The core side's, removed by this branch.
-    {"jivo_widget.config", "jivo_widget.render"},
 ]
 
 

@@ -258,3 +258,33 @@ def test_bad_strategy_registrations(kwargs: dict[str, Any], message: str) -> Non
     with pytest.raises(JivoConfigError, match=message):
         public_register("test-bad", **kwargs)
     assert "test-bad" not in public
+
+
+def test_a_renderer_is_built_from_plain_values_without_a_widget() -> None:
+    from jivo_widget.render import Renderer, call
+
+    widget = Widget(
+        widget_id=ID,
+        handlers={"jivo_onOpen": "x()"},
+        color="#112233",
+        client_attributes={"plan": "pro"},
+    )
+    renderer = Renderer(
+        widget_id=ID,
+        loader_src=widget.loader_src,
+        handlers={"jivo_onOpen": ["x()"]},
+        client_attributes={"plan": "pro"},
+        static_calls=[call("setWidgetColor", "#112233")],
+    )
+    assert renderer.bootstrap == widget.renderer.bootstrap
+    assert renderer.csp_hashes == widget.csp_hashes()
+    request = {"user_token": "u", "client_attributes": {"seats": 3}}
+    assert renderer.render(request) == widget.render(user_token="u", client_attributes={"seats": 3})
+
+
+def test_the_renderer_is_prepared_once_per_widget() -> None:
+    widget = Widget(widget_id=ID)
+    assert widget.renderer is widget.renderer
+    copy = widget.model_copy(update={"color": "#112233"})
+    assert copy.renderer is not widget.renderer
+    assert copy == Widget(widget_id=ID, color="#112233")
