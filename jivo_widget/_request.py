@@ -51,8 +51,6 @@ from jivo_widget.errors import JivoConfigError
 from jivo_widget.urls import url_schema
 
 __all__ = [
-    "CONTACT_FIELDS",
-    "CUSTOM_FIELD_FIELDS",
     "LOGGER_NAME",
     "NONCE_MESSAGE",
     "REQUEST_FIELDS",
@@ -77,18 +75,6 @@ NONCE_PATTERN = r"^[A-Za-z0-9+/_=-]{1,256}$"
 NONCE_MESSAGE = "must be a base64 CSP nonce (letters, digits, +/_=-)"
 _STRING_TYPE = "Input should be a valid string"
 
-CONTACT_FIELDS = catalog.CONTACT_FIELDS
-CUSTOM_FIELD_FIELDS = catalog.CUSTOM_DATA_FIELD_KEYS
-REQUEST_FIELDS = (
-    "user_token",
-    "contact",
-    "custom_data",
-    "client_attributes",
-    "page_title",
-    "page_url",
-    "clear_history",
-    "nonce",
-)
 
 # --------------------------------------------------------------------------- str()-able values
 
@@ -215,22 +201,23 @@ def _optional(schema: cs.CoreSchema) -> cs.TypedDictField:
     return cs.typed_dict_field(cs.nullable_schema(schema), required=False)
 
 
-def _request_schema(max_fields: int | None) -> cs.CoreSchema:
+def _fields(max_fields: int | None) -> dict[str, cs.TypedDictField]:
+    """The request's fields (``render()``'s keyword arguments) and their schemas."""
     text = text_schema()
     contact = cs.typed_dict_schema(
-        {name: _optional(text) for name in CONTACT_FIELDS}, extra_behavior="forbid"
+        {name: _optional(text) for name in catalog.CONTACT_FIELDS}, extra_behavior="forbid"
     )
+    # Every custom data key is optional text, but two: Jivo requires content (an empty string
+    # is no content: the mock flags it too), and a link follows the URL rule.
+    special = {
+        "content": cs.typed_dict_field(text_schema(min_length=1)),
+        "link": _optional(link_schema()),
+    }
     custom_field = cs.typed_dict_schema(
-        {
-            # Jivo requires content: an empty string is no content (the mock flags it too).
-            "content": cs.typed_dict_field(text_schema(min_length=1)),
-            "title": _optional(text),
-            "link": _optional(link_schema()),
-            "key": _optional(text),
-        },
+        {key: special.get(key, _optional(text)) for key in catalog.CUSTOM_DATA_FIELD_KEYS},
         extra_behavior="forbid",
     )
-    fields = {
+    return {
         "user_token": _optional(_text_or(cs.str_schema(strict=True, min_length=1), _token_of)),
         "contact": _optional(contact),
         "custom_data": _optional(cs.list_schema(custom_field, max_length=max_fields, strict=True)),
@@ -240,9 +227,14 @@ def _request_schema(max_fields: int | None) -> cs.CoreSchema:
         "clear_history": _optional(cs.bool_schema(strict=True)),
         "nonce": _optional(_nonce_schema()),
     }
-    assert tuple(fields) == REQUEST_FIELDS
-    assert tuple(custom_field["fields"]) == CUSTOM_FIELD_FIELDS
-    return cs.typed_dict_schema(fields, extra_behavior="forbid")
+
+
+#: ``render()``'s per-request keyword arguments, in order (its signature is checked against it).
+REQUEST_FIELDS = tuple(_fields(None))
+
+
+def _request_schema(max_fields: int | None) -> cs.CoreSchema:
+    return cs.typed_dict_schema(_fields(max_fields), extra_behavior="forbid")
 
 
 # --------------------------------------------------------------------------- errors

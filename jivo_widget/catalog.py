@@ -325,12 +325,7 @@ _METHODS = (
         outcomes=(
             Outcome(
                 "always",
-                _object(
-                    {
-                        key: _NULLABLE_STRING
-                        for key in ("client_name", "email", "phone", "description")
-                    }
-                ),
+                _object({key: _NULLABLE_STRING for key in CONTACT_INFO_RESULT_FIELDS}),
             ),
         ),
     ),

@@ -365,8 +365,8 @@ def test_request_validator_matches_the_typed_models() -> None:
 
     from jivo_widget import _request
 
-    assert tuple(Contact.model_fields) == _request.CONTACT_FIELDS
-    assert tuple(CustomField.model_fields) == _request.CUSTOM_FIELD_FIELDS
+    assert tuple(Contact.model_fields) == catalog.CONTACT_FIELDS
+    assert tuple(CustomField.model_fields) == catalog.CUSTOM_DATA_FIELD_KEYS
     assert [n for n, f in CustomField.model_fields.items() if f.is_required()] == ["content"]
     assert tuple(inspect.signature(Widget.render).parameters)[1:-1] == _request.REQUEST_FIELDS
 
