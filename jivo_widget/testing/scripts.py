@@ -13,10 +13,7 @@ from typing import Any, Literal
 from jivo_widget import _resources, catalog
 from jivo_widget.serialize import script_json
 
-__all__ = ["MOCK_EVENT", "MockOptions", "mock_init_script", "mock_loader_script"]
-
-#: Name of the ``CustomEvent`` the mock dispatches on ``window`` for every record.
-MOCK_EVENT = "jivo-mock"
+__all__ = ["MockOptions", "mock_init_script", "mock_loader_script"]
 
 ChatMode = Literal["online", "offline"]
 
