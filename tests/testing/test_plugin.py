@@ -278,3 +278,34 @@ def test_plugin_defines_no_live_server_fixture(pytester: pytest.Pytester) -> Non
     )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'live_server' not found*"])
+
+
+def test_misspelt_callbacks_fail_a_strict_test_naming_the_real_ones(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        SHOP
+        + """
+from jivo_widget import Widget
+
+
+def test_typos(page, jivo_mock):
+    glue = str(Widget(widget_id="AbCdEf1234").render())
+    head = "<script>window.jivo_onIntroduce = function () {};</script>"
+    html = "<!doctype html><head>" + head + "</head><body>" + glue + "</body>"
+    page.route(SHOP, lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(SHOP)
+    jivo_mock.wait_for_load()
+    page.evaluate("() => jivoWidget.on('jivo_onOpne', function () {})")
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(failed=1)
+    typo = "not a Jivo callback, so Jivo never calls it"
+    result.stdout.fnmatch_lines(
+        [
+            "jivo_mock: 2 Jivo contract violation(s):",
+            f"  - window.jivo_onIntroduce: {typo} (did you mean jivo_onIntroduction?)",
+            f"  - window.jivo_onOpne: {typo} (did you mean jivo_onOpen?)",
+        ]
+    )
