@@ -19,7 +19,7 @@ from jivo_widget.render import asset
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "js"
 
 
