@@ -223,43 +223,6 @@ def test_render_returns_markup_that_jinja_does_not_escape() -> None:
     assert page == f"<body>{html}</body>"
 
 
-@pytest.fixture
-def click_strategy() -> Iterator[str]:
-    from jivo_widget.strategies import register_strategy as public_register
-
-    public_register("test-click", source='d.addEventListener("click", load);', doc="first click")
-    yield "test-click"
-    from jivo_widget import strategies
-
-    del strategies._registry["test-click"]
-
-
-def test_a_site_registers_a_strategy_as_js_source(click_strategy: str) -> None:
-    from jivo_widget.strategies import STRATEGIES as public
-
-    assert public[click_strategy].doc == "first click"
-    boot = Widget(widget_id=ID, strategy=click_strategy).renderer.bootstrap
-    assert boot.endswith(',function(load,w,d){\nd.addEventListener("click", load);\n})')
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({}, "exactly one of template or source"),
-        ({"template": "x.j2", "source": "load();"}, "exactly one of template or source"),
-        ({"source": "load()</script>"}, "must not contain '</script'"),
-    ],
-)
-def test_bad_strategy_registrations(kwargs: dict[str, Any], message: str) -> None:
-    from jivo_widget import JivoConfigError
-    from jivo_widget.strategies import STRATEGIES as public
-    from jivo_widget.strategies import register_strategy as public_register
-
-    with pytest.raises(JivoConfigError, match=message):
-        public_register("test-bad", **kwargs)
-    assert "test-bad" not in public
-
-
 def test_a_renderer_is_built_from_plain_values_without_a_widget() -> None:
     from jivo_widget.render import Renderer, call
 
