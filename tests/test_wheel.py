@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import venv
 from pathlib import Path
 from typing import Any
@@ -204,33 +202,16 @@ def test_console_script_renders_from_the_installed_wheel(installed: Path, tmp_pa
 
 @pytest.mark.browser
 def test_demo_runs_from_the_installed_wheel(
-    wheel: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, page: Page
+    wheel: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    page: Page,
+    serving: Any,
 ) -> None:
     # What the README tells a pip user: pip install 'jivo-widget[server]'; jivo-widget demo.
     env_dir = fresh_venv(tmp_path_factory.mktemp("server"), f"{wheel}[server]")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [str(env_dir / "bin" / "jivo-widget"), "demo", "--port", str(port)],
-        cwd=tmp_path,  # not the repository: no examples/ here
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"the demo did not start from the wheel:\n{output}")
-            time.sleep(0.05)  # polling a condition: the server is not up yet
+    # Run in tmp_path, not the repository: no examples/ there.
+    with serving([str(env_dir / "bin" / "jivo-widget"), "demo"], tmp_path) as url:
         # The page, the mocked loader and the glue, in Chromium (no jivo_mock: the demo
         # serves its own mock).
         page.goto(url)
@@ -239,9 +220,4 @@ def test_demo_runs_from_the_installed_wheel(
         assert "setUserToken" in calls
         assert page.evaluate("() => __jivoMock.violations") == []
         assert httpx.get(f"{url}/events").status_code == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
     assert (tmp_path / "jivo-demo-events.db").exists()  # the default store, in the cwd
