@@ -14,7 +14,7 @@ from pathlib import Path
 import grimp
 import pytest
 
-#: Cycles on the webhook side of issue 7, which that side removes (the CLI's commands importing
+#: Cycles on the webhook side, which that side is removing (the CLI's commands importing
 #: the group from ``cli/__init__``, and ``webhooks/__init__`` → app → wsgi → ``webhooks``). Each
 #: is listed exactly: a new cycle, or one of these changing, fails the test. Empty this when
 #: they are gone.

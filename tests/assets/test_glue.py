@@ -1,6 +1,6 @@
 """The rendered glue in a real Chromium, against the mocked Jivo widget (``jivo_mock``).
 
-What is proven here (design.md §2): data arrives byte-identical and hostile strings execute
+What is proven here: data arrives byte-identical and hostile strings execute
 nothing; every jivo_api call waits for jivo_onLoadCallback and runs once, in order, however the
 widget and the glue race; page-defined jivo_on* functions are chained, not overwritten; both
 loading strategies work; the CSP nonce and hashes are right for a browser that enforces them.
@@ -31,7 +31,8 @@ CUSTOM_DATA = [
     for i in range(5)
 ]
 
-# Every string here has broken some site's chat glue (peers.md A1/A2).
+# Every string here has broken some site's chat glue: values formatted into JS quotes, raw
+# json.dumps in a <script>, `'{{ name }}'` escaping, the `<!--<script>` double-escaped state.
 TRAP = "window.__pwned = 1"
 CORPUS = [
     "</script><script>window.__pwned = 1</script>",

@@ -65,7 +65,7 @@ def console(page: Page) -> Console:
 # ------------------------------------------------------------------------------ clobbering
 
 CLOBBERS = {
-    # The attack of issue 6: the attacker's token and contact instead of the visitor's.
+    # The attack: the attacker's token and contact instead of the visitor's.
     "img-currentScript": f"<img name='currentScript' data-jivo='{ATTACKER}'>",
     "form-currentScript": f"<form name='currentScript' data-jivo='{ATTACKER}'></form>",
     "embed-currentScript": f"<embed name='currentScript' data-jivo='{ATTACKER}'>",
