@@ -1,25 +1,22 @@
-"""Handler code and strategy fragments: checked when the Widget is built, joined safely.
+"""Handler code (jivo_widget._jscode): checked when the Widget is built, joined safely.
 
 - Characters the page would change (NUL, lone surrogates) are refused, naming the callback and
   the handler's index; Windows line ends are normalised (the CSP hash covers the page's text).
 - The renderer cannot mistake anything inside a site's code for one of its per-request slots:
   even code that skipped validation stays code, and the data stays data.
 - Syntax errors are found by a real JavaScript parser, as the body of the function the code
-  becomes, with the line.
-- Built-in loading strategies cannot be replaced by accident.
+  becomes, with the line; and the check agrees with the browser's own engine (V8).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from html import unescape
 
 import pytest
+from playwright.sync_api import Page
 
-from jivo_widget import JivoConfigError, Widget
-from jivo_widget._strategies import STRATEGIES
-from jivo_widget.strategies import register_strategy
+from jivo_widget import JivoConfigError, Widget, _jscode
 
 ID = "AbCdEf1234"
 
@@ -148,47 +145,91 @@ def test_valid_modern_code_is_accepted(code: str) -> None:
     assert widget.handlers["jivo_onChangeState"] == [code.replace("\r\n", "\n")]
 
 
-def test_strategy_sources_are_checked_like_handlers() -> None:
-    with pytest.raises(JivoConfigError) as info:
-        register_strategy("test-broken", source="w.addEventListener('click', load")
-    assert str(info.value).startswith("strategy 'test-broken': source line 1, column 1:")
-    with pytest.raises(JivoConfigError, match="must not contain NUL"):
-        register_strategy("test-nul", source="load('\x00')")
-    assert "test-broken" not in STRATEGIES and "test-nul" not in STRATEGIES
+# ------------------------------------------------------------------- the check against V8
+# Every body below goes through the check a Widget runs when it is built (tree-sitter's grammar)
+# and through V8 as the body of a function (``new Function(params, body)``), and both must give
+# the same verdict: what the check refuses really would die in the page, and what it accepts
+# really compiles. The corpus is the everyday mistakes and the modern syntax handlers use.
+
+PARAMS = ["state"]
+
+VALID = [
+    "console.log(state)",
+    "return",
+    "if (state === 'chat') { return 1 } else { return 2 }",
+    "const name = window.visitor?.profile?.name ?? 'guest'",
+    "let n = 0; n ||= 1; n &&= 2; n ??= 3",
+    "const {a, b: [c, ...rest] = []} = window.obj || {}",
+    "class Panel { #open = false; static count = 0; toggle() { this.#open = !this.#open } }",
+    "(async () => { const r = await fetch('/api'); return r.json() })()",
+    "function* ids() { let i = 0; while (true) yield i++ }",
+    "outer: for (const k in window) { for (;;) { break outer } }",
+    "const t = `state: ${state} ${`nested ${1 + 1}`}`",
+    "const re = /[/\\]]+/giu; re.test(state)",
+    "try { risky() } catch { recover() } finally { done() }",
+    "x = 1_000_000n + 0x1fn; y = 0b1010 ** 2",
+    "document.title = 'ünïcödé 🎉'",
+    "// a comment\n/* a block\n comment */ go()",
+    "new.target; arguments.length; this",
+    "a = b\n(c || d).e()",  # ASI does not apply here: a call, still valid
+    "f(a, b,); x = [1, , 2,]; ({a, b,} = {a: 1}); function g(p, q,) {}",
+    "(function () { go() })(); !function () {}(); (class {})",
+    "",
+]
+
+INVALID = [
+    "console.log(1",
+    "}",
+    "a()\n}); evil(); (function () {",
+    "if (state) {",
+    "x = 'unterminated",
+    "x = `unterminated ${state}",
+    "let = ;",
+    "a b",
+    "function () {}",
+    "return return",
+    "obj = {a: 1,, b: 2}",
+    "f(,)",
+    "f(a,, b)",
+    "function g(a,, b) {}",
+    "async function () {}",
+    "x = [1, 2",
+    "/* never closed",
+    "await fetch('/api')",
+    "yield 1",
+    "import x from 'y'",
+    "export const x = 1",
+    "class { }",
+    "a => => b",
+    "if (x) else y",
+    "try { risky() }",
+]
 
 
-# ------------------------------------------------------------------- strategies registry
-
-
-@pytest.fixture
-def restore_registry() -> Iterator[None]:
-    from jivo_widget import _strategies
-
-    saved = dict(_strategies._registry)
-    yield
-    _strategies._registry.clear()
-    _strategies._registry.update(saved)
-
-
-@pytest.mark.parametrize("name", ["eager", "onload"])
-@pytest.mark.usefixtures("restore_registry")
-def test_a_built_in_strategy_is_not_replaced_by_accident(name: str) -> None:
-    before = STRATEGIES[name]
-    with pytest.raises(JivoConfigError) as info:
-        register_strategy(name, source="load();")
-    assert str(info.value) == (f"strategy {name!r} is a built-in; pass replace=True to replace it")
-    assert STRATEGIES[name] is before
-    replaced = register_strategy(name, source="load();", replace=True)
-    assert STRATEGIES[name] is replaced
-    assert Widget(widget_id=ID, strategy=name).renderer.bootstrap.endswith(
-        ",function(load,w,d){\nload();\n})"
+def _v8_verdicts(page: Page, bodies: list[str]) -> dict[str, bool]:
+    """Whether V8 compiles each body as the body of ``function (state) {...}``."""
+    page.goto("about:blank")
+    verdicts = page.evaluate(
+        """([params, bodies]) => bodies.map((body) => {
+          try { new Function(...params, body); return true; }
+          catch (e) { if (e instanceof SyntaxError) return false; throw e; }
+        })""",
+        [PARAMS, bodies],
     )
+    return dict(zip(bodies, verdicts, strict=True))
 
 
-@pytest.mark.usefixtures("restore_registry")
-def test_a_site_strategy_is_not_replaced_by_accident_either() -> None:
-    register_strategy("test-mine", source="load();")
-    with pytest.raises(JivoConfigError, match="'test-mine' is already registered"):
-        register_strategy("test-mine", source="w.setTimeout(load, 1000);")
-    register_strategy("test-mine", source="w.setTimeout(load, 1000);", replace=True)
-    assert STRATEGIES["test-mine"].source == "w.setTimeout(load, 1000);"
+def _check_verdicts(bodies: list[str]) -> dict[str, bool]:
+    return {body: _jscode.check_body(PARAMS, body) is None for body in bodies}
+
+
+@pytest.mark.browser
+def test_what_the_check_accepts_compiles_in_v8(page: Page) -> None:
+    assert _v8_verdicts(page, VALID) == dict.fromkeys(VALID, True)
+    assert _check_verdicts(VALID) == dict.fromkeys(VALID, True)
+
+
+@pytest.mark.browser
+def test_what_the_check_refuses_is_a_syntax_error_in_v8(page: Page) -> None:
+    assert _v8_verdicts(page, INVALID) == dict.fromkeys(INVALID, False)
+    assert _check_verdicts(INVALID) == dict.fromkeys(INVALID, False)

@@ -1,10 +1,16 @@
-"""Fail-safe rendering (issue 6 item 10): lenient pages, strict tests.
+"""One request's data (jivo_widget._request): lenient pages, strict tests, values users pass.
 
 Lenient (the default for pages): an invalid per-request part is dropped, the rest of the glue
 renders, and one WARNING names each dropped part and its rule, never its value. Strict (test
 suites, development, ``strict=True``): :class:`JivoConfigError` as before. What is dropped is the
 smallest part that is wrong: a contact field, a custom data item (or only its bad optional key),
-the fields past the tenth, one client attribute, a scalar argument.
+the fields past the tenth, one client attribute, a scalar argument. A lenient page still works
+in a real browser.
+
+Values users actually pass: ``user_token=request.user.pk`` (an int, or a UUID) and django-csp's
+``request.csp_nonce`` (a ``SimpleLazyObject``) are accepted; so is any object whose class
+defines ``__str__`` where a string is expected (Django's ``lazy``/``gettext_lazy``, a plain
+class). Everything else is refused, naming the field.
 """
 
 from __future__ import annotations
@@ -12,13 +18,18 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
+from decimal import Decimal
 from html import unescape
 from typing import Any
 
 import pytest
+from django.utils.functional import SimpleLazyObject, lazy
+from playwright.sync_api import Page
 
 from jivo_widget import JivoConfigError, Widget
-from jivo_widget.config import STRICT_ENV
+from jivo_widget.config import STRICT_ENV, Contact, CustomField
+from jivo_widget.testing import JivoMock
 
 ID = "AbCdEf1234"
 SECRET = "ann.secret@example.com"  # personal data: must never reach a log line
@@ -379,3 +390,234 @@ def test_the_plugin_keeps_a_value_the_site_set(
         monkeypatch.setenv(STRICT_ENV, before)
     pytester.parseconfigure()  # runs the plugin's pytest_configure
     assert os.environ[STRICT_ENV] == after
+
+
+# ------------------------------------------------------------------ values users pass
+# Rendering is strict here: the values must be accepted, not dropped.
+
+WIDGET = Widget(widget_id=ID, strict=True)
+
+
+class Name:
+    """A plain class whose str() is the value, like many ORM and i18n objects."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.calls = 0
+
+    def __str__(self) -> str:
+        self.calls += 1
+        return self.text
+
+
+class Broken:
+    def __str__(self) -> str:
+        raise RuntimeError("translation catalog missing")
+
+
+def lazy_str(text: str) -> Any:
+    return lazy(lambda: text, str)()
+
+
+@pytest.mark.parametrize(
+    ("token", "sent"),
+    [
+        (42, "42"),
+        (0, "0"),
+        (-7, "-7"),
+        (2**70, str(2**70)),
+        (uuid.UUID(int=1), "00000000-0000-0000-0000-000000000001"),
+        (SimpleLazyObject(lambda: "u-42"), "u-42"),
+        (Name("u-42"), "u-42"),
+    ],
+)
+def test_user_token_accepts_ints_and_str_able_objects(token: Any, sent: str) -> None:
+    assert calls_of(WIDGET.render(user_token=token)) == [["setUserToken", [sent]]]
+
+
+@pytest.mark.parametrize("token", [True, False, 1.5, b"u-42", ["u"], {"id": 1}, object(), Name("")])
+def test_user_token_refuses_the_rest(token: Any) -> None:
+    with pytest.raises(JivoConfigError, match=r"^user_token: "):
+        WIDGET.render(user_token=token)
+
+
+def test_a_django_csp_lazy_nonce_is_accepted() -> None:
+    nonce = SimpleLazyObject(lambda: "r4nd0mN0nce+/=")
+    assert isinstance(nonce, str)  # a LazyObject pretends, yet it is no str to pydantic
+    html = str(WIDGET.render(nonce=nonce))
+    assert html.startswith('<script nonce="r4nd0mN0nce+/="')
+    assert WIDGET.render(nonce=lazy_str("abc")).startswith('<script nonce="abc"')
+
+
+def test_a_lazy_nonce_is_still_checked() -> None:
+    with pytest.raises(JivoConfigError, match=r"^nonce: must be a base64 CSP nonce"):
+        WIDGET.render(nonce=SimpleLazyObject(lambda: 'x" onload="alert(1)'))
+
+
+def test_str_able_objects_where_strings_are_expected() -> None:
+    html = WIDGET.render(
+        contact={"name": lazy_str("Ann"), "email": SimpleLazyObject(lambda: "ann@example.com")},
+        custom_data=[
+            {
+                "title": lazy_str("Plan"),
+                "content": Name("Pro"),
+                "link": lazy_str("https://crm.example/u/1"),
+                "key": Name("plan"),
+            }
+        ],
+        client_attributes={lazy_str("plan"): lazy_str("pro"), "id": uuid.UUID(int=2)},
+        page_title=lazy_str("Cart"),
+        page_url=Name("https://shop.example/cart"),
+    )
+    assert calls_of(html) == [
+        ["setContactInfo", [{"name": "Ann", "email": "ann@example.com"}]],
+        [
+            "setCustomData",
+            [
+                [
+                    {
+                        "content": "Pro",
+                        "title": "Plan",
+                        "link": "https://crm.example/u/1",
+                        "key": "plan",
+                    }
+                ]
+            ],
+        ],
+        ["setClientAttributes", [{"plan": "pro", "id": "00000000-0000-0000-0000-000000000002"}]],
+        ["sendPageTitle", ["Cart", True, "https://shop.example/cart"]],
+    ]
+
+
+def test_the_typed_models_accept_them_too() -> None:
+    assert Contact(name=lazy_str("Ann")).name == "Ann"  # type: ignore[arg-type]
+    field = CustomField(content=Name("Pro"), link=lazy_str("https://a.test/"))  # type: ignore[arg-type]
+    assert (field.content, field.link) == ("Pro", "https://a.test/")
+
+
+def test_str_is_called_once_per_value() -> None:
+    name = Name("Ann")
+    WIDGET.render(contact={"name": name})
+    assert name.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("request_data", "message"),
+    [
+        ({"contact": {"phone": 5551234}}, "contact.phone: Input should be a valid string"),
+        ({"contact": {"name": b"Ann"}}, "contact.name: Input should be a valid string"),
+        ({"contact": {"name": True}}, "contact.name: Input should be a valid string"),
+        ({"custom_data": [{"content": 1.5}]}, "custom_data[0].content: Input should be a valid"),
+        ({"custom_data": [{"content": object()}]}, "custom_data[0].content: Input should be"),
+        ({"custom_data": [{"content": Name("")}]}, "custom_data[0].content: String should have"),
+        ({"custom_data": [{"content": ["a"]}]}, "custom_data[0].content: Input should be"),
+        ({"page_title": {"t": 1}}, "page_title: Input should be a valid string"),
+        ({"nonce": 12345}, "nonce: "),
+        ({"page_title": "t", "page_url": Name("/cart")}, "page_url: must be an absolute http(s)"),
+        ({"client_attributes": {"a": [1]}}, "client_attributes.a: must be a string or a finite"),
+    ],
+)
+def test_everything_else_is_refused_naming_the_field(
+    request_data: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(JivoConfigError) as info:
+        WIDGET.render(**request_data)
+    assert str(info.value).startswith(message), str(info.value)
+
+
+def test_a_str_that_raises_is_a_bad_value_not_a_crash(caplog: pytest.LogCaptureFixture) -> None:
+    with pytest.raises(JivoConfigError, match=r"^contact\.name: str\(\) of a Broken raised"):
+        WIDGET.render(contact={"name": Broken(), "email": "e@example.com"})
+    lenient = Widget(widget_id=ID, strict=False)
+    html = lenient.render(contact={"name": Broken(), "email": "e@example.com"})
+    assert calls_of(html) == [["setContactInfo", [{"email": "e@example.com"}]]]
+    assert "translation catalog missing" not in caplog.text
+
+
+def test_decimal_is_a_str_able_value() -> None:
+    # Decimal defines __str__: "19.90" is what a shop means, unlike float's repr noise.
+    html = WIDGET.render(custom_data=[{"content": Decimal("19.90")}])
+    assert calls_of(html) == [["setCustomData", [[{"content": "19.90"}]]]]
+
+
+def test_custom_data_may_be_any_sequence() -> None:
+    # render() is typed Sequence[...]: a tuple (or another sequence) is as good as a list.
+    expected = [["setCustomData", [[{"content": "a"}, {"content": "b"}]]]]
+    assert calls_of(WIDGET.render(custom_data=({"content": "a"}, {"content": "b"}))) == expected
+    from collections import UserList
+
+    assert calls_of(WIDGET.render(custom_data=UserList([{"content": "a"}, {"content": "b"}]))) == (
+        expected
+    )
+    with pytest.raises(JivoConfigError, match=r"^custom_data: Input should be a valid list"):
+        WIDGET.render(custom_data="content")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ a lenient page in a browser
+# The bad parts are dropped and the glue still makes every other call, against the mocked widget
+# (the jivo_mock fixture fails the test on any contract violation or page error).
+
+BAD_REQUEST: dict[str, Any] = {
+    "user_token": 42,  # accepted: sent as "42"
+    "contact": {"name": "Ann", "phone": 5551234, "emial": "typo@example.com"},
+    "custom_data": [
+        {"title": "Plan", "content": ""},  # the empty plan string
+        {"title": "CRM", "content": "card", "link": "/crm/42"},  # relative link
+        *({"title": f"Line {i}", "content": f"item {i}"} for i in range(10)),  # 12 in all
+    ],
+    "client_attributes": {"vip": True, "plan": "pro"},
+    "page_title": "Checkout",
+    "page_url": "javascript:alert(1)",
+    "nonce": 'n0nce" onload="window.__pwned = 1',
+}
+
+
+def page_html(glue: str) -> str:
+    return (
+        '<!doctype html><html><head><meta charset="utf-8"><title>shop</title></head>'
+        f"<body><h1>Checkout</h1>{glue}</body></html>"
+    )
+
+
+@pytest.mark.browser
+def test_a_lenient_page_with_bad_data_runs_every_other_call(
+    page: Page, jivo_mock: JivoMock, live_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    widget = Widget(widget_id=ID, color="#12ab34", invitation={"text": "Hi"})
+    with pytest.raises(JivoConfigError):  # what the test session (strict) would say
+        widget.render(**BAD_REQUEST, strict=True)
+    with caplog.at_level(logging.WARNING, logger="jivo_widget"):
+        glue = widget.render(**BAD_REQUEST, strict=False)
+
+    page.goto(live_server.add("/", page_html(str(glue))))
+    jivo_mock.wait_for_call("showProactiveInvitation")
+
+    assert page.locator("h1").inner_text() == "Checkout"
+    assert page.evaluate("window.__pwned") is None
+    assert [[name, *args] for name, args in jivo_mock.calls()] == [
+        ["setUserToken", "42"],
+        ["setContactInfo", {"name": "Ann"}],
+        [
+            "setCustomData",
+            [{"title": "CRM", "content": "card"}]
+            + [{"title": f"Line {i}", "content": f"item {i}"} for i in range(9)],
+        ],
+        ["setClientAttributes", {"plan": "pro"}],
+        ["sendPageTitle", "Checkout", True],
+        ["setWidgetColor", "#12ab34"],
+        ["showProactiveInvitation", "Hi"],
+    ]
+    assert jivo_mock.violations == []
+    (warning,) = [r.getMessage() for r in caplog.records if r.name.startswith("jivo_widget")]
+    for part in (
+        "contact.phone",
+        "contact.emial",
+        "custom_data[0].content",
+        "custom_data[1].link",
+        "custom_data[10]",
+        "client_attributes.vip",
+        "page_url",
+        "nonce",
+    ):
+        assert part in warning
+    assert "typo@example.com" not in warning and "onload" not in warning

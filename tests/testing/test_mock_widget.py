@@ -832,3 +832,44 @@ def test_call_lifecycle_start_then_end(page: Page, jivo_mock: JivoMock, serve: S
     assert jivo_mock.state()["call"] is None
     with pytest.raises(Exception, match="no call in progress"):
         jivo_mock.call_ends()
+
+
+# ---------------------------------------------------------------------- misspelt callbacks
+
+TYPO = "not a Jivo callback, so Jivo never calls it"
+
+
+@pytest.mark.jivo_mock(strict=False)
+def test_a_misspelt_page_callback_is_a_violation_at_load(
+    page: Page, jivo_mock: JivoMock, serve: Serve
+) -> None:
+    loaded(page, jivo_mock, serve("<script>window.jivo_onIntroduce = function () {};</script>"))
+    assert jivo_mock.violations == [
+        f"window.jivo_onIntroduce: {TYPO} (did you mean jivo_onIntroduction?)"
+    ]
+    # Found when the widget loaded, before jivo_onLoadCallback fired, not only when read.
+    log = api(page, "__jivoMock.log.map((r) => r.kind + ':' + r.name)")
+    assert log.index("violation:window.jivo_onIntroduce") < log.index(
+        "callback:jivo_onLoadCallback"
+    )
+
+
+@pytest.mark.jivo_mock(strict=False)
+def test_a_misspelt_callback_registered_with_the_glue_is_a_violation_when_read(
+    page: Page, jivo_mock: JivoMock, pages: Pages
+) -> None:
+    from jivo_widget import Widget
+
+    glue = Widget(widget_id=WIDGET_ID, handlers={"jivo_onOpen": "1;"}).render()
+    loaded(page, jivo_mock, pages.add("/", f"<html><body>{glue}</body></html>"))
+    assert jivo_mock.violations == []  # the glue's own accessors are real callbacks
+    # After the load: only a later read (the strict teardown's) can find it. The glue owns
+    # window.jivo_onOpne now, as an accessor, which is what Jivo would (never) call.
+    api(page, "jivoWidget.on('jivo_onOpne', function () {})")
+    api(page, "jivoWidget.on('jivo_onClose', function () {})")  # a real one: fine
+    assert api(page, "typeof Object.getOwnPropertyDescriptor(window, 'jivo_onOpne').get") == (
+        "function"
+    )
+    expected = [f"window.jivo_onOpne: {TYPO} (did you mean jivo_onOpen?)"]
+    assert jivo_mock.violations == expected
+    assert jivo_mock.violations == expected  # recorded once, however often it is read

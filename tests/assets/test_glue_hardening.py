@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -64,7 +65,7 @@ def console(page: Page) -> Console:
 # ------------------------------------------------------------------------------ clobbering
 
 CLOBBERS = {
-    # The attack of issue 6: the attacker's token and contact instead of the visitor's.
+    # The attack: the attacker's token and contact instead of the visitor's.
     "img-currentScript": f"<img name='currentScript' data-jivo='{ATTACKER}'>",
     "form-currentScript": f"<form name='currentScript' data-jivo='{ATTACKER}'></form>",
     "embed-currentScript": f"<embed name='currentScript' data-jivo='{ATTACKER}'>",
@@ -126,7 +127,11 @@ def test_a_clobbered_create_element_does_not_stop_the_loader(
 
 
 def test_a_clobbered_ready_state_does_not_stop_a_late_onload_glue(
-    page: Page, jivo_mock: JivoMock, live_server: Any, console: Console
+    page: Page,
+    jivo_mock: JivoMock,
+    live_server: Any,
+    console: Console,
+    inject_glue: Callable[..., None],
 ) -> None:
     # The onload strategy asks whether the page already loaded: a glue added after load (an
     # SPA) must load at once even when <img name="readyState"> shadows document.readyState.
@@ -135,22 +140,18 @@ def test_a_clobbered_ready_state_does_not_stop_a_late_onload_glue(
     page.wait_for_function(
         "Document.prototype.__lookupGetter__('readyState').call(document) === 'complete'"
     )
-    page.evaluate(
-        """([data, code]) => {
-          const script = document.createElement("script");
-          script.dataset.jivo = data;
-          script.textContent = code;
-          document.body.appendChild(script);
-        }""",
-        [widget.render_data(user_token="u-late"), widget.renderer.bootstrap],
-    )
+    inject_glue(page, widget, user_token="u-late")
     jivo_mock.wait_for_call("setUserToken")
     assert jivo_mock.calls("setUserToken") == [["u-late"]]
     assert console.page_errors == []
 
 
 def test_a_clobbered_query_selector_does_not_stop_a_glue_after_jivo_initialised(
-    page: Page, jivo_mock: JivoMock, live_server: Any, console: Console
+    page: Page,
+    jivo_mock: JivoMock,
+    live_server: Any,
+    console: Console,
+    inject_glue: Callable[..., None],
 ) -> None:
     # With Jivo initialised before the glue, the glue looks for Jivo's <jdiv> elements.
     widget = Widget(widget_id=WIDGET_ID)
@@ -158,15 +159,7 @@ def test_a_clobbered_query_selector_does_not_stop_a_glue_after_jivo_initialised(
         live_server.add("/", html(f"<img name='querySelector'><script src='{LOADER}'></script>"))
     )
     jivo_mock.wait_for_load()
-    page.evaluate(
-        """([data, code]) => {
-          const script = document.createElement("script");
-          script.dataset.jivo = data;
-          script.textContent = code;
-          document.body.appendChild(script);
-        }""",
-        [widget.render_data(user_token="u-after"), widget.renderer.bootstrap],
-    )
+    inject_glue(page, widget, user_token="u-after")
     jivo_mock.wait_for_call("setUserToken")
     assert jivo_mock.calls("setUserToken") == [["u-after"]]
     assert console.page_errors == []

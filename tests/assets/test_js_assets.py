@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from jivo_widget import Widget
-from jivo_widget.render import ASSETS_DIR, asset
+from jivo_widget import Widget, _resources
+from jivo_widget.render import asset
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "js"
 
 
@@ -51,7 +51,7 @@ def _files(directory: Path) -> dict[str, bytes]:
 
 
 def test_shipped_assets_are_the_pinned_minifier_output_of_the_sources(rebuilt: Path) -> None:
-    built, shipped = _files(rebuilt), _files(ASSETS_DIR)
+    built, shipped = _files(rebuilt), _files(_resources.path("assets"))
     assert sorted(built) == sorted(shipped), "run `make js` and commit jivo_widget/assets/"
     for name, content in built.items():
         assert shipped[name] == content, f"{name} differs from its source: run `make js`"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jivo_widget import catalog
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_readme_api_tables_match_the_catalog() -> None:

@@ -1,6 +1,6 @@
 """The mock answers with every documented return and error shape, as the catalog pins it.
 
-One scenario per catalog outcome (tests/unit/test_catalog_outcomes.py checks the schemas against
+One scenario per catalog outcome (tests/test_catalog.py checks the schemas against
 the reference): the value the mock produces must match that outcome's schema, and no other
 outcome of the same method.
 """

@@ -1,6 +1,6 @@
 """The rendered glue in a real Chromium, against the mocked Jivo widget (``jivo_mock``).
 
-What is proven here (design.md §2): data arrives byte-identical and hostile strings execute
+What is proven here: data arrives byte-identical and hostile strings execute
 nothing; every jivo_api call waits for jivo_onLoadCallback and runs once, in order, however the
 widget and the glue race; page-defined jivo_on* functions are chained, not overwritten; both
 loading strategies work; the CSP nonce and hashes are right for a browser that enforces them.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,8 @@ CUSTOM_DATA = [
     for i in range(5)
 ]
 
-# Every string here has broken some site's chat glue (peers.md A1/A2).
+# Every string here has broken some site's chat glue: values formatted into JS quotes, raw
+# json.dumps in a <script>, `'{{ name }}'` escaping, the `<!--<script>` double-escaped state.
 TRAP = "window.__pwned = 1"
 CORPUS = [
     "</script><script>window.__pwned = 1</script>",
@@ -272,27 +273,13 @@ def test_strategies_insert_the_loader_at_their_moment_with_the_nonce(
     assert jivo_mock.calls("setUserToken") == [["u-3"]]
 
 
-INJECT_GLUE = """([data, code]) => {
-  const script = document.createElement("script");
-  script.dataset.jivo = data;
-  script.textContent = code;
-  document.body.appendChild(script);
-}"""
-
-
-def _inject_glue(page: Page, widget: Widget, **request: Any) -> None:
-    """Run the glue in a page that has finished loading (an SPA adding it late)."""
-    data = widget.render_data(**request)
-    page.evaluate(INJECT_GLUE, [data, widget.renderer.bootstrap])
-
-
 def test_onload_strategy_loads_at_once_when_the_page_already_loaded(
-    page: Page, jivo_mock: JivoMock, live_server: Any
+    page: Page, jivo_mock: JivoMock, live_server: Any, inject_glue: Callable[..., None]
 ) -> None:
     widget = Widget(widget_id=WIDGET_ID, strategy="onload")
     page.goto(live_server.add("/", html("<p>already here</p>")))
     page.wait_for_function("document.readyState === 'complete'")
-    _inject_glue(page, widget, user_token="u-4")
+    inject_glue(page, widget, user_token="u-4")
     jivo_mock.wait_for_call("setUserToken")
     assert jivo_mock.calls("setUserToken") == [["u-4"]]
 
@@ -309,11 +296,15 @@ def test_widget_loaded_before_the_glue_runs(
 
 
 def test_widget_initialised_long_before_the_glue_runs(
-    page: Page, jivo_mock: JivoMock, live_server: Any, widget: Widget
+    page: Page,
+    jivo_mock: JivoMock,
+    live_server: Any,
+    widget: Widget,
+    inject_glue: Callable[..., None],
 ) -> None:
     page.goto(live_server.add("/", html(f'<script src="{LOADER}"></script>')))
     jivo_mock.wait_for_load()
-    _inject_glue(page, widget, user_token="u-6")
+    inject_glue(page, widget, user_token="u-6")
     jivo_mock.wait_for_call("setUserToken")
     assert jivo_mock.calls("setUserToken") == [["u-6"]]
     assert page.evaluate("window.__jivoMock.loaderRuns") == 1
@@ -482,7 +473,11 @@ def test_page_functions_before_and_after_the_glue_all_run_once_with_the_wrapper_
 
 
 def test_a_second_glue_on_the_page_forwards_its_calls_to_the_first(
-    page: Page, jivo_mock: JivoMock, live_server: Any, problems: PageProblems
+    page: Page,
+    jivo_mock: JivoMock,
+    live_server: Any,
+    problems: PageProblems,
+    inject_glue: Callable[..., None],
 ) -> None:
     # Only calls are forwarded: the same Widget rendered twice must not run its handlers twice.
     first = Widget(widget_id=WIDGET_ID, handlers={"jivo_onOpen": "seen.push('first')"})
@@ -500,7 +495,7 @@ def test_a_second_glue_on_the_page_forwards_its_calls_to_the_first(
         ["setCustomData", [{"content": "second"}]],
     ]
     # A glue added after load (an SPA after sign-in) delivers at once.
-    _inject_glue(page, second, user_token="u-14")
+    inject_glue(page, second, user_token="u-14")
     jivo_mock.wait_for_call("setUserToken", count=3)
     assert jivo_mock.calls("setUserToken")[-1] == ["u-14"]
     jivo_mock.fire("jivo_onOpen")
@@ -582,14 +577,14 @@ def test_on_claims_a_callback_when_called_and_keeps_the_pages_functions(
 def test_a_site_strategy_given_as_source_loads_when_it_says(
     page: Page, jivo_mock: JivoMock, live_server: Any
 ) -> None:
-    from jivo_widget import _strategies
+    from jivo_widget import strategies
     from jivo_widget.strategies import register_strategy
 
     register_strategy("test-click", source='d.addEventListener("click", load);', doc="on click")
     try:
         widget = Widget(widget_id=WIDGET_ID, strategy="test-click")
     finally:
-        del _strategies._registry["test-click"]
+        del strategies._registry["test-click"]
     page.goto(live_server.add("/", html(str(widget.render(user_token="u-15")) + "<p>text</p>")))
     assert page.evaluate("window.__jivoMock ? window.__jivoMock.loaderRuns : 0") == 0
     page.click("p")

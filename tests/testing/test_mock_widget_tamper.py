@@ -450,7 +450,7 @@ def test_hidden_errors_are_kept_after_navigation(
 def test_report_error_called_by_the_page_is_a_page_error(
     page: Page, jivo_mock: JivoMock, shop: Any
 ) -> None:
-    # What the glue does with an error thrown by a handler (issue 6, item 7).
+    # What the glue does with an error thrown by a handler: reportError.
     shop()
     page.evaluate("() => reportError(new TypeError('from a handler'))")
     page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 10))")

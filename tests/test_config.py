@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from jivo_widget import JivoConfigError, Widget, catalog
-from jivo_widget.config import Contact, CustomField, Invitation, JivoConfigWarning
+from jivo_widget.config import RULES_MAX_DEPTH, Contact, CustomField, Invitation, JivoConfigWarning
 from jivo_widget.urls import URL_RULE
 
 ID = "AbCdEf1234"
@@ -252,7 +252,7 @@ def test_from_file_errors(tmp_path: Path) -> None:
 
 
 def test_the_demo_config_is_valid() -> None:
-    demo = Path(__file__).resolve().parents[2] / "examples" / "demo" / "jivo.toml"
+    demo = Path(__file__).resolve().parents[1] / "examples" / "demo" / "jivo.toml"
     widget = Widget.from_file(demo)
     assert widget.handlers and widget.invitation and widget.color
 
@@ -365,8 +365,8 @@ def test_request_validator_matches_the_typed_models() -> None:
 
     from jivo_widget import _request
 
-    assert tuple(Contact.model_fields) == _request.CONTACT_FIELDS
-    assert tuple(CustomField.model_fields) == _request.CUSTOM_FIELD_FIELDS
+    assert tuple(Contact.model_fields) == catalog.CONTACT_FIELDS
+    assert tuple(CustomField.model_fields) == catalog.CUSTOM_DATA_FIELD_KEYS
     assert [n for n, f in CustomField.model_fields.items() if f.is_required()] == ["content"]
     assert tuple(inspect.signature(Widget.render).parameters)[1:-1] == _request.REQUEST_FIELDS
 
@@ -552,3 +552,88 @@ def test_loader_url_is_https_or_a_path(url: str) -> None:
     assert error_of(widget_id=ID, loader_url=url).startswith(
         "loader_url: must be an https URL or a /path"
     )
+
+
+# ------------------------------------------------------------------ limits
+# Deep nesting from any source (Python, a JSON rules file, TOML, ``model_validate_json``) is a
+# JivoConfigError naming the field, never a RecursionError; an empty contact sends no
+# ``setContactInfo({})``.
+
+
+def nested(depth: int) -> dict[str, Any]:
+    """``{"a": {"a": … {"a": 1}}}`` with ``depth`` objects, built without recursion."""
+    value: Any = 1
+    for _ in range(depth):
+        value = {"a": value}
+    return value  # type: ignore[no-any-return]
+
+
+def nested_lists(depth: int) -> dict[str, Any]:
+    value: Any = 1
+    for _ in range(depth - 1):
+        value = [value]
+    return {"a": value}
+
+
+@pytest.mark.parametrize("depth", [RULES_MAX_DEPTH + 1, 3000, 100_000])
+@pytest.mark.parametrize("build", [nested, nested_lists])
+def test_deep_rules_in_python_name_the_field(depth: int, build: Any) -> None:
+    with pytest.raises(JivoConfigError, match=rf"^rules: nested deeper than {RULES_MAX_DEPTH}"):
+        Widget(widget_id=ID, rules=build(depth))
+
+
+def test_rules_at_the_depth_limit_render_and_serialize() -> None:
+    rules = nested(RULES_MAX_DEPTH)
+    widget = Widget(widget_id=ID, rules=rules, strict=True)
+    assert widget.rules == rules
+    assert "setRules" in widget.render()
+
+
+@pytest.mark.parametrize("depth", [RULES_MAX_DEPTH + 1, 3000, 100_000])
+def test_deep_rules_file_names_the_field(tmp_path: Path, depth: int) -> None:
+    path = tmp_path / "rules.json"
+    path.write_text('{"a":' * depth + "1" + "}" * depth)
+    with pytest.raises(JivoConfigError, match=r"^rules: .*rules\.json.* nested deeper than"):
+        Widget(widget_id=ID, rules=path)
+
+
+@pytest.mark.parametrize("depth", [3000, 100_000])
+def test_deep_toml_is_an_error_naming_the_file(tmp_path: Path, depth: int) -> None:
+    path = tmp_path / "jivo.toml"
+    path.write_text(f'widget_id = "{ID}"\nrules = {{ a = ' + "[" * depth + "]" * depth + " }\n")
+    with pytest.raises(JivoConfigError, match=r"jivo\.toml: invalid TOML \(nested too deeply"):
+        Widget.from_file(path)
+
+
+def test_toml_rules_table_deeper_than_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "jivo.toml"
+    depth = RULES_MAX_DEPTH + 5
+    path.write_text(f'widget_id = "{ID}"\nrules = {{ a = ' + "[" * depth + "]" * depth + " }\n")
+    with pytest.raises(JivoConfigError, match=r"^rules: nested deeper than"):
+        Widget.from_file(path)
+
+
+@pytest.mark.parametrize("depth", [3000, 100_000])
+def test_deep_json_config_names_the_problem(depth: int) -> None:
+    text = json.dumps({"widget_id": ID})[:-1] + ', "rules": ' + '{"a":' * depth + "1" + "}" * depth
+    text += "}"
+    with pytest.raises(JivoConfigError) as info:
+        Widget.model_validate_json(text)
+    assert "rules" in str(info.value) or "recursion" in str(info.value).lower()
+
+
+@pytest.mark.parametrize(
+    "contact",
+    [{}, {"name": None}, {"name": None, "email": None, "phone": None, "description": None}],
+)
+def test_an_empty_contact_sends_nothing(contact: dict[str, Any]) -> None:
+    widget = Widget(widget_id=ID, strict=True)
+    assert json.loads(widget.render_data(contact=contact, user_token="u")) == [
+        ["setUserToken", ["u"]]
+    ]
+    assert json.loads(widget.render_data(contact=Contact())) == []
+
+
+def test_a_contact_emptied_by_lenient_dropping_sends_nothing() -> None:
+    widget = Widget(widget_id=ID, strict=False)
+    assert json.loads(widget.render_data(contact={"phone": 5551234})) == []
