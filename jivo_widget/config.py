@@ -49,6 +49,7 @@ from jivo_widget._request import (
 )
 from jivo_widget._strategies import STRATEGIES
 from jivo_widget.errors import JivoConfigError
+from jivo_widget.pages import IpNetwork, PathPattern
 from jivo_widget.urls import is_http_url, is_root_path
 
 if TYPE_CHECKING:
@@ -258,6 +259,12 @@ class Widget(_Model):
     #: Invalid per-request data: ``True`` raises, ``False`` drops it and logs a warning (pages
     #: stay up), ``None`` (default) lets ``render(strict=…)`` or ``$JIVO_WIDGET_STRICT`` decide.
     strict: bool | None = None
+    #: Per-page rules, read by the integrations (see :mod:`jivo_widget.pages`): no widget on
+    #: these paths (globs, or regular expressions starting with ``^``), for visitors from these
+    #: networks, or outside these environments (``$JIVO_WIDGET_ENV``).
+    exclude_paths: list[PathPattern] = Field(default_factory=list)
+    internal_ips: list[IpNetwork] = Field(default_factory=list)
+    enabled_environments: list[str] | None = None
 
     _renderer: Renderer | None = PrivateAttr(default=None)
 
