@@ -149,10 +149,12 @@ def _is_strict(widget: Widget, page: Page) -> bool:
 
 
 @functools.cache
-def _render_parameters(widget_class: type[Widget]) -> frozenset[str]:
+def _render_parameters(widget_class: type[Widget]) -> frozenset[str] | None:
     """The request arguments ``render()`` takes, read from its signature (``visitor_id`` will
-    appear here by itself once the Widget takes it)."""
+    appear here by itself once the Widget takes it); ``None`` when it takes ``**kwargs``."""
     parameters = inspect.signature(widget_class.render).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None
     return frozenset(parameters) - {"self", "strict"}
 
 
@@ -193,6 +195,8 @@ def _identity(widget: Widget, page: Page) -> dict[str, Any]:
 
 def _known(widget: Widget, page: Page, arguments: dict[str, Any]) -> dict[str, Any]:
     accepted = _render_parameters(type(widget))
+    if accepted is None:
+        return arguments
     unknown = sorted(str(key) for key in arguments if key not in accepted)
     if unknown:
         _fail(
