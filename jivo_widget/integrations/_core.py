@@ -112,17 +112,19 @@ class Page:
     ``identity``: called only when the widget shows (it may query a database); its result is
     the first layer of render arguments. ``nonce``: the CSP nonce (any object whose ``str()``
     is the nonce, such as a lazy one). ``clear_history``: render ``clearHistory()`` (the page
-    after a logout). ``options``: the view's :class:`PageOptions`. ``arguments``: what the
-    template passed. ``strict``: ``True`` raises, ``None`` lets the Widget and
-    ``JIVO_WIDGET_STRICT`` decide (see :func:`strict_for`). ``where``: names the identity
-    source in warnings (``JIVO_WIDGET_IDENTITY``, ``identity_loader``...).
+    after a logout), or a function that pops the logout flag: called only when the widget
+    shows, so a page without it leaves the flag for the next one. ``options``: the view's
+    :class:`PageOptions`. ``arguments``: what the template passed. ``strict``: ``True``
+    raises, ``None`` lets the Widget and ``JIVO_WIDGET_STRICT`` decide (see
+    :func:`strict_for`). ``where``: names the identity source in warnings
+    (``JIVO_WIDGET_IDENTITY``, ``identity_loader``...).
     """
 
     path: str | None = None
     remote_addr: str | None = None
     identity: Callable[[], Identity] | None = None
     nonce: Any = None
-    clear_history: bool = False
+    clear_history: bool | Callable[[], bool] = False
     options: PageOptions | None = None
     arguments: Mapping[str, Any] = field(default_factory=dict)
     strict: bool | None = None
@@ -238,7 +240,10 @@ def _render(widget: Widget, page: Page) -> Markup:
     if page.arguments:
         arguments = layered(arguments, page.arguments)
     arguments = _known(widget, page, arguments)
-    if page.clear_history:
+    clear_history = page.clear_history
+    if callable(clear_history):
+        clear_history = clear_history()
+    if clear_history:
         arguments["clear_history"] = True
     nonce = arguments.pop("nonce", None)
     if nonce is None:

@@ -73,6 +73,11 @@ def _flask_login_identity() -> Identity:
     )
 
 
+def _pop_clear_history() -> bool:
+    session = flask.session
+    return CLEAR_HISTORY_KEY in session and bool(session.pop(CLEAR_HISTORY_KEY))
+
+
 class JivoWidget:
     """The Flask extension (see the module docstring)."""
 
@@ -143,14 +148,12 @@ class JivoWidget:
             nonce = self._nonce()
         else:  # flask-talisman's, else a template variable
             nonce = getattr(request, "csp_nonce", None) or context_nonce(context)
-        session = flask.session
-        clear_history = CLEAR_HISTORY_KEY in session and bool(session.pop(CLEAR_HISTORY_KEY))
         return Page(
             path=request.path,
             remote_addr=request.remote_addr,
             identity=identity,
             nonce=nonce,
-            clear_history=clear_history,
+            clear_history=_pop_clear_history,
             options=flask.g.get(_OPTIONS),
             strict=strict_for(widget, app.debug or app.testing),
             where=where,

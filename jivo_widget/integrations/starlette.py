@@ -85,6 +85,12 @@ def request_user_identity(request: HTTPConnection) -> Identity:
     return user_identity(user.identity, name=user.display_name, email=getattr(user, "email", None))
 
 
+def _pop_clear_history(request: HTTPConnection) -> bool:
+    if "session" not in request.scope or CLEAR_HISTORY_KEY not in request.session:
+        return False
+    return bool(request.session.pop(CLEAR_HISTORY_KEY))
+
+
 class RequestPages:
     """Describes a Starlette request's page; shared by the template global and the middleware."""
 
@@ -126,16 +132,13 @@ class RequestPages:
             nonce = self._nonce(request)
         else:
             nonce = getattr(request.state, "csp_nonce", None)
-        clear_history = False
-        if "session" in request.scope and CLEAR_HISTORY_KEY in request.session:
-            clear_history = bool(request.session.pop(CLEAR_HISTORY_KEY))
         client = request.client
         return Page(
             path=request.url.path,
             remote_addr=client.host if client else None,
             identity=identity,
             nonce=nonce,
-            clear_history=clear_history,
+            clear_history=lambda: _pop_clear_history(request),
             options=getattr(request.state, _OPTIONS, None),
             strict=self._strict if self._strict is not None else self._debug_strict(request),
             where=where,

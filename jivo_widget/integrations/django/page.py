@@ -102,7 +102,7 @@ def _page(widget: Widget, request: HttpRequest | None, context: Mapping[str, Any
         remote_addr=request.META.get("REMOTE_ADDR"),
         identity=lambda: identity(request),
         nonce=detect_nonce(request, context),
-        clear_history=_pop_clear_history(request),
+        clear_history=lambda: _pop_clear_history(request),
         options=options if isinstance(options, PageOptions) else None,
         strict=strict,
         where=where,
