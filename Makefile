@@ -64,9 +64,10 @@ $(JS_DEPS): js/package.json js/package-lock.json
 bench: venv
 	$(PY) -m benchmarks
 
-# The demo serves the mocked widget to your own browser: it needs no Chromium of its own.
+# The demo serves the mocked widget to your own browser: it needs no Chromium of its own. It
+# links to the four example shops (Django, Flask, FastAPI, static site) on ports 8001-8004.
 demo: venv
-	$(VENV)/bin/jivo-widget demo --config examples/demo/jivo.toml
+	$(PY) examples/demo/run_all.py
 
 clean:
 	rm -rf $(VENV) $(VENV_DJANGO6) build dist .pytest_cache .mypy_cache .ruff_cache js/node_modules

@@ -45,7 +45,12 @@ TEMPLATES = [
         },
     }
 ]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("SHOP_DATABASE", BASE_DIR / "db.sqlite3"),
+    }
+}
 USE_TZ = True
 STATIC_URL = "/static/"
 LOGIN_URL = "/login/"
