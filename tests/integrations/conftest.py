@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -73,3 +75,16 @@ def serve_asgi() -> Iterator[Callable[[Any], str]]:
     """``url = serve_asgi(app)``: an ASGI app on uvicorn, stopped at teardown."""
     with ExitStack() as stack:
         yield lambda app: stack.enter_context(running_uvicorn(app))
+
+
+def _run_in_fresh_thread(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    # Once a browser test has used Playwright's sync API, an event loop stays running in the main
+    # thread (microsoft/playwright-pytest#167): asyncio.run refuses to start there.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture
+def run_async() -> Callable[[Coroutine[Any, Any, Any]], Any]:
+    """``run_async(coroutine)``: ``asyncio.run`` on a fresh thread, whatever ran before."""
+    return _run_in_fresh_thread

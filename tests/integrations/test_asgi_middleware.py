@@ -8,6 +8,7 @@ import gzip
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -51,6 +52,13 @@ def _responder(status: int, headers: list[tuple[bytes, bytes]], chunks: list[byt
     return app
 
 
+def _run_in_fresh_thread(coroutine: Any) -> Any:
+    # Not asyncio.run here: after a browser test, Playwright's sync API leaves an event loop
+    # running in the main thread (microsoft/playwright-pytest#167).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _run(app: Any, method: str = "GET") -> list[Message]:
     sent: list[Message] = []
     scope: Scope = {
@@ -74,7 +82,7 @@ def _run(app: Any, method: str = "GET") -> list[Message]:
     async def send(message: Message) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    _run_in_fresh_thread(app(scope, receive, send))
     return sent
 
 
@@ -285,7 +293,7 @@ def test_websockets_and_lifespan_pass_through() -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append(scope["type"])
 
-    asyncio.run(JivoWidgetMiddleware(app, widget=WIDGET)({"type": "lifespan"}, None, None))  # type: ignore[arg-type]
+    _run_in_fresh_thread(JivoWidgetMiddleware(app, widget=WIDGET)({"type": "lifespan"}, None, None))  # type: ignore[arg-type]
     assert seen == ["lifespan"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import jinja2
@@ -114,3 +115,19 @@ def test_invalid_data_on_a_lenient_page_is_dropped(
     html = env.from_string("{% jivo_widget user_token='1', custom_data=[{'content': ''}] %}")
     assert calls(html.render()) == [["setUserToken", ["1"]]]
     assert "custom_data[0].content" in caplog.text
+
+
+def test_async_environments(run_async: Callable[[Any], Any]) -> None:
+    env = jinja2.Environment(
+        extensions=["jivo_widget.integrations.jinja.JivoExtension"], enable_async=True
+    )
+    env.jivo_widget_config = Widget(widget_id=ID)  # type: ignore[attr-defined]
+
+    async def render() -> tuple[str, str]:
+        tag = await env.from_string("{% jivo_widget user_token='a' %}").render_async()
+        call = await env.from_string("{{ jivo_widget(user_token='b') }}").render_async()
+        return tag, call
+
+    tag, call = run_async(render())
+    assert calls(tag) == [["setUserToken", ["a"]]]
+    assert calls(call) == [["setUserToken", ["b"]]]
