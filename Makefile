@@ -23,13 +23,13 @@ FIND_PY312 := for p in $(PYTHON_DJANGO6) $$HOME/.pyenv/versions/3.1[2-4]*/bin/py
 
 venv-django6: $(STAMP_DJANGO6)
 
-$(STAMP_DJANGO6): pyproject.toml
+$(STAMP_DJANGO6): pyproject.toml Makefile
 	@py="$$($(FIND_PY312))"; \
 	if [ -z "$$py" ]; then echo "Django 6 needs Python >= 3.12: none found (set PYTHON_DJANGO6)" >&2; exit 1; fi; \
 	echo "$$py -m venv $(VENV_DJANGO6)"; "$$py" -m venv $(VENV_DJANGO6)
 	$(VENV_DJANGO6)/bin/python -m pip install -q --upgrade pip
 	$(VENV_DJANGO6)/bin/python -m pip install -q -e '.[testing,django]' 'django>=6' \
-		'pytest-django>=4.9' 'django-csp>=4.0' 'pytest-timeout>=2'
+		'pytest-django>=4.9' 'django-csp>=4.0' 'pytest-timeout>=2' 'hypothesis>=6'
 	touch $(STAMP_DJANGO6)
 
 $(STAMP): pyproject.toml

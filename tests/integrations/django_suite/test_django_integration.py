@@ -12,9 +12,12 @@ import django
 import pytest
 from asgiref.sync import async_to_sync
 from conftest import calls
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import AsyncClient, Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jivo_widget import JivoConfigError
 
@@ -438,3 +441,90 @@ def test_in_a_browser(
     page.goto(live_server.url + "/")
     jivo_mock.wait_for_load()
     assert jivo_mock.calls("clearHistory") == [[]]
+
+
+# ------------------------------------------------------------------ byte-identical, generated
+
+
+CONTENT_TYPES = [
+    "text/html",
+    "text/html; charset=utf-8",
+    "TEXT/HTML",
+    "application/json",
+    "text/plain",
+    "application/xhtml+xml",
+    "image/png",
+    "text/html; charset=latin-1",
+]
+PARTS = [b"<html>", b"<body>", b"</body>", b"</BODY>", b"\xff\x00", b"<script data-jivo='[]'>", b""]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    status=st.sampled_from([200, 200, 201, 204, 302, 404, 500]),
+    content_type=st.sampled_from(CONTENT_TYPES),
+    extra=st.lists(
+        st.sampled_from(
+            [
+                ("Content-Encoding", "gzip"),
+                ("ETag", '"x"'),
+                ("Content-Range", "bytes 0-1/2"),
+                ("X-Custom", "1"),
+            ]
+        ),
+        max_size=2,
+    ),
+    chunks=st.lists(
+        st.lists(st.sampled_from(PARTS), max_size=5).map(b"".join), min_size=1, max_size=3
+    ),
+    streaming=st.booleans(),
+)
+def test_only_plain_html_pages_change(
+    rf: Any,
+    status: int,
+    content_type: str,
+    extra: list[tuple[str, str]],
+    chunks: list[bytes],
+    streaming: bool,
+) -> None:
+    from django.http import HttpResponse, StreamingHttpResponse
+
+    from jivo_widget.integrations.django.middleware import JivoWidgetInsertMiddleware
+
+    def make() -> Any:
+        if streaming:
+            response = StreamingHttpResponse(iter(chunks), status=status, content_type=content_type)
+        else:
+            response = HttpResponse(b"".join(chunks), status=status, content_type=content_type)
+        for name, value in extra:
+            response[name] = value
+        return response
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    request.session = {}
+    before = make()
+    after = JivoWidgetInsertMiddleware(lambda r: make())(request)
+
+    def body(response: Any) -> bytes:
+        return b"".join(response.streaming_content) if response.streaming else response.content
+
+    original = b"".join(chunks)
+    eligible = (
+        status == 200
+        and not streaming
+        and content_type.lower().split(";")[0] == "text/html"
+        and not {name for name, _ in extra} & {"Content-Encoding", "ETag", "Content-Range"}
+        and b"</body" in original.lower()
+        and b" data-jivo='" not in original
+    )
+    assert dict(after.headers) == dict(before.headers)
+    if not eligible:
+        assert body(after) == body(before)
+    else:
+        at = original.lower().rfind(b"</body")
+        new = body(after)
+        assert new.startswith(original[:at]) and new.endswith(original[at:])
+        assert new[at:].startswith(b"<script data-jivo='[]'>")
