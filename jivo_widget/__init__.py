@@ -5,8 +5,8 @@
 >>> html = widget.render(user_token="u-42")
 """
 
-from jivo_widget.config import Contact, CustomField, Invitation, JivoConfigWarning, Widget
-from jivo_widget.errors import JivoConfigError, JivoError
+from jivo_widget.config import Contact, CustomField, Invitation, Widget
+from jivo_widget.errors import JivoConfigError, JivoConfigWarning, JivoError, JivoWarning
 
 __version__ = "0.1.0"
 
@@ -17,6 +17,7 @@ __all__ = [
     "JivoConfigError",
     "JivoConfigWarning",
     "JivoError",
+    "JivoWarning",
     "Widget",
     "__version__",
 ]

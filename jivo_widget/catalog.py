@@ -11,6 +11,7 @@ Adding a Jivo method is one :class:`Method` entry here plus its behaviour in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -24,6 +25,7 @@ __all__ = [
     "CONTACT_INFO_RESULT_FIELDS",
     "CUSTOM_DATA_FIELD_KEYS",
     "CUSTOM_DATA_MAX_FIELDS",
+    "CUSTOM_DATA_NOT_ARRAY_REASON",
     "GLOBALS",
     "LEGACY_LOADER_HOSTS",
     "LOADER_HOSTS",
@@ -36,6 +38,7 @@ __all__ = [
     "WIDGET_ID_TYPICAL_LENGTH",
     "Callback",
     "Method",
+    "Outcome",
     "Param",
     "as_json",
     "as_markdown",
@@ -47,6 +50,9 @@ JsType = Literal["string", "number", "integer", "boolean", "object", "array", "f
 #: Documented limits (jivo-api.md §1 fact 6).
 CUSTOM_DATA_MAX_FIELDS = 10
 CLIENT_ATTRIBUTES_MAX_CALLS_PER_HOUR = 10
+
+#: What ``setCustomData`` answers for a non-array, word for word (the seed spec quotes Jivo).
+CUSTOM_DATA_NOT_ARRAY_REASON = "Custom data must be array."
 
 #: ``jivo_api.open({start})`` values.
 OPEN_START_VALUES = ("chat", "call", "menu")
@@ -92,6 +98,53 @@ class Param:
     doc: str = ""
 
 
+#: A JSON Schema (draft 2020-12) describing one JSON value.
+Schema = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One documented result: what Jivo hands back, when, and how, as a JSON Schema.
+
+    ``via``: ``"return"`` for a method's return value, ``"callback"`` for the arguments a
+    method passes to its callback argument, ``"arguments"`` for the arguments Jivo passes to a
+    ``jivo_on*`` callback (both as a JSON array). ``documented`` is False where the docs give
+    the shape but not this case or its text: the mock's choice, not Jivo's (jivo-api.md).
+    """
+
+    when: str
+    schema: Schema
+    via: Literal["return", "callback", "arguments"] = "return"
+    documented: bool = True
+
+
+def _const(value: Any) -> Schema:
+    return {"const": value}
+
+
+_STRING: Schema = {"type": "string"}
+_NULLABLE_STRING: Schema = {"type": ["string", "null"]}
+
+
+def _object(required: Mapping[str, Schema], optional: Mapping[str, Schema] | None = None) -> Schema:
+    """A JSON object with exactly these keys (``optional`` ones may be absent)."""
+    return {
+        "type": "object",
+        "properties": {**required, **(optional or {})},
+        "required": list(required),
+        "additionalProperties": False,
+    }
+
+
+def _args(*items: Schema) -> Schema:
+    """The arguments of a call, positionally, as a JSON array."""
+    return {"type": "array", "prefixItems": list(items), "minItems": len(items), "items": False}
+
+
+_OK = _object({"result": _const("ok")})
+_FAIL = _object({"result": _const("fail")})
+
+
 @dataclass(frozen=True)
 class Callback:
     """A ``jivo_on*`` global that Jivo calls if the page defines it."""
@@ -100,6 +153,7 @@ class Callback:
     fires_when: str
     params: tuple[Param, ...] = ()
     era: Literal["seed", "new"] = "seed"
+    outcomes: tuple[Outcome, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,8 +161,9 @@ class Method:
     """A ``jivo_api`` method, or a global function when ``scope`` is ``"window"``.
 
     ``mode`` is ``"sync"`` when the result is returned, ``"callback"`` when it is passed to a
-    callback argument. ``returns`` and ``errors`` describe the documented shapes in words;
-    ``limits`` lists documented limits the validator and the mock enforce.
+    callback argument. ``returns`` and ``errors`` describe the documented shapes in words,
+    ``outcomes`` as data (none: the method returns ``undefined``); ``limits`` lists documented
+    limits the validator and the mock enforce.
     """
 
     name: str
@@ -119,6 +174,7 @@ class Method:
     scope: Literal["jivo_api", "window"] = "jivo_api"
     era: Literal["seed", "new"] = "seed"
     limits: tuple[str, ...] = field(default=())
+    outcomes: tuple[Outcome, ...] = ()
 
 
 _CALLBACKS = (
@@ -144,6 +200,14 @@ _CALLBACKS = (
         "jivo_onCallEnd",
         "the call ended or failed to start",
         (Param("res", "object", optional=True, doc="{result: 'ok'|'fail', reason?}"),),
+        outcomes=(
+            Outcome("the call ended", _args(_OK), via="arguments"),
+            Outcome(
+                "the call failed to start",
+                _args(_object({"result": _const("fail")}, {"reason": _STRING})),
+                via="arguments",
+            ),
+        ),
     ),
     Callback("jivo_onResizeCallback", "the widget was resized (open, close, drag)"),
     Callback("jivo_onWidgetDestroy", "the widget was removed by jivo_destroy()", era="new"),
@@ -155,8 +219,20 @@ _METHODS = (
         (Param("params", "object", optional=True, doc="{start: 'chat'|'call'|'menu'}"),),
         returns="{result: 'ok'|'fail'}",
         errors="result 'fail' when the window did not open",
+        outcomes=(
+            Outcome("the window opened (or was open)", _OK),
+            Outcome("it did not open (unknown start, calls disabled, widget destroyed)", _FAIL),
+        ),
     ),
-    Method("close", returns="{result: 'ok'|'fail'}", errors="result 'fail' on failure"),
+    Method(
+        "close",
+        returns="{result: 'ok'|'fail'}",
+        errors="result 'fail' on failure",
+        outcomes=(
+            Outcome("the window was minimised (or was not open)", _OK),
+            Outcome("it could not be (widget destroyed)", _FAIL),
+        ),
+    ),
     Method(
         "showProactiveInvitation",
         (Param("text", "string"), Param("department_id", "integer", optional=True)),
@@ -166,18 +242,39 @@ _METHODS = (
         (Param("color", "string", doc="#rrggbb"), Param("color2", "string", optional=True)),
         era="new",
     ),
-    Method("chatMode", returns="'online'|'offline'"),
+    Method(
+        "chatMode",
+        returns="'online'|'offline'",
+        outcomes=(
+            Outcome("agents are online", _const("online")),
+            Outcome("agents are offline", _const("offline")),
+        ),
+    ),
     Method(
         "startCall",
         (Param("phone", "string", doc="'+14084987855'"),),
         returns="{result: 'ok'} | {result: 'fail', reason}",
         errors="failure carries `reason`",
+        outcomes=(
+            Outcome("the call is being placed", _OK),
+            Outcome(
+                "it cannot be (callbacks disabled, no balance, bad number)",
+                _object({"result": _const("fail"), "reason": _STRING}),
+            ),
+        ),
     ),
     Method(
         "sendOfflineMessage",
         (Param("message", "object", doc="{name, email, phone, description, message}"),),
         returns="{result: 'ok'} | {result: 'fail', error}",
         errors="failure carries `error` (not `reason`)",
+        outcomes=(
+            Outcome("the message was sent", _OK),
+            Outcome(
+                "it was not (agents online, no message text, not an object)",
+                _object({"result": _const("fail"), "error": _STRING}),
+            ),
+        ),
     ),
     Method(
         "sendPageTitle",
@@ -198,26 +295,95 @@ _METHODS = (
     Method(
         "setCustomData",
         (Param("fields", "array", doc="[{content, title?, link?, key?}]"),),
-        errors="more than the allowed fields are rejected",
+        returns="{result: 'ok'} | {result: 'fail', reason}",
+        errors=f"reason '{CUSTOM_DATA_NOT_ARRAY_REASON}' for a non-array",
         limits=(f"at most {CUSTOM_DATA_MAX_FIELDS} fields", "content required", "link http(s)"),
+        outcomes=(
+            Outcome("the fields were accepted", _OK),
+            Outcome(
+                "the argument is not an array",
+                _object({"result": _const("fail"), "reason": _const(CUSTOM_DATA_NOT_ARRAY_REASON)}),
+            ),
+            Outcome(
+                f"more than {CUSTOM_DATA_MAX_FIELDS} fields, or a field without content or with "
+                "a non-http(s) link (the mock rejects the call; Jivo's answer is undocumented)",
+                _object(
+                    {
+                        "result": _const("fail"),
+                        "reason": {**_STRING, "not": _const(CUSTOM_DATA_NOT_ARRAY_REASON)},
+                    }
+                ),
+                documented=False,
+            ),
+        ),
     ),
     Method("setUserToken", (Param("token", "string"),)),
     Method("setRules", (Param("rules", "object", doc="proactive rules JSON"),)),
-    Method("getContactInfo", returns="{client_name, email, phone, description} (null if empty)"),
+    Method(
+        "getContactInfo",
+        returns="{client_name, email, phone, description} (null if empty)",
+        outcomes=(
+            Outcome(
+                "always",
+                _object(
+                    {
+                        key: _NULLABLE_STRING
+                        for key in ("client_name", "email", "phone", "description")
+                    }
+                ),
+            ),
+        ),
+    ),
     Method(
         "getVisitorNumber",
         (Param("callback", "function", doc="cb(err: string|null, number: integer)"),),
         returns="cb(err, number)",
         mode="callback",
+        outcomes=(
+            Outcome(
+                "the number is known (they count up from 1)",
+                _args({"type": "null"}, {"type": "integer", "minimum": 1}),
+                via="callback",
+            ),
+            Outcome(
+                "Jivo cannot tell it (the number is then null)",
+                _args(_STRING, {"type": "null"}),
+                via="callback",
+                documented=False,
+            ),
+        ),
     ),
-    Method("getUnreadMessagesCount", returns="number", era="new"),
-    Method("getUtm", returns="{content, campaign, source, medium, term}", era="new"),
+    Method(
+        "getUnreadMessagesCount",
+        returns="number",
+        era="new",
+        outcomes=(Outcome("always", {"type": "integer", "minimum": 0}),),
+    ),
+    Method(
+        "getUtm",
+        returns="{content, campaign, source, medium, term}",
+        era="new",
+        outcomes=(
+            Outcome(
+                "always: the first visit's UTM tags (null when absent)",
+                _object({key: _NULLABLE_STRING for key in UTM_FIELDS}),
+            ),
+        ),
+    ),
     Method(
         "isCallbackEnabled",
         (Param("callback", "function"),),
         returns="cb({result: 'ok'}) | cb({result: 'fail', reason})",
         errors="non-ok result carries `reason`",
         mode="callback",
+        outcomes=(
+            Outcome("callbacks are enabled", _args(_OK), via="callback"),
+            Outcome(
+                "they are not",
+                _args(_object({"result": {**_STRING, "not": _const("ok")}, "reason": _STRING})),
+                via="callback",
+            ),
+        ),
     ),
     Method("clearHistory", era="new"),
     Method("jivo_init", scope="window", era="new"),
@@ -245,6 +411,7 @@ def as_json() -> dict[str, Any]:
         "methods": {name: asdict(m) for name, m in METHODS.items()},
         "globals": {name: asdict(m) for name, m in GLOBALS.items()},
         "undocumented": list(UNDOCUMENTED_METHODS),
+        "reasons": {"custom_data_not_array": CUSTOM_DATA_NOT_ARRAY_REASON},
         "limits": {
             "custom_data_max_fields": CUSTOM_DATA_MAX_FIELDS,
             "client_attributes_max_calls_per_hour": CLIENT_ATTRIBUTES_MAX_CALLS_PER_HOUR,

@@ -48,7 +48,7 @@ from jivo_widget._request import (
     link_schema,
 )
 from jivo_widget._strategies import STRATEGIES
-from jivo_widget.errors import JivoConfigError
+from jivo_widget.errors import JivoConfigError, JivoConfigWarning
 from jivo_widget.pages import IpNetwork, PathPattern
 from jivo_widget.urls import is_http_url, is_root_path
 
@@ -90,10 +90,6 @@ def _callers_stacklevel() -> int:
     while caller is not None and caller.f_code.co_filename.startswith(_INTERNAL_DIRS):
         caller, level = caller.f_back, level + 1
     return level
-
-
-class JivoConfigWarning(UserWarning):
-    """A config value is allowed but probably wrong (e.g. a widget id that is not 10 long)."""
 
 
 # --------------------------------------------------------------------------- reusable checks

@@ -7,8 +7,9 @@ Static work once, dynamic work per request (design.md §2). When a Widget is bui
   readable ``js/src/glue.js``) called with the Widget's configuration, so its text and sha256
   (the CSP hash) are the same for every request::
 
-      (<core>)(window,document,"<callback names>","<widget id>","<loader URL>",
-               {"Open":[function(){\n<handler body>\n}], ...},<strategy function>)
+      (<core>)(window,document,"<widget id>","<loader URL>",
+               {"jivo_onLoadCallback":[],"jivo_onOpen":[function(){\n<handler body>\n}], ...},
+               <strategy function>)
 
 - the static calls (colour, rules, invitation) serialized;
 - the outer HTML (``templates/jivo_widget/glue.html.j2``) cut into literal pieces around its two
@@ -57,10 +58,9 @@ _CORE = "glue.min.js"
 # cut into pieces, before any configured code is joined in.
 _SLOTS = ("\x00nonce\x00", "\x00data\x00", "\x00bootstrap\x00")
 
-_PREFIX = "jivo_on"  # every catalog callback name starts with it
-#: The catalog's callbacks without the common prefix, as the core reads them (bytes on every
-#: page); the core adds the prefix back.
-_CALLBACK_NAMES = " ".join(name.removeprefix(_PREFIX) for name in catalog.CALLBACKS)
+#: The callback the core always claims: Jivo calls it when ``jivo_api`` becomes usable, and
+#: the queued calls run there.
+_ON_LOAD = "jivo_onLoadCallback"
 
 _environment: jinja2.Environment | None = None
 
@@ -122,12 +122,14 @@ def _strategy_function(env: jinja2.Environment, strategy: LoadingStrategy) -> st
 
 
 def _handlers_object(handlers: Mapping[str, list[str]]) -> str:
-    """``{"Open":[function(){...},...],...}``: each callback's bodies as functions, in order."""
+    """``{"jivo_onLoadCallback":[],"jivo_onOpen":[function(){...},...],...}``: each configured
+    callback's bodies as functions, in order, and ``jivo_onLoadCallback`` always (the core
+    claims exactly these callbacks, and those a page registers with ``jivoWidget.on``)."""
     entries = []
-    for name, bodies in handlers.items():
+    for name, bodies in {_ON_LOAD: [], **handlers}.items():
         params = [p.name for p in catalog.CALLBACKS[name].params]
         functions = ",".join(_jscode.function_expression(params, body) for body in bodies)
-        entries.append(f"{script_json(name.removeprefix(_PREFIX))}:[{functions}]")
+        entries.append(f"{script_json(name)}:[{functions}]")
     return "{" + ",".join(entries) + "}"
 
 
@@ -184,7 +186,6 @@ class Renderer:
         arguments = (
             "window",
             "document",
-            script_json(_CALLBACK_NAMES),
             script_json(widget.widget_id),
             script_json(widget.loader_src),
             _handlers_object(widget.handlers),

@@ -7,12 +7,16 @@ proves that ``templates/`` ships inside the wheel (design.md §3, packaging note
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
+import httpx
 import pytest
+from playwright.sync_api import Page
 
 from jivo_widget import Widget
 
@@ -33,16 +37,21 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv (no access to the source tree) with the freshly built wheel installed."""
-    base = tmp_path_factory.mktemp("wheel")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The freshly built wheel."""
+    dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(base / "dist"), str(ROOT)],
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    (wheel,) = (base / "dist").glob("jivo_widget-*.whl")
+    (built,) = dist.glob("jivo_widget-*.whl")
+    return built
+
+
+def fresh_venv(base: Path, requirement: str) -> Path:
+    """A fresh venv (no access to the source tree) with ``requirement`` installed."""
     env_dir = base / "venv"
     venv.create(env_dir, with_pip=False)  # the outer pip installs into it: faster
     python = env_dir / "bin" / "python"
@@ -56,13 +65,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "install",
             "-q",
             "--disable-pip-version-check",
-            str(wheel),
+            requirement,
         ],
         check=True,
         capture_output=True,
         timeout=300,
     )
     return env_dir
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel alone, as `pip install jivo-widget` gets it."""
+    return fresh_venv(tmp_path_factory.mktemp("core"), str(wheel))
 
 
 def test_renders_from_the_installed_wheel(installed: Path, tmp_path: Path) -> None:
@@ -96,3 +111,48 @@ def test_console_script_renders_from_the_installed_wheel(installed: Path, tmp_pa
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{Widget(widget_id='AbCdEf1234').render()}\n"
+
+
+@pytest.mark.browser
+def test_demo_runs_from_the_installed_wheel(
+    wheel: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, page: Page
+) -> None:
+    # What the README tells a pip user: pip install 'jivo-widget[server]'; jivo-widget demo.
+    env_dir = fresh_venv(tmp_path_factory.mktemp("server"), f"{wheel}[server]")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [str(env_dir / "bin" / "jivo-widget"), "demo", "--port", str(port)],
+        cwd=tmp_path,  # not the repository: no examples/ here
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read() if process.stdout else ""
+                pytest.fail(f"the demo did not start from the wheel:\n{output}")
+            time.sleep(0.05)  # polling a condition: the server is not up yet
+        # The page, the mocked loader and the glue, in Chromium (no jivo_mock: the demo
+        # serves its own mock).
+        page.goto(url)
+        page.wait_for_function("() => window.__jivoMock && window.__jivoMock.loaded")
+        calls = page.evaluate("() => __jivoMock.calls.map((c) => c.name)")
+        assert "setUserToken" in calls
+        assert page.evaluate("() => __jivoMock.violations") == []
+        assert httpx.get(f"{url}/events").status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout:
+            process.stdout.close()
+    assert (tmp_path / "jivo-demo-events.db").exists()  # the default store, in the cwd

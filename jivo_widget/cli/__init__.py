@@ -28,7 +28,7 @@ class BadInput(click.ClickException):
 @click.version_option(__version__, prog_name="jivo-widget")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
-    """Render JivoChat glue, compile callbacks, and receive Jivo webhooks."""
+    """Render JivoChat glue, receive Jivo webhooks, and run the demo site."""
     ctx.obj = {"debug": debug}
 
 

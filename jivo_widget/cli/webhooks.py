@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import importlib
 import json
+import logging
 import re
 import socket
 import sys
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from jivo_widget.webhooks.receiver import Receiver
     from jivo_widget.webhooks.store import EventStore, StoredEvent
 
-__all__ = ["events", "load_webhook_app", "parse_age", "serve", "trigger"]
+__all__ = ["events", "load_webhook_app", "parse_age", "serve", "terminal_safe", "trigger"]
 
 DEFAULT_STORE = "sqlite:///jivo-events.db"
 STORE_ENV = "JIVO_WEBHOOK_STORE"
@@ -37,6 +38,63 @@ STATUSES = ("received", "processed", "failed", "invalid", "malformed")
 _AGE_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+#: What a terminal acts on instead of showing, so payload text must never reach it raw: the C0
+#: controls but tab and newline (ESC starts CSI/OSC sequences: clear screen, window title, OSC 52
+#: clipboard writes), DEL, the C1 controls (U+009B is a one-character CSI on many terminals),
+#: the line and paragraph separators, and the bidi controls that reorder what follows them.
+_TERMINAL_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _python_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def terminal_safe(text: str, *, json: bool = False) -> str:
+    """``text`` with every character a terminal would act on shown as an escape.
+
+    Everything the CLI prints that came from a payload (event names, bodies, handler errors,
+    which quote visitor-typed text) goes through here. Plain text gets Python-style escapes
+    (``\\x1b``, ``\\u202e``); ``json=True`` is for a JSON document, where the same characters
+    become JSON escapes (``\\u001b``), so the output stays valid JSON meaning the same text.
+    Tabs and newlines are kept.
+    """
+    return _TERMINAL_CONTROLS.sub(_json_escape if json else _python_escape, text)
+
+
+def _echo_json(value: Any, *, indent: int | None = None) -> None:
+    click.echo(terminal_safe(json.dumps(value, ensure_ascii=False, indent=indent), json=True))
+
+
+class _TerminalLogFormatter(logging.Formatter):
+    """Log lines in uvicorn's look (``ERROR:    message``), escaped for the terminal: a
+    handler's traceback quotes whatever the visitor typed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)  # the message, and the traceback if there is one
+        return terminal_safe(f"{record.levelname}:{' ' * (8 - len(record.levelname))} {text}")
+
+
+def _log_to_terminal() -> None:
+    """Show the receiver's log (warnings and errors, handler tracebacks) on stderr, escaped.
+
+    Left alone when the user's app configured logging itself (a handler on the root or on
+    ``jivo_widget``): their handlers then get the records.
+    """
+    package = logging.getLogger("jivo_widget")
+    if logging.getLogger().handlers or package.handlers:
+        return
+    handler = logging.StreamHandler()  # stderr
+    handler.setFormatter(_TerminalLogFormatter())
+    package.addHandler(handler)
 
 
 class RuntimeFailure(click.ClickException):
@@ -109,6 +167,18 @@ def parse_age(text: str) -> timedelta:
     return timedelta(**{_AGE_UNITS[match.group(2)]: int(match.group(1))})
 
 
+def _require_existing_store(url: str) -> None:
+    """Refuse a store URL whose SQLite file does not exist (an ``events`` command must never
+    create an empty store because of a typo)."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise BadInput(
+                f"no event store at {path} (pass --store URL or set {STORE_ENV}; "
+                "`jivo-widget serve` creates it)"
+            )
+
+
 def _open_store(url: str, *, read_only: bool = False) -> EventStore:
     """Open an existing store for the ``events`` commands (never create an empty one by typo).
 
@@ -117,13 +187,7 @@ def _open_store(url: str, *, read_only: bool = False) -> EventStore:
     """
     from jivo_widget.webhooks.store import open_store
 
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.is_file():
-            raise BadInput(
-                f"no event store at {path} (pass --store URL or set {STORE_ENV}; "
-                "`jivo-widget serve` creates it)"
-            )
+    _require_existing_store(url)
     try:
         return open_store(url, read_only=read_only)
     except ValueError as exc:  # JivoConfigError: the message already names the URL
@@ -149,6 +213,16 @@ def _open_store(url: str, *, read_only: bool = False) -> EventStore:
     "re-run); later it is a new event. e.g. 10m, 1h; 0 = only concurrent copies; 'forever'. "
     "[default: 10m, or the app's own]",
 )
+@click.option(
+    "--read-timeout",
+    "read_timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Close a connection whose request headers, or then body, take longer than this to "
+    "arrive (slow or stalled clients).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -158,6 +232,7 @@ def serve(
     port: int,
     app_ref: str | None,
     dedupe_window: str | None,
+    read_timeout: float,
 ) -> None:
     """Run the webhook receiver under uvicorn: POST /jivo/webhook/{secret}, GET /healthz.
 
@@ -172,10 +247,15 @@ def serve(
             "serve needs the server extra: pip install 'jivo-widget[server]'"
         ) from exc
     from jivo_widget.webhooks.asgi import create_app
+    from jivo_widget.webhooks.serving import read_timeout_protocol
 
     explicit_store = _given(ctx, "store_url")
     window = _dedupe_window(dedupe_window)
     receiver = _serving_receiver(store_url if explicit_store else None, secret, app_ref, window)
+    # Open the store now (an app opens it on first use): one that cannot be opened is an error
+    # at startup, not a 503 at the first delivery.
+    store = receiver.store
+    _log_to_terminal()
     if receiver.insecure:
         click.secho(
             f"WARNING: no webhook secret (--secret or {SECRET_ENV}): anyone who can reach this "
@@ -192,12 +272,17 @@ def serve(
     bound_port = sock.getsockname()[1]
     click.echo(
         f"Receiving Jivo webhooks at http://{host}:{bound_port}/jivo/webhook/{shown} ({mode}), "
-        f"store {receiver.store.url}",
+        f"store {store.url}",
         err=True,
     )
     # No access log: the path carries the secret, and INFO logs must not hold secrets.
     config = uvicorn.Config(
-        create_app(receiver), host=host, port=bound_port, workers=1, access_log=False
+        create_app(receiver),
+        host=host,
+        port=bound_port,
+        workers=1,
+        access_log=False,
+        http=read_timeout_protocol(read_timeout),
     )
     server = uvicorn.Server(config)
     # Every delivery allocates many short-lived objects (JSON, pydantic models), and the cyclic
@@ -324,7 +409,14 @@ def open_store_or_fail(url: str | None) -> EventStore:
     "overrides",
     multiple=True,
     metavar="PATH=VALUE",
-    help="Override a field: visitor.email=a@b.c, agents.0.id=7 (JSON values parsed).",
+    help="Override a field: visitor.email=a@b.c, agents.0.id=7 (JSON values parsed). The path "
+    "must exist in the sample or the event's model; a typo is an error naming the nearest one.",
+)
+@click.option(
+    "--add",
+    "add",
+    is_flag=True,
+    help="Let --set add fields the payload and the event's model do not have.",
 )
 @click.option(
     "--file",
@@ -334,7 +426,12 @@ def open_store_or_fail(url: str | None) -> EventStore:
 )
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait.")
 def trigger(
-    event: str, url: str, overrides: Sequence[str], file: Path | None, timeout: float
+    event: str,
+    url: str,
+    overrides: Sequence[str],
+    add: bool,
+    file: Path | None,
+    timeout: float,
 ) -> None:
     """Post a realistic EVENT (chat_accepted, chat_finished, …) to a receiver; print the answer."""
     from jivo_widget.webhooks.receiver import DUPLICATE_HEADER
@@ -346,13 +443,13 @@ def trigger(
     )
 
     try:
-        payload = build_payload(event, overrides, file=file)
-    except OverrideError as exc:
-        raise BadInput(str(exc)) from exc
+        payload = build_payload(event, overrides, file=file, add=add)
+    except OverrideError as exc:  # may quote keys of a --file payload
+        raise BadInput(terminal_safe(str(exc))) from exc
     try:
         delivery = deliver(url, payload, timeout=timeout)
     except DeliveryError as exc:
-        raise RuntimeFailure(str(exc)) from exc
+        raise RuntimeFailure(terminal_safe(str(exc))) from exc
     click.echo(f"HTTP {delivery.status}")
     if delivery.duplicate_of is not None:
         click.echo(
@@ -361,7 +458,7 @@ def trigger(
             "not run the handlers again; change a field (--set) to send a new event",
             err=True,
         )
-    click.echo(delivery.text())
+    click.echo(_pretty(delivery.body))
     if not delivery.ok:
         raise RuntimeFailure(f"the receiver answered {delivery.status}")
 
@@ -385,7 +482,7 @@ def _summary(event: StoredEvent) -> dict[str, Any]:
 
 
 def _cell(value: Any, width: int) -> str:
-    text = "" if value is None else str(value).replace("\n", " ")
+    text = "" if value is None else terminal_safe(str(value).replace("\n", " "))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -404,7 +501,7 @@ def list_events(
     )
     if as_json:
         for row in rows:
-            click.echo(json.dumps(_summary(row), ensure_ascii=False))
+            _echo_json(_summary(row))
         return
     columns = (
         ("ID", 8),
@@ -428,17 +525,19 @@ def list_events(
 
 def _first_line(error: str | None) -> str:
     """The gist of a stored error (the first line; a traceback may follow it)."""
-    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    lines = [line.strip() for line in (error or "").split("\n") if line.strip()]
     return lines[0] if lines else ""
 
 
 def _pretty(raw: bytes) -> str:
-    """The payload pretty-printed when it is JSON, else as text (malformed deliveries)."""
+    """A payload or an answer for the terminal: pretty-printed JSON when it is JSON, else the
+    text (malformed deliveries); escaped either way (:func:`terminal_safe`)."""
     text = raw.decode("utf-8", errors="replace")
     try:
-        return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+        pretty = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
     except ValueError:
-        return text
+        return terminal_safe(text)
+    return terminal_safe(pretty, json=True)
 
 
 @events.command("show")
@@ -450,12 +549,14 @@ def show_event(event_id: int, store_url: str) -> None:
     if event is None:
         raise BadInput(f"no event with id {event_id} in {store_url}")
     for key, value in _summary(event).items():
-        click.echo(f"{key + ':':<13}{'' if value is None else value}")
+        click.echo(f"{key + ':':<13}{'' if value is None else terminal_safe(str(value))}")
     click.echo("\npayload:")
     click.echo(_pretty(event.body))
     click.echo("\nresponse:")
-    response = event.response
-    click.echo("(none)" if response is None else json.dumps(response, ensure_ascii=False, indent=2))
+    if event.response is None:
+        click.echo("(none)")
+    else:
+        _echo_json(event.response, indent=2)
 
 
 @events.command("replay")
@@ -476,7 +577,9 @@ def show_event(event_id: int, store_url: str) -> None:
 )
 @_store_option
 @_app_option
+@click.pass_context
 def replay_events(
+    ctx: click.Context,
     event_ids: tuple[int, ...],
     failed: bool,
     stuck: bool,
@@ -485,7 +588,11 @@ def replay_events(
     app_ref: str | None,
 ) -> None:
     """Re-run your handlers on stored events (IDs, --failed, --stuck); exit 1 if any still
-    fails."""
+    fails.
+
+    The events are read from the app's own store, or from --store when given (command line or
+    environment), as ``serve --app`` does.
+    """
     import asyncio
 
     if not event_ids and not failed and not stuck:
@@ -495,10 +602,17 @@ def replay_events(
         raise BadInput(f"replay re-runs your handlers: pass --app module:attr or set {APP_ENV}")
     from jivo_widget.webhooks.receiver import ReplayResult
 
-    store = _open_store(store_url)
     hooks = load_webhook_app(app_ref)
-    # The app's handlers and limits over the store named here (not the one the app opened).
-    receiver = hooks.configured(store=store).receiver
+    _log_to_terminal()
+    if _given(ctx, "store_url"):
+        # The app's handlers and limits over the store named here.
+        store = _open_store(store_url)
+        receiver = hooks.configured(store=store).receiver
+    else:
+        store_url = hooks.store_url
+        _require_existing_store(store_url)
+        receiver = hooks.receiver
+        store = receiver.store
     missing = [event_id for event_id in event_ids if store.get(event_id) is None]
     if missing:
         raise BadInput(f"no event with id {', '.join(map(str, missing))} in {store_url}")
@@ -518,7 +632,8 @@ def replay_events(
         status = result.status.value if result.status else "not replayed"
         error = _first_line(result.error)
         suffix = f"  {error}" if error else ""
-        click.echo(f"{result.event_id}  {result.event_name}  {status}  attempts={attempts}{suffix}")
+        line = f"{result.event_id}  {result.event_name}  {status}  attempts={attempts}{suffix}"
+        click.echo(terminal_safe(line))
     click.echo(f"replayed {len(results)} event(s)", err=True)
     still_failed = [result.event_id for result in results if not result.ok]
     if still_failed:

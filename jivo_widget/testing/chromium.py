@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from jivo_widget.errors import ChromiumNotUsable
+
 __all__ = [
     "ENV_VAR",
     "LAUNCH_FLAGS",
@@ -69,10 +71,6 @@ _SOURCE_NAMES: dict[Source, str] = {
     "playwright": "Playwright's download",
     "system": "the system",
 }
-
-
-class ChromiumNotUsable(Exception):
-    """An explicitly configured Chromium does not exist or does not run."""
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,18 @@
 """``JivoMock``: drives and inspects the mocked Jivo widget of one Playwright page.
 
 The page-side mock (``mock_widget.js``) keeps the ordered record of calls, callbacks and
-violations; this class reads it with ``page.evaluate`` and waits on it with
-``page.wait_for_function`` (never with sleeps). Playwright is only needed at run time, through
-the ``page`` passed in, so importing this module does not import Playwright.
+violations where page code cannot reach it; this class reads it with ``page.evaluate`` (as JSON
+text the mock serialises itself) and waits on it with ``page.wait_for_function`` (never with
+sleeps). Violations and the errors a page hides also come through a Playwright binding, so they
+outlive the document that made them. When a wait times out, the assertion says why the widget
+did not load. Playwright is only needed at run time, through the ``page`` passed in, so importing
+this module does not import Playwright.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import unquote
@@ -17,9 +21,24 @@ from jivo_widget import catalog
 from jivo_widget.testing.scripts import MockOptions, mock_init_script, mock_loader_script
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page, Route, WebError
+    from playwright.sync_api import (
+        BrowserContext,
+        ConsoleMessage,
+        Page,
+        Request,
+        Response,
+        Route,
+        WebError,
+    )
 
-__all__ = ["JIVO_URL", "LOADER_URL", "JivoMock"]
+__all__ = ["DEFAULT_WAIT_TIMEOUT_MS", "JIVO_URL", "LOADER_URL", "JivoMock"]
+
+#: How long the waits wait by default, in ms: a page that loads the widget does so in well under
+#: a second here (the loader is answered locally); a broken one should fail fast and say why.
+DEFAULT_WAIT_TIMEOUT_MS = 5000
+
+# Enough lines of each kind to see a pattern; a diagnosis is not a log.
+_MAX_LINES = 5
 
 # Legacy hosts (code-ya.jivosite.com) are never emitted but still appear in old pages.
 _LOADER_HOSTS = "|".join(
@@ -43,22 +62,27 @@ JIVO_URL = re.compile(
 
 _BINDING = "__jivoMockReport"
 
-# One evaluate per read: the mock's whole record is small, and one round-trip beats several.
+_TIMEOUT_HINT = (
+    "(the wait: wait_for_load(timeout=ms), @pytest.mark.jivo_mock(wait_timeout=ms), "
+    "--jivo-mock-wait-timeout=ms or the jivo_mock_wait_timeout ini key)"
+)
+
+# The page-side mock answers in JSON text it serialises itself (immune to a page's toJSON or
+# prototype tricks, and every key, even "__proto__", arrives); one evaluate per read.
 _READ = """(kind) => {
   const m = window.__jivoMock;
-  if (!m) return null;
-  return kind === "state" ? m.state() : m[kind];
+  return m ? m.read(kind) : null;
 }"""
 
-_ACT = """([method, args]) => {
+_ACT = """([action, argsJson]) => {
   const m = window.__jivoMock;
   if (!m) throw new Error("the Jivo mock is not installed on this page (navigate first)");
-  return m[method](...args);
+  m.perform(action, argsJson);
 }"""
 
-_COUNT_AT_LEAST = """([list, name, count]) => {
+_COUNT_AT_LEAST = """([kind, name, count]) => {
   const m = window.__jivoMock;
-  return !!m && m[list].filter((r) => r.name === name).length >= count;
+  return !!m && m.count(kind, name) >= count;
 }"""
 
 
@@ -70,33 +94,75 @@ class JivoMock:
     them after navigations.
     """
 
-    def __init__(self, page: Page, options: MockOptions | None = None) -> None:
+    def __init__(
+        self,
+        page: Page,
+        options: MockOptions | None = None,
+        *,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT_MS,
+    ) -> None:
         self.page = page
         self.options = options or MockOptions()
+        #: Default timeout of the waits, in ms (the marker's ``wait_timeout``, the option...).
+        self.wait_timeout = wait_timeout
         #: Loader URLs the page requested (answered by the mock), in order.
         self.loader_requests: list[str] = []
         #: Other Jivo URLs the page requested (aborted), in order.
         self.blocked_requests: list[str] = []
-        #: Uncaught errors of any page of the context, as ``"Name: message"``.
-        self.page_errors: list[str] = []
-        self._reported: dict[str, str] = {}
+        # Uncaught errors Playwright saw, as "Name: message".
+        self._web_errors: list[str] = []
+        # Records the page-side mock reported through the binding, by kind then id: they
+        # outlive the document that made them.
+        self._reported: dict[str, dict[str, str]] = {"violation": {}, "page_error": {}}
+        # For the "why did the widget not load" diagnosis:
+        self._navigated_before: str | None = None  # the page's URL when the mock was installed
+        self._document: tuple[str, int, str] | None = None  # last main-frame response
+        self._navigation_failures: list[str] = []
+        self._console_csp: list[str] = []
 
     # ------------------------------------------------------------------ setup
 
     def install(self) -> None:
         """Install the mock on the page's context: init script, loader routes, reporting."""
         context: BrowserContext = self.page.context
+        if self.page.url not in ("", "about:blank"):
+            # The fixture-ordering trap: this document (and its Jivo requests) predates the mock.
+            self._navigated_before = self.page.url
         context.expose_binding(_BINDING, self._on_report)
         context.add_init_script(mock_init_script(self.options))
         context.route(JIVO_URL, self._handle_route)
         context.on("weberror", self._on_web_error)
+        context.on("console", self._on_console)
+        self.page.on("response", self._on_response)
+        self.page.on("requestfailed", self._on_request_failed)
 
-    def _on_report(self, source: Any, record: dict[str, Any]) -> None:
-        self._reported.setdefault(str(record["id"]), str(record["message"]))
+    def _on_report(self, source: Any, text: str) -> None:
+        try:
+            record = json.loads(text)
+            kept = self._reported[record["kind"]]
+            kept.setdefault(str(record["id"]), str(record["message"]))
+        except (TypeError, ValueError, KeyError):
+            # Only the mock holds the binding's reference; anything else calling the global
+            # name cannot remove records, so it is ignored.
+            return
 
     def _on_web_error(self, web_error: WebError) -> None:
         error = web_error.error
-        self.page_errors.append(f"{error.name}: {error.message}")
+        self._web_errors.append(f"{error.name}: {error.message}")
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self._console_csp.append(message.text)
+
+    def _on_response(self, response: Response) -> None:
+        with contextlib.suppress(Exception):  # the frame may be gone already
+            if response.request.is_navigation_request() and response.frame == self.page.main_frame:
+                self._document = (response.url, response.status, response.status_text)
+
+    def _on_request_failed(self, request: Request) -> None:
+        with contextlib.suppress(Exception):
+            if request.is_navigation_request() and request.frame == self.page.main_frame:
+                self._navigation_failures.append(f"{request.url}: {request.failure}")
 
     def _handle_route(self, route: Route) -> None:
         # A handler that raises leaves the request stalled until goto's timeout: never raise.
@@ -124,8 +190,9 @@ class JivoMock:
 
     # ------------------------------------------------------------------ reads
 
-    def _read(self, kind: str) -> Any:
-        return self.page.evaluate(_READ, kind)
+    def _read(self, kind: str, frame: Any = None) -> Any:
+        text = (frame or self.page).evaluate(_READ, kind)
+        return None if text is None else json.loads(text)
 
     @overload
     def calls(self) -> list[tuple[str, list[Any]]]: ...
@@ -177,10 +244,22 @@ class JivoMock:
     @property
     def violations(self) -> list[str]:
         """Contract violations of every document this page showed, oldest first."""
-        messages = dict(self._reported)
+        return self._kept("violation", "violations")
+
+    @property
+    def page_errors(self) -> list[str]:
+        """Uncaught errors of any page of the context, as ``"Name: message"``, oldest first.
+
+        Includes the errors a page hid from the browser (``window.onerror`` returning true,
+        ``preventDefault()``), which the page-side mock records itself.
+        """
+        return [*self._web_errors, *self._kept("page_error", "pageErrors")]
+
+    def _kept(self, kind: str, list_name: str) -> list[str]:
+        messages = dict(self._reported[kind])
         for frame in self._frames():
             with contextlib.suppress(Exception):  # frames may detach while we read
-                for record in frame.evaluate(_READ, "violations") or []:
+                for record in self._read(list_name, frame) or []:
                     messages.setdefault(str(record["id"]), str(record["message"]))
         return list(messages.values())
 
@@ -208,7 +287,12 @@ class JivoMock:
             raise AssertionError(f"jivo_api.{name} was called: {calls!r}")
 
     def wait_for_load(self, timeout: float | None = None) -> None:
-        """Wait until the widget fired ``jivo_onLoadCallback`` (``timeout`` in ms)."""
+        """Wait until the widget fired ``jivo_onLoadCallback``.
+
+        ``timeout`` in ms, by default :attr:`wait_timeout`. On time-out the assertion says why
+        the widget did not load, as far as the page shows it.
+        """
+        timeout = self.wait_timeout if timeout is None else timeout
         try:
             self.page.wait_for_function(
                 "() => !!window.__jivoMock && window.__jivoMock.loaded", timeout=timeout
@@ -216,16 +300,16 @@ class JivoMock:
         except Exception as exc:
             if type(exc).__name__ != "TimeoutError":
                 raise
-            requested = self.loader_requests or "none"
             raise AssertionError(
-                f"the Jivo widget did not load (jivo_onLoadCallback never fired); "
-                f"loader URLs requested: {requested}; blocked Jivo URLs: {self.blocked_requests}"
+                f"the Jivo widget did not load within {timeout:g} ms (jivo_onLoadCallback never "
+                f"fired). What jivo_mock saw:\n{self._diagnosis()}\n{_TIMEOUT_HINT}"
             ) from None
 
     def wait_for_call(
         self, name: str, count: int = 1, timeout: float | None = None
     ) -> list[list[Any]]:
-        """Wait until ``name`` was called ``count`` times (``timeout`` in ms); returns its calls."""
+        """Wait until ``name`` was called ``count`` times (``timeout`` in ms, by default
+        :attr:`wait_timeout`); returns its calls."""
         self._wait_count("calls", name, count, timeout)
         return self.calls(name)
 
@@ -237,26 +321,109 @@ class JivoMock:
         return self.callbacks(name)
 
     def _wait_count(self, kind: str, name: str, count: int, timeout: float | None) -> None:
+        timeout = self.wait_timeout if timeout is None else timeout
         try:
             self.page.wait_for_function(_COUNT_AT_LEAST, arg=[kind, name, count], timeout=timeout)
         except Exception as exc:
             if type(exc).__name__ != "TimeoutError":
                 raise
             seen = (self.calls if kind == "calls" else self.callbacks)()
-            raise AssertionError(
-                f"{name} was recorded fewer than {count} time(s) within the timeout; "
+            message = (
+                f"{name} was recorded fewer than {count} time(s) within {timeout:g} ms; "
                 f"{kind} so far: {seen!r}"
-            ) from None
+            )
+            if not self._loaded():
+                message += (
+                    f"\nthe Jivo widget never loaded. What jivo_mock saw:\n{self._diagnosis()}"
+                )
+            raise AssertionError(message) from None
+
+    def _loaded(self) -> bool:
+        with contextlib.suppress(Exception):
+            status = self._read("status")
+            return bool(status and status["loaded"])
+        return False
+
+    def _diagnosis(self) -> str:
+        """Why the widget has not loaded in the current document: one line per finding."""
+        lines: list[str] = []
+        url = self.page.url
+        if self._navigated_before:
+            lines.append(
+                f"the page already showed {self._navigated_before} when the jivo_mock fixture was "
+                "set up: a document loaded before the fixture has no mock and its Jivo requests "
+                "are not answered; request jivo_mock before any fixture that navigates (e.g. "
+                "`def shop(page, jivo_mock): ...`), or navigate again after it"
+            )
+        status: dict[str, Any] | None = None
+        with contextlib.suppress(Exception):
+            status = self._read("status")
+        if url in ("", "about:blank"):
+            lines.append("the page has not navigated yet (it is about:blank): call page.goto(...)")
+        elif status is None:
+            lines.append(f"this document ({url}) has no Jivo mock")
+        if self._document and self._document[1] >= 400:
+            doc_url, code, text = self._document
+            lines.append(f"the page answered HTTP {code} ({text}) for {doc_url}")
+        lines += [f"navigation failed: {failure}" for failure in self._navigation_failures]
+        if self.loader_requests:
+            lines.append(f"Jivo loader URLs requested: {', '.join(self.loader_requests)}")
+        elif url not in ("", "about:blank"):
+            lines.append(
+                "no Jivo loader URL was requested (is the glue in this page, is the widget "
+                "enabled, did a script before it fail?)"
+            )
+        if self.blocked_requests:
+            lines.append(
+                "Jivo URLs that are not a loader were aborted: "
+                + ", ".join(self.blocked_requests[:_MAX_LINES])
+            )
+        csp: list[dict[str, Any]] = []
+        with contextlib.suppress(Exception):
+            csp = self._read("csp") or []
+        for event in csp[:_MAX_LINES]:
+            mode = "" if event["disposition"] == "enforce" else " (report-only: not blocked)"
+            lines.append(
+                f"Content Security Policy blocked {event['blocked']} ({event['directive']}){mode}"
+            )
+        lines += [f"console: {text}" for text in self._console_csp[:_MAX_LINES]]
+        with contextlib.suppress(Exception):
+            errors = self.page_errors
+            if errors:
+                lines.append("uncaught page errors: " + "; ".join(errors[:_MAX_LINES]))
+            violations = self.violations
+            if violations:
+                lines.append("Jivo contract violations: " + "; ".join(violations[:_MAX_LINES]))
+        if status is not None and status["loaderRuns"]:
+            if status["status"] == "destroyed":
+                lines.append(
+                    "the page destroyed the widget (jivo_destroy()) and did not call jivo_init()"
+                )
+            elif status["status"] == "loading":
+                lines.append(
+                    "the loader ran, but jivo_onLoadCallback waits for the document to be parsed "
+                    f"(document.readyState is {status['readyState']!r})"
+                )
+        return "\n".join(f"  - {line}" for line in lines or ["nothing unusual"])
 
     # ------------------------------------------------------------------ actions
 
-    def _act(self, method: str, *args: Any) -> Any:
-        return self.page.evaluate(_ACT, [method, list(args)])
+    def _act(self, action: str, *args: Any) -> None:
+        # JSON text, not Playwright's argument passing: that one drops "__proto__" keys.
+        try:
+            payload = json.dumps(list(args), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                "jivo_mock: arguments must be JSON data (dict, list, str, int, finite float, "
+                f"bool, None), as Jivo passes: {exc}"
+            ) from None
+        self.page.evaluate(_ACT, [action, payload])
 
     def fire(self, callback: str, *args: Any) -> None:
         """Fire a Jivo callback as the widget would.
 
-        ``fire("jivo_onCallEnd", {"result": "ok"})`` calls the page's handler, if any.
+        ``fire("jivo_onCallEnd", {"result": "ok"})`` calls the page's handler, if any. The
+        arguments are JSON data and arrive exactly (every key, ``"__proto__"`` included).
         """
         if callback not in catalog.CALLBACKS:
             raise ValueError(

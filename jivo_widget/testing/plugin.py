@@ -4,6 +4,8 @@
 - Contract violations (and page errors) fail the test after its body, with a readable list,
   unless relaxed by ``@pytest.mark.jivo_mock(strict=False)`` (closest scope wins) or
   ``--jivo-mock-lax``.
+- The waits time out after ``wait_timeout`` ms: the marker's, else ``--jivo-mock-wait-timeout``,
+  else the ``jivo_mock_wait_timeout`` ini key, else 5000.
 - Chromium: ``--jivo-chromium`` > ``jivo_chromium`` ini > ``$JIVO_CHROMIUM`` > Playwright's
   download > system Chromium, merged into ``browser_type_launch_args`` by ``_launch``.
 """
@@ -25,8 +27,9 @@ from jivo_widget.testing.chromium import (
     chromium_version,
     find_chromium,
 )
-from jivo_widget.testing.controller import JivoMock
+from jivo_widget.testing.controller import DEFAULT_WAIT_TIMEOUT_MS, JivoMock
 from jivo_widget.testing.scripts import MockOptions
+from jivo_widget.testing.webhooks import jivo_webhooks  # noqa: F401  (registers the fixture)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -43,21 +46,61 @@ class MockSettings:
     """Per-test settings from ``@pytest.mark.jivo_mock(...)`` and the command line.
 
     ``strict``: contract violations fail the test. ``allow_page_errors``: uncaught page errors
-    do not fail it. The other keywords are :class:`MockOptions` (how the widget behaves).
+    do not fail it. ``wait_timeout``: the waits' default timeout in ms. The other keywords are
+    :class:`MockOptions` (how the widget behaves).
     """
 
     strict: bool = True
     allow_page_errors: bool = False
+    wait_timeout: float = DEFAULT_WAIT_TIMEOUT_MS
     options: MockOptions = field(default_factory=MockOptions)
 
 
 _OPTION_NAMES = tuple(f.name for f in fields(MockOptions))
-_SETTING_NAMES = ("strict", "allow_page_errors")
+_SETTING_NAMES = ("strict", "allow_page_errors", "wait_timeout")
+_TIMEOUT_KEY = pytest.StashKey[float]()
+
+
+def _timeout(value: object, where: str) -> float:
+    """A wait timeout in ms from a marker, option or ini value; ``ValueError`` names ``where``."""
+    number: object = value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, int | float) or not 0 < number < 1e9:
+        raise ValueError(f"{where} must be a number of milliseconds > 0, got {value!r}")
+    return float(number)
+
+
+def configured_wait_timeout(config: pytest.Config) -> float:
+    """``--jivo-mock-wait-timeout``, else the ``jivo_mock_wait_timeout`` ini key, else 5000 ms.
+
+    Raises ``pytest.UsageError`` for a value that is not a positive number.
+    """
+    if _TIMEOUT_KEY not in config.stash:
+        option = config.getoption("jivo_mock_wait_timeout")
+        ini = config.getini("jivo_mock_wait_timeout")
+        try:
+            if option is not None:
+                value = _timeout(option, "--jivo-mock-wait-timeout")
+            elif ini:
+                value = _timeout(ini, "jivo_mock_wait_timeout (ini)")
+            else:
+                value = DEFAULT_WAIT_TIMEOUT_MS
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.stash[_TIMEOUT_KEY] = value
+    return config.stash[_TIMEOUT_KEY]
 
 
 def settings_for(item: pytest.Item) -> MockSettings:
     """Merge the ``jivo_mock`` markers of ``item`` (closest scope wins) over the CLI default."""
-    merged: dict[str, Any] = {"strict": not item.config.getoption("jivo_mock_lax")}
+    merged: dict[str, Any] = {
+        "strict": not item.config.getoption("jivo_mock_lax"),
+        "wait_timeout": configured_wait_timeout(item.config),
+    }
     # iter_markers yields the closest first; apply the farthest first so closer ones win.
     for mark in reversed(list(item.iter_markers(MARKER))):
         if mark.args:
@@ -72,9 +115,13 @@ def settings_for(item: pytest.Item) -> MockSettings:
                 f"known: {known}"
             )
         merged.update(mark.kwargs)
-    for name in _SETTING_NAMES:
+    for name in ("strict", "allow_page_errors"):
         if name in merged and not isinstance(merged[name], bool):
             raise pytest.UsageError(f"@pytest.mark.{MARKER}: {name} must be True or False")
+    try:
+        wait_timeout = _timeout(merged["wait_timeout"], "wait_timeout")
+    except ValueError as exc:
+        raise pytest.UsageError(f"@pytest.mark.{MARKER}: {exc}") from None
     try:
         options = MockOptions(**{k: merged[k] for k in _OPTION_NAMES if k in merged})
     except (TypeError, ValueError) as exc:
@@ -82,6 +129,7 @@ def settings_for(item: pytest.Item) -> MockSettings:
     return MockSettings(
         strict=merged["strict"],
         allow_page_errors=merged.get("allow_page_errors", False),
+        wait_timeout=wait_timeout,
         options=options,
     )
 
@@ -107,7 +155,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="do not fail tests on Jivo contract violations (markers can still set strict=True)",
     )
+    group.addoption(
+        "--jivo-mock-wait-timeout",
+        dest="jivo_mock_wait_timeout",
+        default=None,
+        metavar="MS",
+        help="default timeout of jivo_mock's waits in ms (default: the jivo_mock_wait_timeout "
+        f"ini key, else {DEFAULT_WAIT_TIMEOUT_MS})",
+    )
     parser.addini("jivo_chromium", "Chromium executable for Playwright", default=None)
+    parser.addini(
+        "jivo_mock_wait_timeout",
+        f"default timeout of jivo_mock's waits in ms (default {DEFAULT_WAIT_TIMEOUT_MS})",
+        default=None,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -116,10 +177,11 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault(STRICT_ENV, "1")
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(*, strict=True, allow_page_errors=False, chat_mode='online', "
+        f"{MARKER}(*, strict=True, allow_page_errors=False, wait_timeout=ms, chat_mode='online', "
         "callbacks_enabled=True, visitor_number=1, visitor_number_error=None, utm=None): "
         "configure the jivo_mock fixture; the closest scope wins",
     )
+    configured_wait_timeout(config)  # a bad value is a usage error, reported before any test
     option = config.getoption("jivo_chromium")
     ini = config.getini("jivo_chromium")
     if option or ini:
@@ -179,7 +241,10 @@ def jivo_mock(page: Page, request: pytest.FixtureRequest) -> Iterator[JivoMock]:
             assert jivo_mock.calls("setUserToken") == [["u-42"]]
 
     Reads: ``calls(name)``, ``callbacks(name)``, ``results(name)``, ``state()``,
-    ``violations``, ``page_errors``. Waits: ``wait_for_load()``, ``wait_for_call(name, count)``.
+    ``violations``, ``page_errors``. Waits: ``wait_for_load()``, ``wait_for_call(name, count)``,
+    ``wait_for_callback(name)``: they give up after ``wait_timeout`` ms (5000 by default) and
+    say why the widget did not load (HTTP errors, CSP, page errors, no loader requested, a page
+    loaded before this fixture was set up...).
     Actions: ``fire(callback, *args)``, ``visitor_introduces(name=..., email=...)``,
     ``visitor_sends_message(text)``, ``visitor_opens_chat()``, ``visitor_closes_chat()``,
     ``agent_accepts()``, ``agent_sends_message(text)``, ``call_ends()``,
@@ -188,14 +253,15 @@ def jivo_mock(page: Page, request: pytest.FixtureRequest) -> Iterator[JivoMock]:
     Contract violations (calls before jivo_onLoadCallback, unknown or undocumented methods,
     wrong argument types, > 10 custom fields...) and uncaught page errors fail the test after
     its body. Relax with ``@pytest.mark.jivo_mock(strict=False)`` / ``allow_page_errors=True``
-    or ``--jivo-mock-lax``; the marker also takes ``chat_mode``, ``callbacks_enabled``,
-    ``visitor_number``, ``visitor_number_error`` and ``utm``.
+    or ``--jivo-mock-lax``; the marker also takes ``wait_timeout`` (ms; or
+    ``--jivo-mock-wait-timeout``, or the ``jivo_mock_wait_timeout`` ini key), ``chat_mode``,
+    ``callbacks_enabled``, ``visitor_number``, ``visitor_number_error`` and ``utm``.
     """
     try:
         settings = settings_for(request.node)
     except pytest.UsageError as exc:
         pytest.fail(str(exc), pytrace=False)
-    mock = JivoMock(page, settings.options)
+    mock = JivoMock(page, settings.options, wait_timeout=settings.wait_timeout)
     mock.install()
     request.node.stash[_MOCK_KEY] = (mock, settings)
     yield mock

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
+from jivo_widget.errors import JivoInsecureWebhookWarning
 from jivo_widget.webhooks.receiver import DEFAULT_DEDUPE_WINDOW, Receiver
 from jivo_widget.webhooks.router import Handler, Router
-from jivo_widget.webhooks.store import EventStore, open_store
+from jivo_widget.webhooks.store import EventStore, open_store, resolve_store_url
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -32,8 +34,26 @@ def _secrets(secret: str | Sequence[str] | None) -> list[str] | None:
     return [secret] if isinstance(secret, str) else None if secret is None else list(secret)
 
 
-class JivoInsecureWebhookWarning(UserWarning):
-    """No webhook secret is configured: anyone who finds the URL can post events."""
+class _StoreOnFirstUse:
+    """An app's event store, opened when first needed and then shared by its copies.
+
+    Called by the receiver; a failed open is not remembered, so the next use tries again (the
+    directory may get mounted later).
+    """
+
+    def __init__(self, store: str | EventStore) -> None:
+        self._store: EventStore | None = None
+        if isinstance(store, str):
+            self.url = resolve_store_url(store)  # a bad URL is an error now, not at first use
+        else:
+            self.url, self._store = store.url, store
+        self._lock = threading.Lock()
+
+    def __call__(self) -> EventStore:
+        with self._lock:  # several threads may need it first at once: open one store
+            if self._store is None:
+                self._store = open_store(self.url)
+            return self._store
 
 
 class WebhookApp:
@@ -50,9 +70,12 @@ class WebhookApp:
     ``None`` — insecure: any path secret is accepted, and a :class:`JivoInsecureWebhookWarning`
     is issued here and logged again when a server starts. Jivo does not sign webhooks, so the
     URL secret is the only authentication there is.
-    ``store``: a store URL (``sqlite:///jivo-events.db``) or an :class:`EventStore`; opened
-    now, so a missing directory or read-only file fails here with a clear
-    :class:`~jivo_widget.webhooks.store.StoreUnavailable`.
+    ``store``: a store URL (``sqlite:///jivo-events.db``, relative to the working directory
+    now; ``sqlite:///:memory:`` for tests and throwaway runs) or an :class:`EventStore`. A URL
+    is checked here but opened on first use — the first delivery, ``/healthz`` or
+    :attr:`store` — so importing the module that builds the app creates no file. A store
+    that cannot be opened then (missing directory, read-only file) gets deliveries a 503 and an
+    ERROR in the log until it can; ``jivo-widget serve`` opens it at startup instead.
     ``max_body_bytes``: larger bodies get 413. ``response_deadline``: how long a
     ``chat_accepted``/``chat_updated`` reply may wait for a handler's response before the safe
     ``{"result": "ok"}`` goes out. ``handler_timeout``: after this a handler counts as failed.
@@ -73,7 +96,7 @@ class WebhookApp:
     ) -> None:
         self._setup(
             _secrets(secret),
-            store,
+            _StoreOnFirstUse(store),
             Router(),
             max_body_bytes=max_body_bytes,
             response_deadline=response_deadline,
@@ -84,7 +107,7 @@ class WebhookApp:
     def _setup(
         self,
         secrets: list[str] | None,
-        store: str | EventStore,
+        store: _StoreOnFirstUse,
         router: Router,
         *,
         max_body_bytes: int,
@@ -94,10 +117,10 @@ class WebhookApp:
     ) -> None:
         self._secrets = secrets
         self.router = router
-        self.store: EventStore = open_store(store) if isinstance(store, str) else store
+        self._store_opener = store
         self.receiver = Receiver(
             secrets=secrets,
-            store=self.store,
+            store=store,
             router=self.router,
             max_body_bytes=max_body_bytes,
             response_deadline=response_deadline,
@@ -124,8 +147,9 @@ class WebhookApp:
         either later count for both) and limits, over another ``secret`` and/or ``store``.
 
         Whatever is not given is kept: ``hooks.configured(store="sqlite:///other.db")`` keeps
-        the secrets. ``secret=None`` is insecure mode, with its warning. A store URL is opened
-        now (see :class:`WebhookApp`); ``self`` is not changed and its store stays open.
+        the secrets, or the store (the same store object, opened once for both). ``secret=None``
+        is insecure mode, with its warning. A store URL is opened on first use (see
+        :class:`WebhookApp`); ``self`` is not changed.
 
         >>> hooks = WebhookApp(secret="s3cret", store="sqlite:///:memory:")
         >>> staging = hooks.configured(secret="other-secret")
@@ -136,7 +160,7 @@ class WebhookApp:
         receiver = self.receiver
         clone._setup(
             self._secrets if isinstance(secret, _Unchanged) else _secrets(secret),
-            self.store if isinstance(store, _Unchanged) else store,
+            self._store_opener if isinstance(store, _Unchanged) else _StoreOnFirstUse(store),
             self.router,
             max_body_bytes=receiver.max_body_bytes,
             response_deadline=receiver.response_deadline,
@@ -144,6 +168,19 @@ class WebhookApp:
             dedupe_window=receiver.dedupe_window,
         )
         return clone
+
+    @property
+    def store(self) -> EventStore:
+        """The stored deliveries; opened now if this is its first use.
+
+        Raises :class:`~jivo_widget.webhooks.store.StoreUnavailable` if it cannot be opened.
+        """
+        return self.receiver.store
+
+    @property
+    def store_url(self) -> str:
+        """The URL of the store (a relative SQLite path made absolute), without opening it."""
+        return self._store_opener.url
 
     def on(self, event_names: str | Iterable[str]) -> Callable[[_H], _H]:
         """Decorator: handle ``event_names`` (a name or a list). See :class:`Router`."""

@@ -74,9 +74,12 @@ class _WebhookEndpoint:
             await _send_reply(send, early)
             return
         content_length = None
+        expect_continue = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 content_length = value.decode("latin-1")
+            elif name == b"expect":
+                expect_continue = value.strip().lower() == b"100-continue"
 
         async def chunks() -> AsyncIterator[bytes]:
             while True:
@@ -88,20 +91,25 @@ class _WebhookEndpoint:
                     return
 
         try:
-            body = await receiver.read_body(chunks(), content_length)
+            body = await receiver.read_body(
+                chunks(), content_length, expect_continue=expect_continue
+            )
         except _ClientGone:
             return  # nothing complete to store, nobody to answer
         client = scope.get("client")
         reply = await receiver.handle_authorized(body, client[0] if client else None)
-        await _send_reply(send, reply)
+        # Refused before its body was sent: the connection cannot carry another request.
+        await _send_reply(send, reply, close=body is None and expect_continue)
 
 
-async def _send_reply(send: Send, reply: Reply) -> None:
+async def _send_reply(send: Send, reply: Reply, *, close: bool = False) -> None:
     content = reply.content
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(content)).encode("ascii")),
     ]
+    if close:
+        headers.append((b"connection", b"close"))
     headers += [(name.lower().encode("ascii"), value.encode()) for name, value in reply.headers]
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": content})

@@ -36,12 +36,20 @@ def webhook_router(hooks: WebhookApp, *, include_in_schema: bool = False) -> API
         early = receiver.authorize(request.method, secret)
         if early is not None:
             return starlette_response(early)
+        expect_continue = request.headers.get("expect", "").strip().lower() == "100-continue"
         try:
-            body = await receiver.read_body(request.stream(), request.headers.get("content-length"))
+            body = await receiver.read_body(
+                request.stream(),
+                request.headers.get("content-length"),
+                expect_continue=expect_continue,
+            )
         except ClientDisconnect:
             return Response(status_code=400)  # the client left mid-body: nobody to answer
         client = request.client.host if request.client else None
-        return starlette_response(await receiver.handle_authorized(body, client))
+        response = starlette_response(await receiver.handle_authorized(body, client))
+        if body is None and expect_continue:
+            response.headers["connection"] = "close"  # its body was never sent
+        return response
 
     @router.get("/healthz", include_in_schema=include_in_schema)
     async def jivo_healthz() -> Response:

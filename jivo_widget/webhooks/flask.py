@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
+from flask.blueprints import BlueprintSetupState
+from flask.sansio.app import App
 
 from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
 from jivo_widget.webhooks.wsgi import serve_blocking
@@ -23,12 +25,40 @@ __all__ = ["webhook_blueprint"]
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
+def _exempt_from_csrf(app: App, blueprint: Blueprint) -> None:
+    """Exempt ``blueprint`` from Flask-WTF's ``CSRFProtect`` if ``app`` uses it.
+
+    Jivo cannot send a CSRF token: the secret in the URL is the authentication. Flask-WTF
+    registers itself as ``app.extensions["csrf"]``; exempting is idempotent.
+    """
+    csrf = app.extensions.get("csrf")
+    exempt = getattr(csrf, "exempt", None)
+    if exempt is not None:
+        exempt(blueprint)
+
+
 def webhook_blueprint(hooks: WebhookApp, name: str = "jivo_webhooks") -> Blueprint:
     """A blueprint with ``/jivo/webhook/<secret>`` and ``/healthz``; register it with an optional
-    ``url_prefix``. If you use Flask-WTF's CSRF protection, exempt it: Jivo sends no token."""
+    ``url_prefix``.
+
+    It exempts itself from Flask-WTF's CSRF protection (Jivo sends no token), whether
+    ``CSRFProtect`` is set up before or after the blueprint is registered; the app's other
+    views stay protected.
+    """
     receiver = hooks.receiver
     redact_webhook_secrets_in_logs()  # the server's access log would record the secret
     blueprint = Blueprint(name, __name__)
+
+    # CSRFProtect set up first: exempt at registration. Set up later: its check runs after
+    # this app-wide hook, which was registered first, so the exemption is in place in time.
+    def exempt_at_registration(state: BlueprintSetupState) -> None:
+        _exempt_from_csrf(state.app, blueprint)
+
+    def exempt_before_csrf_check() -> None:
+        _exempt_from_csrf(current_app, blueprint)
+
+    blueprint.record(exempt_at_registration)
+    blueprint.before_app_request(exempt_before_csrf_check)
 
     @blueprint.route("/jivo/webhook/<secret>", methods=_METHODS, provide_automatic_options=False)
     def webhook(secret: str) -> Response:

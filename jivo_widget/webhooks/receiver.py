@@ -57,6 +57,7 @@ from jivo_widget.webhooks.router import (
     describe_failure,
     describe_timeout,
     start_handler,
+    unwrap_handler_error,
 )
 from jivo_widget.webhooks.store import (
     EventOutcome,
@@ -232,19 +233,83 @@ def decode_body(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
     return payload, None
 
 
+def _ascii_number(text: str) -> int | None:
+    """``text`` (blanks around it allowed) as a non-negative integer if it is 1-18 ASCII digits.
+
+    Not ``str.isdigit()``: it is true for ``"²"`` and ``"①"``, which ``int()`` refuses, and
+    ``int()`` itself raises past CPython's 4,300-digit limit. Eighteen digits always fit
+    SQLite's INTEGER; anything longer is no chat id and no body length we would accept.
+    """
+    digits = text.strip()
+    if 0 < len(digits) <= 18 and digits.isascii() and digits.isdecimal():
+        return int(digits)
+    return None
+
+
 def _chat_id(payload: dict[str, Any] | None) -> int | None:
+    """The ``chat_id`` column of a delivery: the payload's integer chat id, or ``None``.
+
+    Never raises, whatever the payload holds: it runs on every body, including the ones kept
+    after an unexpected error.
+    """
     value = payload.get("chat_id") if payload else None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        return _ascii_number(value)
     if isinstance(value, int) and not isinstance(value, bool) and value in _SQLITE_INT_RANGE:
         return value
     return None
 
 
 def _content_length(header: str | None) -> int | None:
-    if header is None or not header.strip().isdigit():
-        return None  # absent or unparseable: the server enforces framing, we count bytes
-    return int(header)
+    # Absent or unparseable: the server enforces framing, and we count the bytes anyway.
+    return None if header is None else _ascii_number(header)
+
+
+def _log_failure(
+    event: JivoEvent, event_id: int | None, registration: Registration, exc: BaseException
+) -> None:
+    """Log a handler's exception at ERROR with its traceback (it is also stored with the event).
+
+    The message names the event and the handler; the traceback may quote payload text, which
+    is why it goes out at ERROR only (nothing personal at INFO), and never with the secret,
+    which no handler sees.
+    """
+    logger.error(
+        "event %s (%s): handler %s raised %s",
+        event_id,
+        event.event_name,
+        registration.label,
+        type(unwrap_handler_error(exc)).__name__,
+        exc_info=unwrap_handler_error(exc),
+    )
+
+
+def _classify_kept(
+    body: bytes, exc: Exception
+) -> tuple[EventStatus, str | None, str | None, Reply]:
+    """How a body kept after the unexpected error ``exc`` is stored and answered: its status,
+    event name, stored error and reply (see :meth:`Receiver._keep_after_error`)."""
+    payload, problem = decode_body(body)
+    if payload is None or problem is not None:
+        reply = _error(400, problem or "malformed body")
+        return EventStatus.MALFORMED, None, problem, reply
+    name: str = payload["event_name"]
+    try:
+        parse_event(payload, body)
+    except ValidationError as invalid:
+        message = f"{name} does not match its model: {describe_validation_error(invalid)}"
+        return EventStatus.INVALID, name, message, _error(422, message)
+    except Exception as typing_error:
+        message = (
+            f"{name} could not be validated: internal error ({type(typing_error).__name__}) in "
+            "the webhook receiver; replay the event"
+        )
+        return EventStatus.INVALID, name, message, _error(422, message)
+    error = (
+        f"internal error ({type(exc).__name__}) in the webhook receiver before the handlers "
+        "ran; replay the event"
+    )
+    return EventStatus.FAILED, name, error, _OK_REPLY
 
 
 class Receiver:
@@ -252,13 +317,15 @@ class Receiver:
 
     ``secrets``: the accepted path secrets (several for rotation), or ``None`` for *insecure
     mode*, where any path secret is accepted (the owner is warned at construction and startup).
+    ``store``: the event store, or a function that opens it, called on first use (and again
+    after a :class:`StoreUnavailable`, until it succeeds).
     """
 
     def __init__(
         self,
         *,
         secrets: Sequence[str] | None,
-        store: EventStore,
+        store: EventStore | Callable[[], EventStore],
         router: Router,
         max_body_bytes: int = 1_048_576,
         response_deadline: float = 2.5,
@@ -298,7 +365,8 @@ class Receiver:
         self._secret_digests = (
             None if secrets is None else [hashlib.sha256(s.encode()).digest() for s in secrets]
         )
-        self.store = store
+        self._store: EventStore | None = store if isinstance(store, EventStore) else None
+        self._open_store = store if not isinstance(store, EventStore) else None
         self.router = router
         self.max_body_bytes = max_body_bytes
         self.response_deadline = response_deadline
@@ -311,6 +379,19 @@ class Receiver:
         self._batches: dict[asyncio.AbstractEventLoop, _WriteBatch] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
+
+    @property
+    def store(self) -> EventStore:
+        """The event store, opened on first use if this receiver was given an opener.
+
+        Raises :class:`StoreUnavailable` while it cannot be opened (every caller in the
+        request path turns that into a 503).
+        """
+        store = self._store
+        if store is None:
+            assert self._open_store is not None
+            store = self._store = self._open_store()
+        return store
 
     @property
     def insecure(self) -> bool:
@@ -345,16 +426,26 @@ class Receiver:
         return None
 
     async def read_body(
-        self, chunks: AsyncIterable[bytes], content_length: str | None = None
+        self,
+        chunks: AsyncIterable[bytes],
+        content_length: str | None = None,
+        *,
+        expect_continue: bool = False,
     ) -> bytes | None:
         """Read the body, never more than ``max_body_bytes``: the bytes, or ``None`` if over.
 
         ``content_length`` is only a hint to refuse early; the bytes are counted either way,
         so a lying or missing Content-Length (chunked bodies) cannot get past the cap.
+        ``expect_continue``: the client sent ``Expect: 100-continue`` and waits before sending
+        its body. A declared length over the cap is then refused without reading anything,
+        since asking an ASGI server for the body makes it send ``100 Continue`` (an invitation
+        to send it all); the adapter answers 413 at once and closes the connection.
         """
         cap = self.max_body_bytes
-        iterator = aiter(chunks)
         declared = _content_length(content_length)
+        if declared is not None and declared > cap and expect_continue:
+            return None
+        iterator = aiter(chunks)
         if declared is not None and declared > cap:
             await self._discard(iterator, 0)
             return None
@@ -422,11 +513,12 @@ class Receiver:
         """After an unexpected error: keep the raw body if the store still takes it, and answer.
 
         A body we could have kept must never be lost, so it is stored (one direct insert,
-        outside the group commit that may be what broke): ``failed`` with the error type when
-        it decodes (``events replay --failed`` runs its handlers later) and 200, or
-        ``malformed`` and its 400. Only when even that insert fails is the answer 503, so the
-        sender retries. If the body was already stored (the error came after its insert), the
-        kept row stands and the answer is the same.
+        outside the group commit that may be what broke) and typed again here: ``failed``
+        when it is a valid event (its handlers did not run; ``events replay --failed`` runs
+        them) and 200, ``invalid`` and 422 when it breaks its model (or could not even be
+        validated), ``malformed`` and 400 when it is not an event at all. Only when the store
+        refuses that insert too is the answer 503, so the sender retries. If the body was
+        already stored (the error came after its insert), the kept row stands.
         """
         unavailable = _error(503, "internal error in the webhook receiver, retry later")
         if body is None:
@@ -434,17 +526,19 @@ class Receiver:
         now = datetime.now(UTC)
         since = None if self.dedupe_window is None else now - self.dedupe_window
         try:
-            payload, problem = decode_body(body)
-            if payload is None or problem is not None:
-                reply = _error(400, problem or "malformed body")
-                status, error, name = EventStatus.MALFORMED, problem, None
-            else:
-                reply = _OK_REPLY
-                status, name = EventStatus.FAILED, payload["event_name"]
-                error = (
-                    f"internal error ({type(exc).__name__}) in the webhook receiver before the "
-                    "handlers ran; replay the event"
-                )
+            status, name, error, reply = _classify_kept(body, exc)
+            chat_id = _chat_id(decode_body(body)[0])
+        except Exception as second:  # a bug in the classification: keep the bare bytes
+            logger.error(
+                "cannot classify the body after the error either (%s): keeping it as invalid",
+                type(second).__name__,
+            )
+            error = (
+                f"internal error ({type(second).__name__}) in the webhook receiver while "
+                "validating this body; replay the event"
+            )
+            status, name, chat_id, reply = EventStatus.INVALID, None, None, _error(422, error)
+        try:
             self.store.add(
                 NewEvent(
                     now,
@@ -452,7 +546,7 @@ class Receiver:
                     body,
                     dedupe_key(body),
                     name,
-                    _chat_id(payload),
+                    chat_id,
                     status,
                     error,
                     reply.body,
@@ -645,8 +739,6 @@ class Receiver:
     async def _finish(self, event_id: int, errors: list[str], response: dict[str, Any]) -> bool:
         """Record the outcome of the handlers; whether it was committed."""
         status = EventStatus.FAILED if errors else EventStatus.PROCESSED
-        if errors:
-            logger.warning("event %d failed: %d handler error(s)", event_id, len(errors))
         try:
             await self._record(
                 EventOutcome(event_id, status, "\n\n".join(errors) or None, response)
@@ -706,6 +798,10 @@ class Receiver:
                 for future, registration in pending.items():
                     future.cancel()  # a task stops; a running thread cannot and is ignored
                     errors.append(describe_timeout(registration, self.handler_timeout))
+                    logger.error(
+                        "event %s (%s): handler %s did not finish within %g s",
+                        event_id, event.event_name, registration.label, self.handler_timeout,
+                    )  # fmt: skip
                 pending.clear()
                 break
             timeout = handler_deadline - now
@@ -720,6 +816,7 @@ class Receiver:
                 exc = future.exception()
                 if exc is not None:
                     errors.append(describe_failure(registration, exc))
+                    _log_failure(event, event_id, registration, exc)
                     continue
                 value = future.result()
                 if not registration.is_async and inspect.isawaitable(value):
@@ -797,7 +894,7 @@ class Receiver:
             )
             return ReplayResult(stored.id, stored.event_name, EventStatus.INVALID, message)
         registrations = self.router.handlers_for(event.event_name)
-        errors, _ = await self._run(event, registrations, None)
+        errors, _ = await self._run(event, registrations, None, stored.id)
         status = EventStatus.FAILED if errors else EventStatus.PROCESSED
         error = "\n\n".join(errors) or None
         self.store.finish(stored.id, status=status, error=error, response=stored.response or OK)
@@ -824,13 +921,15 @@ class Receiver:
         """Log a WARNING (a count, no personal data) when events are still ``received`` after
         ``older_than`` — left by a process that died while their handlers ran; how many.
 
-        Servers call it at startup. A store that cannot be read is left to ``/healthz``.
+        Servers call it at startup, which also opens the store: one that cannot be opened or
+        read is reported at ERROR (deliveries get 503 until it can, and ``/healthz`` fails).
         """
         try:
             count = self.store.count(
                 status=EventStatus.RECEIVED, until=datetime.now(UTC) - older_than
             )
-        except StoreUnavailable:
+        except StoreUnavailable as exc:
+            logger.error("%s; deliveries get 503 until it is fixed", exc)
             return 0
         if count:
             logger.warning(
@@ -883,10 +982,29 @@ class Receiver:
             done &= asyncio.run_coroutine_threadsafe(self.drain(timeout), loop).result()
         return done
 
+    def close(self) -> None:
+        """Stop the background event loop :meth:`handle_blocking` runs on (a later call starts
+        a new one). Handlers still running there are abandoned: :meth:`drain_blocking` first.
+        The store is not closed."""
+        with self._loop_lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            self._task_loops.discard(loop)
+            loop.call_soon_threadsafe(loop.stop)
+
     def _private_loop(self) -> asyncio.AbstractEventLoop:
         with self._loop_lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
-                threading.Thread(target=loop.run_forever, name="jivo-webhooks", daemon=True).start()
+                threading.Thread(
+                    target=_run_until_stopped, args=(loop,), name="jivo-webhooks", daemon=True
+                ).start()
                 self._loop = loop
             return self._loop
+
+
+def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()

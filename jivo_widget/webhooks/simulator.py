@@ -7,16 +7,21 @@ library is used, so ``trigger`` works without the ``server`` extra and from any 
 
 from __future__ import annotations
 
+import difflib
 import json
+import types
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from jivo_widget.errors import JivoError
+from pydantic import BaseModel
+
+from jivo_widget.errors import DeliveryError, OverrideError
+from jivo_widget.webhooks.events import event_model
 from jivo_widget.webhooks.receiver import DUPLICATE_HEADER
 
 __all__ = [
@@ -25,18 +30,11 @@ __all__ = [
     "OverrideError",
     "apply_override",
     "build_payload",
+    "check_override_path",
     "deliver",
     "parse_override",
     "parse_value",
 ]
-
-
-class OverrideError(JivoError, ValueError):
-    """An override or a payload file is unusable; the message names the path and the problem."""
-
-
-class DeliveryError(JivoError):
-    """The receiver could not be reached at all (connection refused, timeout, bad URL)."""
 
 
 @dataclass(frozen=True)
@@ -79,14 +77,26 @@ def parse_override(spec: str) -> tuple[str, Any]:
     return path.strip(), parse_value(raw)
 
 
+def _segments(path: str) -> list[str]:
+    segments = path.split(".")
+    if any(segment == "" for segment in segments):
+        raise OverrideError(f"override path {path!r} has an empty segment")
+    return segments
+
+
+def _list_index(segment: str, path: str, where: str) -> int:
+    # Not str.isdigit(): it accepts "²", which int() refuses. Nine digits is plenty for a list.
+    if not (segment.isascii() and segment.isdecimal()) or len(segment) > 9:
+        raise OverrideError(f"override path {path!r}: {where!r} indexes a list, use a number")
+    return int(segment)
+
+
 def _slot(container: Any, segment: str, path: str, where: str) -> str | int:
     """The key of ``segment`` in ``container``; a list grows by one when indexed at its end."""
     if isinstance(container, dict):
         return segment
     if isinstance(container, list):
-        if not segment.isdigit():
-            raise OverrideError(f"override path {path!r}: {where!r} indexes a list, use a number")
-        index = int(segment)
+        index = _list_index(segment, path, where)
         if index > len(container):
             raise OverrideError(
                 f"override path {path!r}: index {index} is past the end of a list of "
@@ -101,6 +111,109 @@ def _slot(container: Any, segment: str, path: str, where: str) -> str | int:
     )
 
 
+# -- which paths exist ------------------------------------------------------------------------
+
+_Shape = tuple[
+    str, Any
+]  # ("object", model) | ("list", item type) | ("free", None) | ("none", None)
+_FREE: _Shape = ("free", None)
+_NONE: _Shape = ("none", None)
+
+
+def _shape(annotation: Any) -> _Shape:
+    """What a model field holds, as far as paths go: a nested model, a list, a free-form
+    object (any key below it exists), or nothing to descend into."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _shape(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        for arg in get_args(annotation):
+            shape = _shape(arg)
+            if shape is not _NONE:
+                return shape
+        return _NONE
+    if origin is list:
+        args = get_args(annotation)
+        return ("list", args[0] if args else Any)
+    if annotation is Any or origin is dict or annotation is dict:
+        return _FREE
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return ("object", annotation)
+    return _NONE
+
+
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    return {field.alias or name: field.annotation for name, field in model.model_fields.items()}
+
+
+def _unknown_segment(
+    event: str, payload: dict[str, Any], path: str
+) -> tuple[int, list[str]] | None:
+    """Where ``path`` leaves what exists, or ``None`` when it is all known.
+
+    A segment exists when the payload has it, or the event's model declares it (a field the
+    sample leaves out is still a real field); below a free-form object everything exists. The
+    answer is the index of the first unknown segment and the names known at that level.
+    """
+    segments = _segments(path)
+    node: Any = payload
+    shape: _Shape = ("object", event_model(event))
+    for depth, segment in enumerate(segments):
+        if shape is _FREE:
+            return None
+        where = ".".join(segments[:depth]) or "(root)"
+        if isinstance(node, list) or shape[0] == "list":
+            index = _list_index(segment, path, where)
+            node = node[index] if isinstance(node, list) and index < len(node) else None
+            shape = _shape(shape[1]) if shape[0] == "list" else _NONE
+            continue
+        known: dict[str, _Shape] = {}
+        if shape[0] == "object":
+            known = {name: _shape(annotation) for name, annotation in _fields(shape[1]).items()}
+        if isinstance(node, dict):
+            known.update({key: known.get(key, _NONE) for key in node})
+        if segment not in known:
+            if not known and not isinstance(node, dict) and node is not None:
+                return None  # a scalar: apply_override says it cannot be descended into
+            return depth, sorted(known)
+        shape = known[segment]
+        node = node.get(segment) if isinstance(node, dict) else None
+    return None
+
+
+def check_override_path(
+    event: str, payload: dict[str, Any], path: str, *, add_hint: str = "--add"
+) -> None:
+    """Raise :class:`OverrideError` unless ``path`` exists in ``payload`` or in ``event``'s
+    model, naming the nearest existing path (a typo like ``visitor.emial`` would otherwise add
+    a field nobody reads, and the test would pass with the sample's value).
+
+    ``add_hint`` is how the caller says "a new field is meant" (``--add`` for ``trigger``).
+    """
+    found = _unknown_segment(event, payload, path)
+    if found is None:
+        return
+    depth, known = found
+    segments = path.split(".")
+    prefix = segments[:depth]
+    where = f" under {'.'.join(prefix)!r}" if prefix else ""
+    close = difflib.get_close_matches(segments[depth], known, n=1, cutoff=0.6)
+    if close:
+        nearest = [*prefix, close[0]]
+        rest = [*nearest, *segments[depth + 1 :]]
+        if _unknown_segment(event, payload, ".".join(rest)) is None:
+            nearest = rest
+        hint = f"did you mean {'.'.join(nearest)!r}?"
+    elif known:
+        hint = f"the fields there are {', '.join(known)}."
+    else:
+        hint = "nothing is known there."
+    raise OverrideError(
+        f"override path {path!r}: {event} has no field {segments[depth]!r}{where}; {hint} "
+        f"(to add a new field, pass {add_hint})"
+    )
+
+
 def apply_override(payload: dict[str, Any], path: str, value: Any) -> None:
     """Set ``value`` at ``path`` in ``payload`` in place.
 
@@ -109,9 +222,7 @@ def apply_override(payload: dict[str, Any], path: str, value: Any) -> None:
     created: a list when the next segment is ``0``, else an object. Descending into a scalar is
     refused, because silently replacing ``visitor.number`` by an object would hide a typo.
     """
-    segments = path.split(".")
-    if any(segment == "" for segment in segments):
-        raise OverrideError(f"override path {path!r} has an empty segment")
+    segments = _segments(path)
     container: Any = payload
     for depth, segment in enumerate(segments):
         where = ".".join(segments[:depth]) or "(root)"
@@ -148,10 +259,13 @@ def build_payload(
     overrides: Iterable[str] = (),
     *,
     file: Path | None = None,
+    add: bool = False,
 ) -> dict[str, Any]:
     """The payload ``trigger`` posts for ``event``: the packaged sample (or ``file``), with
     ``event_name`` set to ``event`` and every ``dotted.path=value`` override applied in order.
 
+    Each override's path must exist in the payload or in the event's model
+    (:func:`check_override_path`) unless ``add`` says new fields are meant.
     Raises :class:`OverrideError` for an unknown event without ``file``, an unreadable file or a
     bad override.
     """
@@ -170,6 +284,8 @@ def build_payload(
     payload["event_name"] = event
     for spec in overrides:
         path, value = parse_override(spec)
+        if not add:
+            check_override_path(event, payload, path)
         apply_override(payload, path, value)
     return payload
 

@@ -9,8 +9,7 @@
  * The file is one function. The renderer calls it with a Widget's configuration, once per
  * Widget, so every page of that Widget gets the same script text (and CSP hash):
  *
- *     (<this function, minified>)(window, document, callbackNames, widgetId, loaderSrc,
- *                                 handlers, strategy)
+ *     (<this function, minified>)(window, document, widgetId, loaderSrc, handlers, strategy)
  *
  * What differs per request (the visitor's token, contact, custom data...) is not code: it is
  * JSON in the script element's own `data-jivo` attribute: [[method, [args], delaySeconds?], ...].
@@ -21,14 +20,17 @@
  * Why it works this way:
  * - `jivo_api` may only be used from `jivo_onLoadCallback` on: every call is queued and run
  *   there once, in order. `jivoWidget.call()` queues too, or runs at once when ready.
- * - Jivo calls one global function per callback: the glue owns each global with an accessor
- *   whose getter returns its fan-out function. Every page function it meets is adopted (run
- *   after the configured handlers, once each): one defined before the glue, and every one
- *   assigned later (the setter), so the `var old = jivo_onX; jivo_onX = function () { old();
- *   ... }` pattern keeps the earlier ones; a busy flag stops that recursing through the glue.
+ * - Jivo calls one global function per callback. The glue claims the callbacks it has
+ *   handlers for: `jivo_onLoadCallback` (always: the queue runs there), every configured one,
+ *   and each one a page registers with `jivoWidget.on` (claimed then). It owns such a global
+ *   with an accessor whose getter returns its fan-out function. Every page function it meets is
+ *   adopted (run after the configured handlers, once each): one defined before the claim, and
+ *   every one assigned later (the setter), so the `var old = jivo_onX; jivo_onX = function () {
+ *   old(); ... }` pattern keeps the earlier ones; a busy flag stops that recursing through the
+ *   glue. A callback nobody hooks through the glue stays the page's own: Jivo calls it directly.
  * - A page's top-level `function jivo_onX() {}` in a later classic script (the form Jivo's
  *   docs use) replaces the accessor with a plain non-configurable property. So the glue
- *   re-claims (adopts the page's function and assigns the fan-out back) when it matters: at
+ *   re-claims (adopts the page's function and owns the global again) when it matters: at
  *   once, on DOMContentLoaded (after every parser-inserted script; Jivo calls back after that),
  *   right before the loader is injected, and when `jivo_onLoadCallback` comes.
  * - An error thrown by a handler, a page's `jivo_on*` function or a `jivo_api` call is reported
@@ -52,54 +54,45 @@
  *   reaches the glue through the accessor.
  *
  * The page API, `window.jivoWidget`: `call(method, ...args)` (queued until ready), `on("jivo_onX",
- * fn)` (one more handler; an unknown name is a console error), `load()` (inject the loader now,
- * for strategies that wait), `id` (the widget id) and `q(call)` (how a second copy forwards).
+ * fn)` (one more handler; a name without the `jivo_on` prefix is a console error), `load()`
+ * (inject the loader now, for strategies that wait), `id` (the widget id) and `q(call)` (how a
+ * second copy forwards).
+ *
+ * Size matters: this runs inline on every page, and every visitor pays for every byte of it
+ * (the benchmark page's whole glue has a budget of 1,250 B gzip). So the glue does not carry
+ * Jivo's 13 callback names (about 90 B gzip with the check): `on()` cannot tell a misspelt
+ * `jivo_on` name from a real one, and registers a handler that Jivo never calls.
  *
  * @param {Window} window
  * @param {Document} document
- * @param {string} callbackNames Jivo's callback names without the "jivo_on" prefix, space-separated
  * @param {string} widgetId
  * @param {string} loaderSrc the URL of Jivo's loader script
- * @param {Object<string, Function[]>} handlers the configured handlers by callback name (no prefix)
+ * @param {Object<string, Function[]>} handlers the configured handlers by callback name; always
+ *     has `jivo_onLoadCallback` (maybe with none)
  * @param {function(Function, Window, Document)} strategy calls load() when the time has come
  */
-export default function (
-  window,
-  document,
-  callbackNames,
-  widgetId,
-  loaderSrc,
-  handlers,
-  strategy,
-) {
+export default function (window, document, widgetId, loaderSrc, handlers, strategy) {
   // The page API's global name, the localStorage key of the last attributes, the console prefix.
   var KEY = "jivoWidget";
-  var PREFIX = "jivo_on";
+  var ON_LOAD = "jivo_onLoadCallback";
   var documentPrototype = Document.prototype;
-  var names = callbackNames.split(" ");
   var ready = false; // jivo_onLoadCallback came: calls run at once from now on
-  var loader; // the <script> load() injected
   var reclaimers = [];
 
   // ---------------------------------------------------------------- trusted reads
-
-  function documentProperty(name) {
-    // The prototype's getter, run on the document.
-    return Reflect.get(documentPrototype, name, document);
-  }
 
   function ownGlobal(name) {
     return {}.hasOwnProperty.call(window, name) && window[name];
   }
 
-  function createScript() {
-    return documentPrototype.createElement.call(document, "script");
-  }
+  // The loader's <script>: load() gives it its URL and nonce and inserts it, once.
+  var loader = documentPrototype.createElement.call(document, "script");
 
-  // This script element, whose attributes carry the request's data and the CSP nonce. Anything
-  // else (a script running the glue some other way) carries neither.
-  var script = documentProperty("currentScript");
-  if (!(script instanceof HTMLScriptElement)) script = createScript();
+  // This script element, whose attributes carry the request's data and the CSP nonce, read
+  // with the prototype's getter. Anything else (a script running the glue some other way)
+  // carries neither: the loader, still empty, stands in for it.
+  var script = Reflect.get(documentPrototype, "currentScript", document);
+  if (!(script instanceof HTMLScriptElement)) script = loader;
   var queue = JSON.parse(script.dataset.jivo || "[]");
 
   // ---------------------------------------------------------------- one glue per page
@@ -107,9 +100,8 @@ export default function (
   var first = ownGlobal(KEY);
   if (first && typeof first.q == "function") {
     if (first.id != widgetId) {
-      // Jivo runs one widget per page. "jivoWidget ZyXwVu9876 ignored: the page already has
-      // AbCdEf1234"
-      console.warn(KEY, widgetId, "ignored: the page already has", first.id);
+      // Jivo runs one widget per page. "jivoWidget ZyXwVu9876 ignored: page has AbCdEf1234"
+      console.warn(KEY, widgetId, "ignored: page has", first.id);
     }
     return queue.forEach(first.q);
   }
@@ -117,8 +109,8 @@ export default function (
   // ---------------------------------------------------------------- errors
 
   // As an uncaught error: window.onerror, error trackers and the console see it, and the
-  // caller goes on. reportError() does exactly that; where it is missing (Safari < 15.4), a
-  // rethrow in a task of its own.
+  // caller goes on. reportError() does exactly that, at once; where it is missing (Safari <
+  // 15.4), a rethrow in a task of its own.
   function report(error) {
     if (typeof reportError == "function") reportError(error);
     else setTimeout(function () {
@@ -128,11 +120,12 @@ export default function (
 
   // ---------------------------------------------------------------- calls
 
+  // A call is [method, [args], delaySeconds?]; a delayed one runs again later, without delay.
   function run(call) {
-    var method = call[0];
-    var args = call[1];
+    var [method, args, delay] = call;
     var storage;
     var sent;
+    if (delay) return setTimeout(run, delay * 1e3, [method, args]);
     // Jivo allows 10 setClientAttributes calls an hour per visitor: the last attributes sent
     // are kept in localStorage and an unchanged call is skipped; clearHistory forgets them.
     try {
@@ -153,13 +146,8 @@ export default function (
     }
   }
 
-  function schedule(call) {
-    if (call[2]) setTimeout(run, call[2] * 1e3, call);
-    else run(call);
-  }
-
   function enqueue(call) {
-    if (ready) schedule(call);
+    if (ready) run(call);
     else queue.push(call);
   }
 
@@ -175,17 +163,17 @@ export default function (
     reclaimAll();
     if (!ready) {
       ready = true;
-      queue.forEach(schedule);
+      queue.forEach(run);
     }
   }
 
+  // Owns the global `name` (a jivo_on* callback) from now on; returns its list of handlers.
   function claim(name) {
-    var list = handlers[name] || (handlers[name] = []);
-    var global = PREFIX + name;
+    var list = (handlers[name] = handlers[name] || []);
     var busy = false;
 
     function adopt(fn) {
-      // Not a function: a page's odd value, or a named element read through the window.
+      // Not a function: a page's odd value, or nothing (a named element is never own).
       if (typeof fn == "function" && list.indexOf(fn) < 0) list.push(fn);
     }
 
@@ -193,7 +181,7 @@ export default function (
       if (busy) return;
       busy = true;
       try {
-        if (name == "LoadCallback") flush();
+        if (name == ON_LOAD) flush();
         // Arrow functions: `this` and `arguments` are the fan-out's, as Jivo called it.
         list.forEach((handler) => {
           try {
@@ -208,37 +196,35 @@ export default function (
     }
 
     function reclaim() {
-      if (window[global] != fanOut) {
-        adopt(window[global]);
-        window[global] = fanOut;
+      if (window[name] != fanOut) {
+        adopt(ownGlobal(name));
+        // Configurable, so a later `function jivo_onX() {}` can still replace it. A page that
+        // declared the global non-configurable first: a plain assignment, kept up by reclaim().
+        Reflect.defineProperty(window, name, {
+          configurable: true,
+          get: function () {
+            return fanOut;
+          },
+          set: adopt,
+        }) || (window[name] = fanOut);
       }
     }
 
     reclaimers.push(reclaim);
     reclaim();
-    try {
-      Object.defineProperty(window, global, {
-        configurable: true,
-        get: function () {
-          return fanOut;
-        },
-        set: adopt,
-      });
-    } catch (error) {
-      // The page declared it non-configurable first: reclaim() keeps up instead.
-    }
+    return list;
   }
 
   function load() {
     reclaimAll();
-    if (loader || ownGlobal("jivo_api")) return;
-    loader = createScript();
-    loader.src = loaderSrc;
-    loader.nonce = script.nonce;
-    documentProperty("head").appendChild(loader);
+    if (!loader.src && !ownGlobal("jivo_api")) {
+      loader.src = loaderSrc;
+      loader.nonce = script.nonce;
+      Reflect.get(documentPrototype, "head", document).appendChild(loader);
+    }
   }
 
-  names.forEach(claim);
+  Object.keys(handlers).forEach(claim);
   // DOMContentLoaded bubbles from the document to the window, whose own methods no named
   // element can shadow (only names the window and its prototypes lack).
   window.addEventListener("DOMContentLoaded", reclaimAll);
@@ -250,9 +236,9 @@ export default function (
     },
     q: enqueue,
     on: function (name, handler) {
-      var short = name.slice(PREFIX.length);
-      if (name == PREFIX + short && names.indexOf(short) >= 0) handlers[short].push(handler);
-      else console.error(KEY, "unknown callback " + name);
+      // Only a jivo_on* global may be claimed (not jivo_api, jivoWidget, location...).
+      if (/^jivo_on/.test(name)) (handlers[name] || claim(name)).push(handler);
+      else console.error(KEY, "unknown callback", name);
     },
     load: load,
   };
@@ -260,7 +246,7 @@ export default function (
   // Jivo finished initialising before the glue ran: it will not call jivo_onLoadCallback
   // again, so the glue does, as Jivo would have.
   if (ownGlobal("jivo_api") && documentPrototype.querySelector.call(document, "jdiv")) {
-    window.jivo_onLoadCallback();
+    window[ON_LOAD]();
   }
 
   strategy(load, window, document);

@@ -509,19 +509,74 @@ def test_a_second_glue_on_the_page_forwards_its_calls_to_the_first(
     assert problems.errors == [] and problems.console_errors == []
 
 
-def test_on_with_an_unknown_callback_name_is_reported(
+def test_on_with_a_name_that_is_not_a_jivo_callback_global_is_reported(
     page: Page, jivo_mock: JivoMock, live_server: Any, problems: PageProblems
 ) -> None:
-    body = str(Widget(widget_id=WIDGET_ID).render()) + (
-        "<script>jivoWidget.on('jivo_onOpne', function () {});"
-        "jivoWidget.on('constructor', function () {});"
+    # on() claims the global it is given: only jivo_on* names, never jivo_api or the page API.
+    # (A misspelt jivo_on* name is not detected: the glue does not carry Jivo's callback names.)
+    body = str(Widget(widget_id=WIDGET_ID).render(user_token="u-16")) + (
+        "<script>jivoWidget.on('constructor', function () {});"
+        "jivoWidget.on('jivo_api', function () {});"
+        "jivoWidget.on('jivoWidget', function () {});"
         "jivoWidget.on('jivo_onOpen', function () {});</script>"
     )
     page.goto(live_server.add("/", html(body)))
+    jivo_mock.wait_for_call("setUserToken")
+    assert len(problems.console_errors) == 3
+    assert "constructor" in problems.console_errors[0]
+    assert "jivo_api" in problems.console_errors[1]
+    assert "jivoWidget" in problems.console_errors[2]
+    assert page.evaluate("typeof jivoWidget.call + ' ' + typeof jivo_api.open") == (
+        "function function"
+    )
+
+
+def test_a_callback_nobody_hooks_through_the_glue_stays_the_pages_own(
+    page: Page, jivo_mock: JivoMock, live_server: Any, problems: PageProblems
+) -> None:
+    # The glue claims only jivo_onLoadCallback and the callbacks it has handlers for: the page's
+    # other jivo_on* functions are left alone, and Jivo calls them directly, once each.
+    widget = Widget(widget_id=WIDGET_ID, handlers={"jivo_onOpen": "seen.push('config:open')"})
+    body = (
+        "<script>window.seen = []; window.pageClose = function () { seen.push('page:close') };"
+        " window.jivo_onClose = pageClose;</script>"
+        + str(widget.render(user_token="u-17"))
+        + "<script>function jivo_onChangeState(state) { seen.push('page:state:' + state) }</script>"
+    )
+    page.goto(live_server.add("/", html(body)))
     jivo_mock.wait_for_load()
-    assert len(problems.console_errors) == 2
-    assert "jivo_onOpne" in problems.console_errors[0]
-    assert "constructor" in problems.console_errors[1]
+    assert page.evaluate(
+        "[jivo_onClose === pageClose, 'value' in Object.getOwnPropertyDescriptor(window,"
+        " 'jivo_onClose'), 'get' in Object.getOwnPropertyDescriptor(window, 'jivo_onOpen')]"
+    ) == [True, True, True]
+    jivo_mock.fire("jivo_onClose")
+    jivo_mock.fire("jivo_onChangeState", "chat")
+    jivo_mock.fire("jivo_onOpen")
+    assert page.evaluate("seen") == ["page:close", "page:state:chat", "config:open"]
+    assert problems.errors == [] and problems.console_errors == []
+
+
+def test_on_claims_a_callback_when_called_and_keeps_the_pages_functions(
+    page: Page, jivo_mock: JivoMock, live_server: Any, problems: PageProblems
+) -> None:
+    # No handler is configured for jivo_onClose: jivoWidget.on claims it then, adopting the
+    # page's function (declared before), and later assignments are chained too; each runs once.
+    body = (
+        "<script>window.seen = []; function jivo_onClose() { seen.push('page:before') }</script>"
+        + str(Widget(widget_id=WIDGET_ID).render(user_token="u-18"))
+        + "<script>jivoWidget.on('jivo_onClose', function () { seen.push('api') });"
+        "var old = window.jivo_onClose;"
+        " window.jivo_onClose = function () { old(); seen.push('page:after') };</script>"
+    )
+    page.goto(live_server.add("/", html(body)))
+    jivo_mock.wait_for_load()
+    jivo_mock.fire("jivo_onClose")
+    assert page.evaluate("seen") == ["page:before", "api", "page:after"]
+    # Registered after Jivo loaded (an SPA's component): claimed at once, works at once.
+    page.evaluate("jivoWidget.on('jivo_onResizeCallback', function () { seen.push('resize') })")
+    jivo_mock.fire("jivo_onResizeCallback")
+    assert page.evaluate("seen").count("resize") == 1
+    assert problems.errors == [] and problems.console_errors == []
 
 
 def test_a_site_strategy_given_as_source_loads_when_it_says(

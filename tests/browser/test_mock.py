@@ -712,7 +712,7 @@ def test_wait_for_load_explains_a_missing_loader(
     page: Page, jivo_mock: JivoMock, serve: Serve
 ) -> None:
     page.goto(serve(loader=None))
-    with pytest.raises(AssertionError, match="loader URLs requested: none"):
+    with pytest.raises(AssertionError, match="no Jivo loader URL was requested"):
         jivo_mock.wait_for_load(timeout=200)
 
 

@@ -263,13 +263,18 @@ def test_chat_gets_identity(page, jivo_mock, live_server):
 def test_user_story_with_the_users_own_live_server(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(USER_CONFTEST)
     pytester.makepyfile(USER_STORY)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    # pytest-django's autouse fixture would take over any fixture named live_server.
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:django", "-W", "error"
+    )
     result.assert_outcomes(passed=1)
 
 
 def test_plugin_defines_no_live_server_fixture(pytester: pytest.Pytester) -> None:
     # pytest-django and pytest-flask define `live_server`; ours would clash with theirs.
     pytester.makepyfile("def test_needs_it(live_server):\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:django", "-p", "no:flask"
+    )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'live_server' not found*"])

@@ -18,6 +18,7 @@ from jivo_widget._strategies import STRATEGIES, register_strategy
 from jivo_widget.render import TEMPLATE_DIRS, asset
 
 ID = "AbCdEf1234"
+LOADER = f"https://code.jivosite.com/widget/{ID}"
 
 
 class Scripts(HTMLParser):
@@ -140,13 +141,19 @@ def test_handlers_become_functions_with_catalog_parameters() -> None:
     assert [p.name for p in catalog.CALLBACKS["jivo_onChangeState"].params] == ["state"]
 
 
-def test_every_catalog_callback_is_claimed() -> None:
+def test_the_core_claims_the_load_callback_and_the_configured_callbacks_only() -> None:
+    # The core claims the callbacks in its handlers object (and those a page registers with
+    # jivoWidget.on): jivo_onLoadCallback always, the configured ones, no list of Jivo's names.
     boot = Widget(widget_id=ID).renderer.bootstrap
-    for name in catalog.CALLBACKS:
-        assert name.startswith("jivo_on")
-    # The bootstrap strips the common prefix and re-adds it (bytes on every page).
-    names = " ".join(name.removeprefix("jivo_on") for name in catalog.CALLBACKS)
-    assert f"(window,document,{json.dumps(names)}," in boot
+    assert f'(window,document,"{ID}","{LOADER}",{{"jivo_onLoadCallback":[]}},' in boot
+    assert [name for name in catalog.CALLBACKS if name in boot] == ["jivo_onLoadCallback"]
+    handled = Widget(
+        widget_id=ID, handlers={"jivo_onOpen": "x()", "jivo_onLoadCallback": ["y()", "z()"]}
+    ).renderer.bootstrap
+    assert (
+        ',{"jivo_onLoadCallback":[function(){\ny()\n},function(){\nz()\n}],'
+        '"jivo_onOpen":[function(){\nx()\n}]},'
+    ) in handled
 
 
 def test_disabled_widget_renders_nothing() -> None:

@@ -11,17 +11,26 @@ as failed, and an async handler's answer shaping chat_accepted.
 from __future__ import annotations
 
 import json
-import sys
-import threading
-import types
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
+from servers import (
+    CHUNKED_SERVERS,
+    SERVERS,
+    Builder,
+    Server,
+    build_asgi,
+    build_django,
+    build_fastapi,
+    build_flask,
+    build_wsgi,
+    django_dev_server,
+    werkzeug_server,
+)
 
 from jivo_widget.webhooks import WebhookApp, samples
 from jivo_widget.webhooks.wsgi import wsgi_app
@@ -40,122 +49,6 @@ def make_hooks(tmp_path: Path) -> WebhookApp:
         return {"custom_data": [{"title": "Name", "content": str(event.visitor.name)}]}
 
     return hooks
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep test output clean
-
-
-def _serving(server: Any) -> Iterator[str]:
-    """Run a socketserver-style ``server`` in a thread; yield its URL; stop it afterwards."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@contextmanager
-def wsgi_server(app: Callable[..., Any]) -> Iterator[str]:
-    """A real wsgiref server in a thread on 127.0.0.1; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, WSGIServer, handler_class=_QuietHandler)
-    yield from _serving(server)
-
-
-@contextmanager
-def werkzeug_server(app: Any) -> Iterator[str]:
-    """Werkzeug's threaded dev server (what ``flask run`` uses) in a thread."""
-    from werkzeug.serving import make_server as make_werkzeug_server
-
-    server = make_werkzeug_server("127.0.0.1", 0, app, threaded=True)
-    yield from _serving(server)
-
-
-def _asgi(hooks: WebhookApp, stack: ExitStack) -> Any:
-    return hooks.asgi()
-
-
-def _fastapi(hooks: WebhookApp, stack: ExitStack) -> Any:
-    from fastapi import FastAPI
-
-    from jivo_widget.webhooks.fastapi import webhook_router
-
-    app = FastAPI()
-    app.include_router(webhook_router(hooks))
-    return app
-
-
-def _flask(hooks: WebhookApp, stack: ExitStack) -> Any:
-    from flask import Flask
-
-    from jivo_widget.webhooks.flask import webhook_blueprint
-
-    app = Flask("jivo_adapter_test")
-    app.register_blueprint(webhook_blueprint(hooks))
-    return app
-
-
-def _django(hooks: WebhookApp, stack: ExitStack) -> Any:
-    import django
-    from django.conf import settings
-    from django.core.handlers.wsgi import WSGIHandler
-    from django.test.utils import override_settings
-    from django.urls import path
-
-    from jivo_widget.webhooks.django import webhook_view
-
-    urls = types.ModuleType("jivo_adapter_test_urls")
-    urls.urlpatterns = [path("jivo/webhook/<str:secret>", webhook_view(hooks))]  # type: ignore[attr-defined]
-    sys.modules[urls.__name__] = urls
-    if not settings.configured:
-        settings.configure(
-            DEBUG=False,
-            ALLOWED_HOSTS=["127.0.0.1"],
-            SECRET_KEY="test-only",
-            ROOT_URLCONF=urls.__name__,
-            # CSRF middleware on, as in any real project: the view must be exempt.
-            MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
-            INSTALLED_APPS=[],
-        )
-        django.setup()
-    # Settings are process-wide: point them at our URLs only while this server runs.
-    stack.enter_context(override_settings(ROOT_URLCONF=urls.__name__))
-    stack.callback(sys.modules.pop, urls.__name__, None)
-    return WSGIHandler()
-
-
-def _wsgi(hooks: WebhookApp, stack: ExitStack) -> Any:
-    return wsgi_app(hooks)
-
-
-def _hooks_wsgi(hooks: WebhookApp, stack: ExitStack) -> Any:
-    app = hooks.wsgi()
-    assert hooks.wsgi() is app  # built once
-    return app
-
-
-Builder = Callable[[WebhookApp, ExitStack], Any]
-Server = Callable[[Any], AbstractContextManager[str]]
-SERVERS: dict[str, tuple[Builder, Server | None]] = {  # None: uvicorn (the serve_asgi fixture)
-    "asgi": (_asgi, None),
-    "fastapi": (_fastapi, None),
-    "wsgi": (_wsgi, wsgi_server),
-    "hooks.wsgi": (_hooks_wsgi, wsgi_server),
-    "flask": (_flask, werkzeug_server),
-    "django": (_django, wsgi_server),
-}
-# wsgiref (the reference server) speaks HTTP/1.0 and cannot receive a chunked body; Werkzeug
-# can (it terminates wsgi.input), so chunked bodies reach the WSGI app and Django through it.
-CHUNKED_SERVERS: dict[str, tuple[Builder, Server | None]] = {
-    **SERVERS,
-    "wsgi": (_wsgi, werkzeug_server),
-    "hooks.wsgi": (_hooks_wsgi, werkzeug_server),
-    "django": (_django, werkzeug_server),
-}
 
 
 def _serve(
@@ -311,23 +204,13 @@ def test_wsgi_app_mounted_under_a_script_name(tmp_path: Path) -> None:
     assert hooks.store.count() == 1
 
 
-@contextmanager
-def django_dev_server(app: Any) -> Iterator[str]:
-    """Django's own development server (``runserver``'s classes) in a thread."""
-    from django.core.servers.basehttp import WSGIRequestHandler as DjangoHandler
-    from django.core.servers.basehttp import WSGIServer as DjangoServer
-
-    server = make_server("127.0.0.1", 0, app, DjangoServer, handler_class=DjangoHandler)
-    yield from _serving(server)
-
-
 # Each adapter under the server that logs its request lines, with that access log switched on.
 LOGGING_SERVERS: dict[str, tuple[Builder, Server | None, str]] = {
-    "asgi": (_asgi, None, "uvicorn.access"),
-    "fastapi": (_fastapi, None, "uvicorn.access"),
-    "flask": (_flask, werkzeug_server, "werkzeug"),
-    "wsgi": (_wsgi, werkzeug_server, "werkzeug"),
-    "django": (_django, django_dev_server, "django.server"),
+    "asgi": (build_asgi, None, "uvicorn.access"),
+    "fastapi": (build_fastapi, None, "uvicorn.access"),
+    "flask": (build_flask, werkzeug_server, "werkzeug"),
+    "wsgi": (build_wsgi, werkzeug_server, "werkzeug"),
+    "django": (build_django, django_dev_server, "django.server"),
 }
 
 

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
 import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cli_support import EXE, SECRET, Served, env_for, free_port, run, start_serve
 
 from jivo_widget.webhooks import samples
 from jivo_widget.webhooks.store import open_store
-
-EXE = str(Path(sys.executable).with_name("jivo-widget"))
-SECRET = "cli-secret"
 
 # A user's app: the chat_accepted card echoes the visitor's email (so --set is visible in the
 # answer), and chat_finished fails until a flag file exists (so replay has something to fix).
@@ -46,75 +39,6 @@ USER_APP = textwrap.dedent(
     not_an_app = 42
     """
 )
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JIVO_WEBHOOK_")}
-    return {**env, **extra}
-
-
-def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``jivo-widget ARGS`` to completion."""
-    return subprocess.run(
-        [EXE, *args], cwd=cwd, env=_env(**env), capture_output=True, text=True, timeout=60
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class Served:
-    """A running ``jivo-widget serve``."""
-
-    proc: subprocess.Popen[str]
-    base: str
-    store: str
-    cwd: Path
-
-    def url(self, secret: str = SECRET) -> str:
-        return f"{self.base}/jivo/webhook/{secret}"
-
-    def stop(self) -> str:
-        """Stop with Ctrl-C and return what it wrote on stderr."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        try:
-            _, err = self.proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            _, err = self.proc.communicate()
-        return err
-
-
-def start_serve(cwd: Path, *args: str, **env: str) -> Served:
-    """Start ``jivo-widget serve ARGS`` on a free port and wait for /healthz."""
-    port = _free_port()
-    store = f"sqlite:///{cwd / 'events.db'}"
-    proc = subprocess.Popen(
-        [EXE, "serve", "--port", str(port), "--store", store, *args],
-        cwd=cwd,
-        env=_env(**env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    served = Served(proc, f"http://127.0.0.1:{port}", store, cwd)
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            raise AssertionError(f"serve exited {proc.returncode}: {served.stop()}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"serve not healthy: {served.stop()}")
-        try:
-            if httpx.get(f"{served.base}/healthz", timeout=1).status_code == 200:
-                return served
-        except httpx.TransportError:
-            time.sleep(0.05)  # not listening yet; nothing else to wait on
 
 
 @pytest.fixture
@@ -292,7 +216,7 @@ def test_trigger_without_url_is_bad_usage(tmp_path: Path) -> None:
 
 
 def test_trigger_unreachable_server_exits_1(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{_free_port()}/jivo/webhook/S"
+    url = f"http://127.0.0.1:{free_port()}/jivo/webhook/S"
     result = run("trigger", "chat_accepted", "--url", url, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.startswith("Error: cannot reach")
@@ -487,7 +411,7 @@ def test_events_list_on_an_empty_store(tmp_path: Path) -> None:
 
 
 def test_trigger_twice_says_why_the_handlers_did_not_run(capture: Served) -> None:
-    args = ("trigger", "client_attribute_updated", "--url", capture.url(), "--set", "chat_id=77")
+    args = ("trigger", "client_attribute_updated", "--url", capture.url(), "--set", "client_id=77")
     first = run(*args, cwd=capture.cwd)
     assert first.returncode == 0, first.stderr
     assert "X-Jivo-Duplicate-Of" not in first.stderr
@@ -602,7 +526,7 @@ def test_serve_on_port_zero_prints_the_port_it_got(workdir: Path) -> None:
     proc = subprocess.Popen(
         [EXE, "serve", "--port", "0", "--secret", SECRET, "--store", "sqlite:///events.db"],
         cwd=workdir,
-        env=_env(),
+        env=env_for(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -629,4 +553,5 @@ def test_serve_on_port_zero_prints_the_port_it_got(workdir: Path) -> None:
 
 def test_store_help_says_sqlite_only(tmp_path: Path) -> None:
     result = run("serve", "--help", cwd=tmp_path)
-    assert "SQLite only for now" in result.stdout and "postgresql" not in result.stdout
+    text = " ".join(result.stdout.split())  # as read, whatever the column width wraps
+    assert "SQLite only for now" in text and "postgresql" not in text

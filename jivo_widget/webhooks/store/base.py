@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from jivo_widget.errors import JivoError
+from jivo_widget.errors import StoreUnavailable
 
 __all__ = [
     "EventOutcome",
@@ -29,10 +29,6 @@ __all__ = [
     "StoredEvent",
     "dedupe_key",
 ]
-
-
-class StoreUnavailable(JivoError):
-    """The event store cannot be opened, read or written; the message says which and why."""
 
 
 class EventStatus(StrEnum):

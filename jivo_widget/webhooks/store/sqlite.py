@@ -33,6 +33,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -67,7 +68,17 @@ CREATE TABLE IF NOT EXISTS jivo_events (
 );
 CREATE INDEX IF NOT EXISTS jivo_events_unfinished ON jivo_events (status)
     WHERE status <> 'processed';
+CREATE TABLE IF NOT EXISTS jivo_store_probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    probed_at REAL NOT NULL,
+    padding BLOB NOT NULL
+);
 """
+# jivo_store_probe holds one row that ``ping`` (``/healthz``) rewrites and commits: only a
+# committed write proves that the disk takes writes (a full disk or a file made read-only after
+# opening fails at the write, not at taking the lock). The padding makes the probe write a few
+# pages, as much as a typical delivery does.
+_PROBE = "INSERT OR REPLACE INTO jivo_store_probe VALUES (1, ?, zeroblob(8192))"
 # Every index costs a page written to the WAL per insert, so there are only two: the unique
 # dedupe key (a 32-byte digest) and a *partial* index over the rows that need attention
 # (failed, received, ...), which a processed insert never touches. received_at has none: ids
@@ -205,6 +216,12 @@ def _finish_params(outcome: EventOutcome) -> tuple[Any, ...]:
     )
 
 
+def _file_identity(path: str) -> tuple[int, int]:
+    """The (device, inode) the path leads to now; ``FileNotFoundError`` when it leads nowhere."""
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
+
+
 def _inserted_id(row: tuple[Any, ...] | None) -> int | None:
     return None if row is None else int(row[0])
 
@@ -252,6 +269,9 @@ class SqliteStore(EventStore):
         self._busy_timeout = busy_timeout
         self._checkpointer: _Checkpointer | None = None
         self._rows = 0
+        #: (device, inode) of the file opened, to notice it being deleted or replaced.
+        self._identity: tuple[int, int] | None = None
+        self._replaced_reported = False
         if self.path != ":memory:":
             directory = Path(self.path).parent
             if not directory.is_dir():
@@ -294,6 +314,39 @@ class SqliteStore(EventStore):
         except sqlite3.Error as exc:
             self._conn.close()
             raise StoreUnavailable(self._describe(exc, "cannot open")) from None
+        if self.path != ":memory:":
+            self._identity = _file_identity(self.path)
+
+    def _check_file(self) -> None:
+        """Raise :class:`StoreUnavailable` if the path no longer leads to the file we opened.
+
+        After ``rm events.db`` (or a backup restored over it) the connection would go on
+        writing into a file nothing can read again: every delivery answered 200 would be lost
+        when the process exits. Reopening by ourselves is no better (a fresh empty file, or the
+        backup, while outcomes of events being handled would update other rows), so writes are
+        refused (503) and ``/healthz`` fails until the receiver is restarted. Reported once at
+        ERROR. One ``stat`` per commit (about a microsecond).
+        """
+        if self._identity is None:
+            return
+        try:
+            current: tuple[int, int] | None = _file_identity(self.path)
+        except FileNotFoundError:
+            current = None
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot check the event store {self.path}: {exc}") from None
+        if current == self._identity:
+            return
+        what = "deleted" if current is None else "replaced by another file"
+        message = (
+            f"the event store {self.path} was deleted or replaced while open ({what}); "
+            "refusing writes that would be lost: restart the receiver to open the file at "
+            "that path"
+        )
+        if not self._replaced_reported:
+            self._replaced_reported = True
+            logger.error("%s", message)
+        raise StoreUnavailable(message)
 
     def _describe(self, exc: sqlite3.Error, what: str) -> str:
         reason = str(exc)
@@ -327,6 +380,7 @@ class SqliteStore(EventStore):
     ) -> builtins.list[int | None]:
         """Insert ``events`` and record ``outcomes`` in one transaction (all or none)."""
         with self._connection("cannot write to") as conn:
+            self._check_file()
             grouped = len(events) + len(outcomes) > 1
             if grouped:
                 conn.execute("BEGIN IMMEDIATE")
@@ -478,6 +532,7 @@ class SqliteStore(EventStore):
         total = 0
         while True:
             with self._connection("cannot write to") as conn:
+                self._check_file()
                 deleted = conn.execute(sql, [last, *params]).rowcount
                 self._committed(deleted)
             total += deleted
@@ -517,22 +572,28 @@ class SqliteStore(EventStore):
     def ping(self) -> None:
         """Raise :class:`StoreUnavailable` unless the store can take a write now.
 
-        ``/healthz`` must not say ok while deliveries get 503: it takes the write lock
-        (``BEGIN IMMEDIATE``, then ``ROLLBACK``, nothing written) with a short busy timeout,
-        so a locked store is reported within ``_PING_TIMEOUT_MS`` instead of stalling the
-        event loop for the full ``busy_timeout``. A read-only store only checks it can read.
+        ``/healthz`` must not say ok while deliveries get 503. It checks that the path still
+        leads to the file opened (see :meth:`_check_file`), then commits a write of a few pages
+        to the probe table (one row, rewritten each time): taking the lock alone would say ok
+        for a full disk or a file made read-only after opening, where every commit fails. The
+        short busy timeout reports a locked store within ``_PING_TIMEOUT_MS`` instead of
+        stalling the event loop for the full ``busy_timeout``. A read-only store only checks
+        it can read.
         """
         if self.read_only:
             with self._connection("cannot read") as conn:
                 conn.execute("SELECT 1 FROM jivo_events LIMIT 1").fetchall()
             return
         with self._connection("cannot write to") as conn:
+            self._check_file()
             conn.execute(f"PRAGMA busy_timeout = {_PING_TIMEOUT_MS}")
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                conn.execute("ROLLBACK")
+                conn.execute(_PROBE, (time.time(),))
+                conn.execute("COMMIT")
             finally:
                 conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+            self._committed(1)
 
     def close(self) -> None:
         """Checkpoint, stop the checkpoint thread and close the connection."""
