@@ -7,7 +7,7 @@ APT_INSTALL := sh -c '[ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTE
 
 JS_DEPS := js/node_modules/.package-lock.json
 
-.PHONY: venv venv-django6 chromium test lint bench demo clean js
+.PHONY: venv venv-django6 venv-async chromium test lint bench demo clean js
 
 venv: $(STAMP)
 
@@ -44,7 +44,20 @@ $(STAMP): pyproject.toml
 chromium: venv
 	@$(PY) -m jivo_widget.testing.chromium --ensure
 
-test: venv venv-django6 chromium
+# jivo_mock in async suites: pytest-playwright-asyncio refuses to load beside pytest-playwright,
+# so tests/testing/test_other_runners.py runs its async suite in a virtualenv of its own.
+VENV_ASYNC ?= .venv-async
+STAMP_ASYNC := $(VENV_ASYNC)/.installed
+
+venv-async: $(STAMP_ASYNC)
+
+$(STAMP_ASYNC): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV_ASYNC)
+	$(VENV_ASYNC)/bin/python -m pip install -q --upgrade pip
+	$(VENV_ASYNC)/bin/python -m pip install -q -e '.[testing-async,server]' 'pytest-timeout>=2'
+	touch $(STAMP_ASYNC)
+
+test: venv venv-django6 venv-async chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
@@ -70,4 +83,4 @@ demo: venv
 	$(PY) examples/demo/run_all.py
 
 clean:
-	rm -rf $(VENV) $(VENV_DJANGO6) build dist .pytest_cache .mypy_cache .ruff_cache js/node_modules
+	rm -rf $(VENV) $(VENV_DJANGO6) $(VENV_ASYNC) build dist .pytest_cache .mypy_cache .ruff_cache js/node_modules

@@ -7,10 +7,23 @@ entry point; import :class:`JivoMock` from here for type hints::
 
     def test_chat(page, jivo_mock: JivoMock) -> None: ...
 
+Async suites (pytest-playwright-asyncio) get an :class:`AsyncJivoMock` from the same fixture.
+Without pytest, ``with JivoMock(page) as jivo:`` (or ``async with AsyncJivoMock(page)``) and
+:func:`launch_options` for ``chromium.launch(**launch_options())``.
+
 :func:`mock_loader_script` serves the same mock from a plain web server, without Playwright.
 """
 
+from jivo_widget.testing.async_controller import AsyncJivoMock
+from jivo_widget.testing.chromium import launch_options
 from jivo_widget.testing.controller import JivoMock
 from jivo_widget.testing.scripts import MockOptions, mock_init_script, mock_loader_script
 
-__all__ = ["JivoMock", "MockOptions", "mock_init_script", "mock_loader_script"]
+__all__ = [
+    "AsyncJivoMock",
+    "JivoMock",
+    "MockOptions",
+    "launch_options",
+    "mock_init_script",
+    "mock_loader_script",
+]
