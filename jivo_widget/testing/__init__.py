@@ -14,8 +14,9 @@ Without pytest, ``with JivoMock(page) as jivo:`` (or ``async with AsyncJivoMock(
 :func:`mock_loader_script` serves the same mock from a plain web server, without Playwright.
 """
 
+from typing import Any
+
 from jivo_widget.testing.async_controller import AsyncJivoMock
-from jivo_widget.testing.chromium import launch_options
 from jivo_widget.testing.controller import JivoMock
 from jivo_widget.testing.scripts import MockOptions, mock_init_script, mock_loader_script
 
@@ -27,3 +28,13 @@ __all__ = [
     "mock_init_script",
     "mock_loader_script",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: `python -m jivo_widget.testing.chromium` must find the module not
+    # yet imported by this package (runpy warns otherwise).
+    if name == "launch_options":
+        from jivo_widget.testing.chromium import launch_options
+
+        return launch_options
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
