@@ -47,6 +47,7 @@ __all__ = [
     "insert_before_body",
     "layered",
     "render_page",
+    "render_parameters",
     "strict_for",
     "user_identity",
     "widget_from_setting",
@@ -151,7 +152,7 @@ def _is_strict(widget: Widget, page: Page) -> bool:
 
 
 @functools.cache
-def _render_parameters(widget_class: type[Widget]) -> frozenset[str] | None:
+def render_parameters(widget_class: type[Widget] = Widget) -> frozenset[str] | None:
     """The request arguments ``render()`` takes, read from its signature (``visitor_id`` will
     appear here by itself once the Widget takes it); ``None`` when it takes ``**kwargs``."""
     parameters = inspect.signature(widget_class.render).parameters
@@ -196,7 +197,7 @@ def _identity(widget: Widget, page: Page) -> dict[str, Any]:
 
 
 def _known(widget: Widget, page: Page, arguments: dict[str, Any]) -> dict[str, Any]:
-    accepted = _render_parameters(type(widget))
+    accepted = render_parameters(type(widget))
     if accepted is None:
         return arguments
     unknown = sorted(str(key) for key in arguments if key not in accepted)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 
 from django.http import HttpRequest
 
-from jivo_widget.integrations._core import PageOptions
+from jivo_widget.integrations._core import PageOptions, render_parameters
 
 __all__ = ["jivo_widget_options", "page_options"]
 
@@ -35,7 +35,15 @@ def jivo_widget_options(*, enabled: bool = True, **data: Any) -> Callable[[_V], 
     >>> @jivo_widget_options(enabled=False)
     ... def checkout(request): ...
     """
-    probe = PageOptions(enabled=enabled, **data)  # a bad keyword fails at import, not per page
+    # A misspelt keyword fails when the view module is imported, not on every page.
+    accepted = render_parameters()
+    unknown = sorted(set(data) - accepted) if accepted is not None else []
+    if unknown:
+        raise TypeError(
+            f"jivo_widget_options: unknown render() argument(s) {', '.join(unknown)}; "
+            f"accepted: enabled, {', '.join(sorted(accepted or ()))}"
+        )
+    probe = PageOptions(enabled=enabled, **data)
 
     def apply(request: HttpRequest) -> None:
         options = page_options(request)
