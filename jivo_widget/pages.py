@@ -29,16 +29,14 @@ import ipaddress
 import os
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Protocol
 
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-if TYPE_CHECKING:  # config.py imports the field types from here
-    from jivo_widget.config import Widget
-
 __all__ = [
     "ENVIRONMENT_ENV",
+    "ConfiguredPages",
     "IpNetwork",
     "PageRules",
     "PathPattern",
@@ -99,6 +97,20 @@ PathPattern = Annotated[str, AfterValidator(_path_pattern)]
 IpNetwork = Annotated[str, AfterValidator(_ip_network)]
 
 
+class ConfiguredPages(Protocol):
+    """What the rules are read from: a :class:`~jivo_widget.config.Widget` (named by its fields
+    rather than imported, because config.py takes its field types from this module)."""
+
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def exclude_paths(self) -> Sequence[str]: ...
+    @property
+    def internal_ips(self) -> Sequence[str]: ...
+    @property
+    def enabled_environments(self) -> Sequence[str] | None: ...
+
+
 class PageRules:
     """The compiled rules of one config: built once (see :func:`page_rules`), asked per page."""
 
@@ -154,7 +166,7 @@ def _cached_rules(
     return PageRules(exclude_paths, internal_ips, enabled_environments)
 
 
-def page_rules(widget: Widget) -> PageRules:
+def page_rules(widget: ConfiguredPages) -> PageRules:
     """The compiled rules of ``widget`` (compiled once per distinct set of rules)."""
     environments = widget.enabled_environments
     return _cached_rules(
@@ -164,7 +176,9 @@ def page_rules(widget: Widget) -> PageRules:
     )
 
 
-def shows_on(widget: Widget, *, path: str | None = None, remote_addr: str | None = None) -> bool:
+def shows_on(
+    widget: ConfiguredPages, *, path: str | None = None, remote_addr: str | None = None
+) -> bool:
     """Whether ``widget`` shows on ``path`` for ``remote_addr``: enabled, in an enabled
     environment, the path not excluded, the address not internal."""
     return widget.enabled and page_rules(widget).shows(path, remote_addr)
