@@ -23,12 +23,16 @@ from jivo_widget.errors import (
     JivoConfigError,
     JivoError,
     StoreUnavailable,
+    TranscryptFailed,
+    TranscryptMissing,
 )
 
 __all__ = ["COMMANDS", "EXIT_STATUS", "cli", "exit_status", "main"]
 
 #: Every command: its name and where it lives (``module:attribute``).
 COMMANDS: Mapping[str, str] = {
+    "check": "jivo_widget.cli.compile:check",
+    "compile": "jivo_widget.cli.compile:compile_",
     "demo": "jivo_widget.cli.demo:demo",
     "events": "jivo_widget.cli.events:events",
     "render": "jivo_widget.cli.render:render",
@@ -47,6 +51,8 @@ EXIT_STATUS: Mapping[type[BaseException], int] = {
     DeliveryError: 1,  # the receiver could not be reached
     ChromiumNotUsable: 1,
     HandlerFailed: 1,
+    TranscryptMissing: 1,  # the callbacks extra is not installed
+    TranscryptFailed: 1,  # Transcrypt itself failed on a checked module
     JivoError: 1,
 }
 

@@ -6,7 +6,6 @@ import functools
 import json
 import secrets
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 
+from jivo_widget import _resources
 from jivo_widget.config import Widget
 from jivo_widget.demo.hooks import build_hooks
 from jivo_widget.testing.scripts import mock_loader_script
@@ -26,6 +26,7 @@ from jivo_widget.webhooks.decode import pretty_json
 __all__ = [
     "DEFAULT_CONFIG",
     "DEMO_VISITOR",
+    "INTEGRATIONS",
     "DemoSettings",
     "create_app",
     "demo_loader_script",
@@ -34,7 +35,7 @@ __all__ = [
 
 #: The demo's widget config shipped inside the package, so ``jivo-widget demo`` runs from any
 #: directory; a test keeps it identical to examples/demo/jivo.toml (what ``make demo`` reads).
-DEFAULT_CONFIG = Path(str(resources.files("jivo_widget.demo").joinpath("jivo.toml")))
+DEFAULT_CONFIG = _resources.path("demo/jivo.toml")
 
 #: Where the demo serves the mocked widget's loader (``{id}`` is the widget id).
 MOCK_LOADER_PATH = "/_jivo/mock/widget/{widget_id}"
@@ -56,13 +57,43 @@ class DemoSettings:
     """What the demo site runs with.
 
     ``config``: the widget's TOML file; ``real``: use Jivo's real loader (needs the internet and
-    a real widget id) instead of the mocked widget; ``store``/``secret``: the webhook receiver's.
+    a real widget id) instead of the mocked widget; ``store``/``secret``: the webhook receiver's;
+    ``examples``: running example sites by integration (``("Django", "http://…")``), linked
+    from the page's "Your stack" section.
     """
 
     config: Path = DEFAULT_CONFIG
     store: str = "sqlite:///jivo-demo-events.db"
     secret: str = "demo-secret"
     real: bool = False
+    examples: tuple[tuple[str, str], ...] = ()
+
+
+#: The integrations the page introduces: (name, setup line, template line).
+INTEGRATIONS = (
+    (
+        "Django",
+        'INSTALLED_APPS += ["jivo_widget.integrations.django"]; '
+        'JIVO_WIDGET = {"config": "jivo.toml"}',
+        "{% load jivo %}{% jivo_widget %}",
+    ),
+    (
+        "Flask",
+        'app.config["JIVO_WIDGET"] = {"config": "jivo.toml"}; JivoWidget(app)',
+        "{{ jivo_widget() }}",
+    ),
+    (
+        "FastAPI",
+        'install_jivo_widget(templates, Widget.from_file("jivo.toml"))',
+        "{{ jivo_widget() }}",
+    ),
+    (
+        "Static site",
+        'env.add_extension("jivo_widget.integrations.jinja.JivoExtension"); '
+        "env.jivo_widget_config = widget",
+        "{% jivo_widget %}",
+    ),
+)
 
 
 def load_widget(settings: DemoSettings) -> Widget:
@@ -89,7 +120,7 @@ def demo_loader_script(widget_id: str) -> bytes:
 
 def _pages() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("jivo_widget.demo", "pages"),
+        loader=jinja2.FileSystemLoader(str(_resources.path("demo/pages"))),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
@@ -117,6 +148,8 @@ def create_app(settings: DemoSettings) -> Starlette:
             widget=widget,
             visitor=DEMO_VISITOR,
             webhook_url=webhook_url(request),
+            integrations=INTEGRATIONS,
+            examples=dict(settings.examples),
         )
         # 'strict-dynamic' lets the nonce'd glue inject the loader (onload strategy) and lets
         # Jivo's own loader add its scripts in --real mode.

@@ -5,7 +5,7 @@
   unless relaxed by ``@pytest.mark.jivo_mock(strict=False)`` (closest scope wins) or
   ``--jivo-mock-lax``.
 - The waits time out after ``wait_timeout`` ms: the marker's, else ``--jivo-mock-wait-timeout``,
-  else the ``jivo_mock_wait_timeout`` ini key, else 5000.
+  else the ``jivo_mock_wait_timeout`` ini key, else ``DEFAULT_WAIT_TIMEOUT_MS``.
 - Chromium: ``--jivo-chromium`` > ``jivo_chromium`` ini > ``$JIVO_CHROMIUM`` > Playwright's
   download > system Chromium, merged into ``browser_type_launch_args`` by ``_launch``.
 """
@@ -27,7 +27,7 @@ from jivo_widget.testing.chromium import (
     chromium_version,
     find_chromium,
 )
-from jivo_widget.testing.controller import DEFAULT_WAIT_TIMEOUT_MS, JivoMock
+from jivo_widget.testing.controller import DEFAULT_WAIT_TIMEOUT_MS, JivoMock, problems_listing
 from jivo_widget.testing.scripts import MockOptions
 from jivo_widget.testing.webhooks import jivo_webhooks  # noqa: F401  (registers the fixture)
 
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["MockSettings", "chromium_choice", "jivo_mock"]
 
 MARKER = "jivo_mock"
+#: The entry-point name of pytest-playwright-asyncio, whose `page` is Playwright's async one.
+ASYNC_PLAYWRIGHT_PLUGIN = "playwright-asyncio"
 _CHOICE_KEY = pytest.StashKey[ChromiumChoice | None]()
 _MOCK_KEY = pytest.StashKey["tuple[JivoMock, MockSettings]"]()
 
@@ -75,7 +77,7 @@ def _timeout(value: object, where: str) -> float:
 
 
 def configured_wait_timeout(config: pytest.Config) -> float:
-    """``--jivo-mock-wait-timeout``, else the ``jivo_mock_wait_timeout`` ini key, else 5000 ms.
+    """``--jivo-mock-wait-timeout``, else the ``jivo_mock_wait_timeout`` ini key, else the default.
 
     Raises ``pytest.UsageError`` for a value that is not a positive number.
     """
@@ -189,6 +191,9 @@ def pytest_configure(config: pytest.Config) -> None:
         chromium_choice(config)
     # Registered after every entry point, so its fixture overrides pytest-playwright's.
     config.pluginmanager.import_plugin("jivo_widget.testing._launch")
+    if config.pluginmanager.has_plugin(ASYNC_PLAYWRIGHT_PLUGIN):
+        # An async suite: its `page` is async, so is this jivo_mock (registered later: it wins).
+        config.pluginmanager.import_plugin("jivo_widget.testing._async_fixture")
 
 
 def chromium_choice(config: pytest.Config) -> ChromiumChoice | None:
@@ -242,7 +247,8 @@ def jivo_mock(page: Page, request: pytest.FixtureRequest) -> Iterator[JivoMock]:
 
     Reads: ``calls(name)``, ``callbacks(name)``, ``results(name)``, ``state()``,
     ``violations``, ``page_errors``. Waits: ``wait_for_load()``, ``wait_for_call(name, count)``,
-    ``wait_for_callback(name)``: they give up after ``wait_timeout`` ms (5000 by default) and
+    ``wait_for_callback(name)``: they give up after ``wait_timeout`` ms (by default
+    ``DEFAULT_WAIT_TIMEOUT_MS`` of :mod:`jivo_widget.testing.controller`) and
     say why the widget did not load (HTTP errors, CSP, page errors, no loader requested, a page
     loaded before this fixture was set up...).
     Actions: ``fire(callback, *args)``, ``visitor_introduces(name=..., email=...)``,
@@ -251,7 +257,7 @@ def jivo_mock(page: Page, request: pytest.FixtureRequest) -> Iterator[JivoMock]:
     ``set_chat_mode("offline")``, ``set_visitor_number_error("...")``.
 
     Contract violations (calls before jivo_onLoadCallback, unknown or undocumented methods,
-    wrong argument types, > 10 custom fields...) and uncaught page errors fail the test after
+    wrong argument types, too many custom fields...) and uncaught page errors fail the test after
     its body. Relax with ``@pytest.mark.jivo_mock(strict=False)`` / ``allow_page_errors=True``
     or ``--jivo-mock-lax``; the marker also takes ``wait_timeout`` (ms; or
     ``--jivo-mock-wait-timeout``, or the ``jivo_mock_wait_timeout`` ini key), ``chat_mode``,
@@ -304,14 +310,7 @@ def _add_section(item: pytest.Item, mock: JivoMock, settings: MockSettings) -> N
 
 
 def _listing(violations: list[str], page_errors: list[str]) -> str:
-    lines: list[str] = []
-    if violations:
-        lines.append(f"{len(violations)} Jivo contract violation(s):")
-        lines += [f"  - {v}" for v in violations]
-    if page_errors:
-        lines.append(f"{len(page_errors)} page error(s):")
-        lines += [f"  - {e}" for e in page_errors]
-    return "\n".join(lines)
+    return problems_listing(violations, page_errors)
 
 
 def _failure_text(violations: list[str], page_errors: list[str], settings: MockSettings) -> str:
