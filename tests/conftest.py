@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+
+from jivo_widget.webhooks import samples
 
 
 class LiveServer:
@@ -64,6 +73,192 @@ def live_server() -> Iterator[LiveServer]:
     server = LiveServer()
     yield server
     server.close()
+
+
+def _writable(path: Path) -> bool:
+    try:
+        with path.open("r+b"):
+            return True
+    except OSError:
+        return False
+
+
+class ReadOnlyFiles:
+    """Makes files unwritable for the test, also for root; see the ``make_read_only`` fixture."""
+
+    def __init__(self) -> None:
+        self._immutable: list[Path] = []
+
+    def __call__(self, path: Path, *, even_open_files: bool = False) -> None:
+        """Make ``path`` read-only; skip the test if that is impossible here.
+
+        ``even_open_files``: writes through already open descriptors must fail too, which only
+        the immutable attribute (``chattr +i``, root) achieves; a mode change does not.
+        """
+        if not even_open_files:
+            path.chmod(0o444)
+        if (even_open_files or _writable(path)) and shutil.which("chattr"):
+            done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+            if done.returncode == 0:
+                self._immutable.append(path)
+        if _writable(path) or (even_open_files and path not in self._immutable):
+            pytest.skip("cannot make a file read-only here (needs chattr +i as root)")
+
+    def undo(self) -> None:
+        """Make every file writable again."""
+        while self._immutable:
+            subprocess.run(["chattr", "-i", str(self._immutable.pop())], check=False)
+
+
+@pytest.fixture
+def make_read_only() -> Iterator[ReadOnlyFiles]:
+    """``make_read_only(path)`` makes a file unwritable (chmod, or ``chattr +i`` for root);
+    ``make_read_only.undo()`` reverts; skips the test where that is impossible."""
+    files = ReadOnlyFiles()
+    yield files
+    files.undo()
+
+
+# -- the jivo-widget console script ------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Served:
+    """A running ``jivo-widget serve``."""
+
+    proc: subprocess.Popen[str]
+    base: str
+    store: str
+    cwd: Path
+    secret: str
+    _stderr: str | None = None
+
+    def url(self, secret: str | None = None) -> str:
+        """The webhook URL (with the right secret unless another is given)."""
+        return f"{self.base}/jivo/webhook/{self.secret if secret is None else secret}"
+
+    def post_sample(self, event: str, **fields: object) -> None:
+        """Seed one event straight over HTTP (faster than a trigger subprocess)."""
+        payload = {**samples.load(event), **fields}
+        assert httpx.post(self.url(), json=payload).status_code == 200
+
+    def list_json(self, *args: str) -> list[dict[str, object]]:
+        """``jivo-widget events list --json`` on this server's store."""
+        result = JivoCli().run(
+            "events", "list", "--json", "--store", self.store, *args, cwd=self.cwd
+        )
+        assert result.returncode == 0, result.stderr
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    def stop(self) -> str:
+        """Stop with Ctrl-C and return what it wrote on stderr (again, if already stopped)."""
+        if self._stderr is not None:
+            return self._stderr
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            _, err = self.proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        self._stderr = err
+        return err
+
+
+class JivoCli:
+    """Runs the installed ``jivo-widget`` script; see the ``jivo_cli`` fixture."""
+
+    #: The secret tests serve with.
+    secret = "cli-secret"
+    #: The console script of this environment.
+    exe = str(Path(sys.executable).with_name("jivo-widget"))
+    free_port = staticmethod(free_port)
+
+    def __init__(self) -> None:
+        self._served: list[Served] = []
+
+    @staticmethod
+    def env(**extra: str) -> dict[str, str]:
+        """This process's environment without any ``JIVO_WEBHOOK_*`` setting, plus ``extra``."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JIVO_WEBHOOK_")}
+        return {**env, **extra}
+
+    def run(self, *args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+        """Run ``jivo-widget ARGS`` to completion."""
+        return subprocess.run(
+            [self.exe, *args], cwd=cwd, env=self.env(**env), capture_output=True, text=True,
+            timeout=60,
+        )  # fmt: skip
+
+    def run_bytes(self, *args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[bytes]:
+        """Run ``jivo-widget ARGS``; stdout and stderr as the exact bytes written (no newline
+        translation, which would turn a ``\\r`` into ``\\n``)."""
+        return subprocess.run(
+            [self.exe, *args], cwd=cwd, env=self.env(**env), capture_output=True, timeout=60
+        )
+
+    def popen(self, *args: str, cwd: Path, **kwargs: Any) -> subprocess.Popen[str]:
+        """Start ``jivo-widget ARGS`` (text pipes for stdout and stderr) without waiting."""
+        return subprocess.Popen(
+            [self.exe, *args], cwd=cwd, env=self.env(), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, **kwargs,
+        )  # fmt: skip
+
+    def track(self, proc: subprocess.Popen[str], cwd: Path, store: str) -> Served:
+        """A ``serve`` the test started itself (``popen``), stopped at teardown; its ``base``
+        is the test's to fill in."""
+        served = Served(proc, "", store, cwd, self.secret)
+        self._served.append(served)
+        return served
+
+    def serve(self, cwd: Path, *args: str, **env: str) -> Served:
+        """Start ``jivo-widget serve ARGS`` on a free port and wait for /healthz; stopped at
+        teardown if the test did not stop it."""
+        port = free_port()
+        store = f"sqlite:///{cwd / 'events.db'}"
+        proc = subprocess.Popen(
+            [self.exe, "serve", "--port", str(port), "--store", store, *args],
+            cwd=cwd,
+            env=self.env(**env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        served = Served(proc, f"http://127.0.0.1:{port}", store, cwd, self.secret)
+        self._served.append(served)
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"serve exited {proc.returncode}: {served.stop()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"serve not healthy: {served.stop()}")
+            try:
+                if httpx.get(f"{served.base}/healthz", timeout=1).status_code == 200:
+                    return served
+            except httpx.TransportError:
+                time.sleep(0.05)  # not listening yet; nothing else to wait on
+
+    def close(self) -> None:
+        """Stop every ``serve`` still running."""
+        while self._served:
+            self._served.pop().stop()
+
+
+@pytest.fixture
+def jivo_cli() -> Iterator[JivoCli]:
+    """The real ``jivo-widget`` script: ``jivo_cli.run("events", "list", cwd=tmp_path)``,
+    ``jivo_cli.serve(tmp_path, "--secret", jivo_cli.secret)`` (stopped at teardown)."""
+    cli = JivoCli()
+    yield cli
+    cli.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

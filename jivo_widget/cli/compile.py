@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from jivo_widget.cli import BadInput, cli
+from jivo_widget.cli._errors import BadInput
 
 __all__ = ["check", "compile_"]
 
@@ -28,7 +28,7 @@ def _read(path: Path) -> str:
         raise BadInput(f"{path}: not UTF-8 text") from None
 
 
-@cli.command("compile")
+@click.command("compile")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "-o",
@@ -55,7 +55,7 @@ def compile_(source: Path, output: Path | None, readable: bool, no_cache: bool) 
     click.echo(f"{output}: {len(script.encode('utf-8'))} bytes ({names})", err=True)
 
 
-@cli.command("check")
+@click.command("check")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 def check(source: Path) -> None:
     """Check SOURCE (Python callbacks) without compiling it."""

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from jivo_widget.cli import BadInput, cli
+from jivo_widget.cli._errors import BadInput
 from jivo_widget.errors import JivoConfigError
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -54,6 +54,7 @@ def demo(
 
         from jivo_widget.demo import DemoSettings, create_app
         from jivo_widget.demo.app import DEFAULT_CONFIG
+        from jivo_widget.webhooks.contract import WEBHOOK_PREFIX
     except ImportError as exc:  # the server extra is missing
         raise click.ClickException(
             f"the demo needs the server extra: pip install 'jivo-widget[server]' ({exc})"
@@ -76,13 +77,12 @@ def demo(
     except JivoConfigError as exc:
         raise BadInput(str(exc)) from None
     base = f"http://{host}:{port}"
+    webhook_url = f"{base}{WEBHOOK_PREFIX}{secret}"
     mode = "REAL Jivo loader" if real else "mocked Jivo widget"
     click.echo(f"jivo-widget demo ({mode}) on {base}/")
+    click.echo(f"  webhook receiver: POST {webhook_url}   stored events: {base}/events")
     click.echo(
-        f"  webhook receiver: POST {base}/jivo/webhook/{secret}   stored events: {base}/events"
-    )
-    click.echo(
-        f"  try: jivo-widget trigger chat_accepted --url {base}/jivo/webhook/{secret}"
+        f"  try: jivo-widget trigger chat_accepted --url {webhook_url}"
         " --set visitor.email=ann@example.com"
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")

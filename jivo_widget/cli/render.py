@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from jivo_widget.cli import BadInput, cli
+from jivo_widget.cli._errors import BadInput
 from jivo_widget.config import JivoConfigWarning, Widget
 from jivo_widget.errors import JivoConfigError
 
@@ -43,7 +43,7 @@ def _read_context(path: Path) -> dict[str, Any]:
     return data
 
 
-@cli.command()
+@click.command()
 @click.argument("config", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--context",

@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from jivo_widget.cli import BadInput, cli
+from jivo_widget.cli._errors import BadInput
 from jivo_widget.errors import JivoConfigError
 from jivo_widget.identity import (
     MAX_EXPIRES_IN,
@@ -77,7 +77,7 @@ def _claims_line(claims: Mapping[str, Any]) -> str:
     return "claims: " + json.dumps(dict(claims), ensure_ascii=True, sort_keys=True)
 
 
-@cli.group()
+@click.group()
 def token() -> None:
     """Sign or verify Jivo JWT user tokens (secret from JIVO_JWT_SECRET)."""
 

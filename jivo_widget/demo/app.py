@@ -20,6 +20,8 @@ from jivo_widget import _resources
 from jivo_widget.config import Widget
 from jivo_widget.demo.hooks import build_hooks
 from jivo_widget.testing.scripts import mock_loader_script
+from jivo_widget.webhooks.contract import WEBHOOK_PREFIX
+from jivo_widget.webhooks.decode import pretty_json
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -132,6 +134,9 @@ def create_app(settings: DemoSettings) -> Starlette:
     shop_page = pages.get_template("shop.html")
     events_page = pages.get_template("events.html")
 
+    def webhook_url(request: Request) -> str:
+        return f"{str(request.base_url).rstrip('/')}{WEBHOOK_PREFIX}{settings.secret}"
+
     async def shop(request: Request) -> Response:
         nonce = secrets.token_urlsafe(16)
         glue = widget.render(**DEMO_VISITOR, nonce=nonce)
@@ -142,7 +147,7 @@ def create_app(settings: DemoSettings) -> Starlette:
             real=settings.real,
             widget=widget,
             visitor=DEMO_VISITOR,
-            webhook_url=f"{request.base_url}jivo/webhook/{settings.secret}",
+            webhook_url=webhook_url(request),
             integrations=INTEGRATIONS,
             examples=dict(settings.examples),
         )
@@ -168,7 +173,8 @@ def create_app(settings: DemoSettings) -> Starlette:
             for event in stored
         ]
         html = events_page.render(
-            rows=rows, webhook_url=f"{request.base_url}jivo/webhook/{settings.secret}"
+            rows=rows,
+            webhook_url=webhook_url(request),
         )
         return HTMLResponse(html)
 
@@ -187,7 +193,4 @@ def create_app(settings: DemoSettings) -> Starlette:
 
 
 def _pretty(body: bytes) -> str:
-    try:
-        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
-    except ValueError:
-        return body.decode("utf-8", "replace")
+    return pretty_json(body) or body.decode("utf-8", "replace")

@@ -42,6 +42,7 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 
 from jivo_widget.errors import HandlerFailed
+from jivo_widget.webhooks.contract import DUPLICATE_HEADER, WEBHOOK_PREFIX
 
 if TYPE_CHECKING:
     from jivo_widget.webhooks import ReplayResult, StoredEvent, WebhookApp
@@ -68,7 +69,7 @@ class SentEvent:
     @property
     def duplicate_of(self) -> int | None:
         """The id of the stored event this body repeats (``X-Jivo-Duplicate-Of``), if any."""
-        value = self.headers.get("X-Jivo-Duplicate-Of")
+        value = self.headers.get(DUPLICATE_HEADER)
         return None if value is None else int(value)
 
 
@@ -180,7 +181,7 @@ class WebhookTestClient:
     def _request(self, method: str, secret: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
-            "PATH_INFO": f"/jivo/webhook/{secret}",
+            "PATH_INFO": WEBHOOK_PREFIX + secret,
             "CONTENT_LENGTH": str(len(body)),
             "CONTENT_TYPE": "application/json",
             "REMOTE_ADDR": "127.0.0.1",

@@ -11,6 +11,7 @@ adapters wrap; ``hooks.store`` the stored deliveries.
 """
 
 from jivo_widget.webhooks.app import JivoInsecureWebhookWarning, WebhookApp
+from jivo_widget.webhooks.contract import Reply
 from jivo_widget.webhooks.events import (
     EVENT_MODELS,
     CallEvent,
@@ -25,7 +26,8 @@ from jivo_widget.webhooks.events import (
     UnknownEvent,
     parse_event,
 )
-from jivo_widget.webhooks.receiver import Receiver, ReplayResult, Reply
+from jivo_widget.webhooks.receiver import Receiver
+from jivo_widget.webhooks.replay import ReplayResult
 from jivo_widget.webhooks.responses import ChatResponse, ContactInfo, CustomDataField
 from jivo_widget.webhooks.store import (
     EventStatus,

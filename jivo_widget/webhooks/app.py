@@ -10,9 +10,16 @@ from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from jivo_widget.errors import JivoInsecureWebhookWarning
-from jivo_widget.webhooks.receiver import DEFAULT_DEDUPE_WINDOW, Receiver
+from jivo_widget.webhooks.contract import (
+    DEFAULT_DEDUPE_WINDOW,
+    DEFAULT_HANDLER_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_RESPONSE_DEADLINE,
+    WEBHOOK_PREFIX,
+)
+from jivo_widget.webhooks.receiver import Receiver
 from jivo_widget.webhooks.router import Handler, Router
-from jivo_widget.webhooks.store import EventStore, open_store, resolve_store_url
+from jivo_widget.webhooks.store import DEFAULT_STORE_URL, EventStore, open_store, resolve_store_url
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -87,11 +94,11 @@ class WebhookApp:
     def __init__(
         self,
         secret: str | Sequence[str] | None,
-        store: str | EventStore = "sqlite:///jivo-events.db",
+        store: str | EventStore = DEFAULT_STORE_URL,
         *,
-        max_body_bytes: int = 1_048_576,
-        response_deadline: float = 2.5,
-        handler_timeout: float = 30.0,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        response_deadline: float = DEFAULT_RESPONSE_DEADLINE,
+        handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
     ) -> None:
         self._setup(
@@ -129,7 +136,7 @@ class WebhookApp:
         )
         if secrets is None:
             warnings.warn(
-                "no Jivo webhook secret configured: every URL under /jivo/webhook/ accepts "
+                f"no Jivo webhook secret configured: every URL under {WEBHOOK_PREFIX} accepts "
                 "events from anyone; set a secret (e.g. from JIVO_WEBHOOK_SECRET)",
                 JivoInsecureWebhookWarning,
                 stacklevel=3,
@@ -142,14 +149,16 @@ class WebhookApp:
         *,
         secret: str | Sequence[str] | _Unchanged | None = _Unchanged.KEEP,
         store: str | EventStore | _Unchanged = _Unchanged.KEEP,
+        dedupe_window: timedelta | _Unchanged | None = _Unchanged.KEEP,
     ) -> WebhookApp:
         """A new app with the same handlers (the router is shared, so handlers registered on
-        either later count for both) and limits, over another ``secret`` and/or ``store``.
+        either later count for both) and limits, over another ``secret``, ``store`` and/or
+        ``dedupe_window``.
 
         Whatever is not given is kept: ``hooks.configured(store="sqlite:///other.db")`` keeps
         the secrets, or the store (the same store object, opened once for both). ``secret=None``
-        is insecure mode, with its warning. A store URL is opened on first use (see
-        :class:`WebhookApp`); ``self`` is not changed.
+        is insecure mode, with its warning; ``dedupe_window=None`` dedupes forever. A store URL
+        is opened on first use (see :class:`WebhookApp`); ``self`` is not changed.
 
         >>> hooks = WebhookApp(secret="s3cret", store="sqlite:///:memory:")
         >>> staging = hooks.configured(secret="other-secret")
@@ -165,7 +174,9 @@ class WebhookApp:
             max_body_bytes=receiver.max_body_bytes,
             response_deadline=receiver.response_deadline,
             handler_timeout=receiver.handler_timeout,
-            dedupe_window=receiver.dedupe_window,
+            dedupe_window=(
+                receiver.dedupe_window if isinstance(dedupe_window, _Unchanged) else dedupe_window
+            ),
         )
         return clone
 

@@ -10,7 +10,6 @@ still running at shutdown are not waited for (their events stay ``received``, re
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,23 +20,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from jivo_widget.webhooks.receiver import (
-    Receiver,
-    RedactWebhookSecret,
-    Reply,
-    redact_webhook_secrets_in_logs,
-)
+from jivo_widget.webhooks._logging import logger, redact_webhook_secrets_in_logs
+from jivo_widget.webhooks.contract import HEALTH_PATH, ROUTED_METHODS, WEBHOOK_PATH, Reply
+from jivo_widget.webhooks.receiver import Receiver
 
-__all__ = ["WEBHOOK_PATH", "RedactWebhookSecret", "create_app"]
-
-logger = logging.getLogger("jivo_widget.webhooks")
-
-#: Where Jivo posts: ``{WEBHOOK_PATH}/{secret}`` (design.md §4).
-WEBHOOK_PATH = "/jivo/webhook"
-
-#: Every method reaches the endpoint, so a wrong secret is a 404 whatever the method, and a
-#: GET with the right secret a JSON 405 (shared with the FastAPI router).
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+__all__ = ["create_app", "starlette_response"]
 
 
 def starlette_response(reply: Reply) -> Response:
@@ -128,7 +115,7 @@ def create_app(receiver: Receiver) -> Starlette:
             exc.status_code, exc.detail
         )
         return Response(
-            Reply(exc.status_code, {"result": "error", "error": message}).content,
+            Reply.error(exc.status_code, message).content,
             status_code=exc.status_code,
             headers=exc.headers,
             media_type="application/json",
@@ -148,13 +135,14 @@ def create_app(receiver: Receiver) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route(WEBHOOK_PATH + "/{secret}", _WebhookEndpoint(receiver), methods=ALL_METHODS),
-            Route(WEBHOOK_PATH, _WebhookEndpoint(receiver), methods=ALL_METHODS),
-            Route("/healthz", healthz, methods=["GET"]),
+            Route(WEBHOOK_PATH + "/{secret}", _WebhookEndpoint(receiver), methods=ROUTED_METHODS),
+            Route(WEBHOOK_PATH, _WebhookEndpoint(receiver), methods=ROUTED_METHODS),
+            Route(HEALTH_PATH, healthz, methods=["GET"]),
         ],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
-    # A webhook sender does not follow redirects: "/jivo/webhook/" is a JSON 404, not a 307.
+    # A webhook sender does not follow redirects: the path with a trailing slash and no secret
+    # is a JSON 404, not a 307.
     app.router.redirect_slashes = False
     return app

@@ -14,17 +14,15 @@ Django's own 400 page rather than the contract's 413.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 # Django ships no type information (django-stubs is not a dependency).
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
+from jivo_widget.webhooks._logging import redact_webhook_secrets_in_logs
+from jivo_widget.webhooks.receiver import HasReceiver
 from jivo_widget.webhooks.wsgi import serve_blocking
-
-if TYPE_CHECKING:
-    from jivo_widget.webhooks import WebhookApp
 
 __all__ = ["webhook_view"]
 
@@ -48,7 +46,7 @@ def _body_source(request: HttpRequest) -> tuple[Callable[[int], bytes], str | No
     return request.read, "0"  # PEP 3333: an unterminated input without a length is empty
 
 
-def webhook_view(hooks: WebhookApp) -> Callable[[HttpRequest, str], HttpResponse]:
+def webhook_view(hooks: HasReceiver) -> Callable[[HttpRequest, str], HttpResponse]:
     """A view for a URL pattern with a ``secret`` path parameter."""
     receiver = hooks.receiver
     redact_webhook_secrets_in_logs()  # the server's access log would record the secret

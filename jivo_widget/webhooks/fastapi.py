@@ -8,30 +8,27 @@ left out of the OpenAPI schema by default: the URL holds a secret.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
 
-from jivo_widget.webhooks.asgi import ALL_METHODS, WEBHOOK_PATH, starlette_response
-from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
-
-if TYPE_CHECKING:
-    from jivo_widget.webhooks import WebhookApp
+from jivo_widget.webhooks._logging import redact_webhook_secrets_in_logs
+from jivo_widget.webhooks.asgi import starlette_response
+from jivo_widget.webhooks.contract import HEALTH_PATH, ROUTED_METHODS, WEBHOOK_PATH
+from jivo_widget.webhooks.receiver import HasReceiver
 
 __all__ = ["webhook_router"]
 
 
-def webhook_router(hooks: WebhookApp, *, include_in_schema: bool = False) -> APIRouter:
+def webhook_router(hooks: HasReceiver, *, include_in_schema: bool = False) -> APIRouter:
     """An ``APIRouter`` with ``/jivo/webhook/{secret}`` and ``/healthz``; include it with an
     optional ``prefix``."""
     receiver = hooks.receiver
     redact_webhook_secrets_in_logs()  # the server's access log would record the secret
     router = APIRouter()
 
-    @router.api_route(
-        WEBHOOK_PATH + "/{secret}", methods=ALL_METHODS, include_in_schema=include_in_schema
-    )
+    path, methods = WEBHOOK_PATH + "/{secret}", list(ROUTED_METHODS)
+
+    @router.api_route(path, methods=methods, include_in_schema=include_in_schema)
     async def jivo_webhook(secret: str, request: Request) -> Response:
         early = receiver.authorize(request.method, secret)
         if early is not None:
@@ -51,7 +48,7 @@ def webhook_router(hooks: WebhookApp, *, include_in_schema: bool = False) -> API
             response.headers["connection"] = "close"  # its body was never sent
         return response
 
-    @router.get("/healthz", include_in_schema=include_in_schema)
+    @router.get(HEALTH_PATH, include_in_schema=include_in_schema)
     async def jivo_healthz() -> Response:
         return starlette_response(receiver.health())
 

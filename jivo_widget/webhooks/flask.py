@@ -7,22 +7,20 @@ run on the core's background event loop, so ``async def`` handlers work under an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from flask.sansio.app import App
 
-from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
+from jivo_widget.webhooks._logging import redact_webhook_secrets_in_logs
+from jivo_widget.webhooks.contract import HEALTH_PATH, ROUTED_METHODS, WEBHOOK_PREFIX
+from jivo_widget.webhooks.receiver import HasReceiver
 from jivo_widget.webhooks.wsgi import serve_blocking
-
-if TYPE_CHECKING:
-    from jivo_widget.webhooks import WebhookApp
 
 __all__ = ["webhook_blueprint"]
 
 # Every method reaches the core, so a GET on the webhook URL gets the contract's 405 body.
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# (HEAD is left to Flask, which answers it for every GET route.)
+_METHODS = [method for method in ROUTED_METHODS if method != "HEAD"]
 
 
 def _exempt_from_csrf(app: App, blueprint: Blueprint) -> None:
@@ -37,7 +35,7 @@ def _exempt_from_csrf(app: App, blueprint: Blueprint) -> None:
         exempt(blueprint)
 
 
-def webhook_blueprint(hooks: WebhookApp, name: str = "jivo_webhooks") -> Blueprint:
+def webhook_blueprint(hooks: HasReceiver, name: str = "jivo_webhooks") -> Blueprint:
     """A blueprint with ``/jivo/webhook/<secret>`` and ``/healthz``; register it with an optional
     ``url_prefix``.
 
@@ -60,7 +58,7 @@ def webhook_blueprint(hooks: WebhookApp, name: str = "jivo_webhooks") -> Bluepri
     blueprint.record(exempt_at_registration)
     blueprint.before_app_request(exempt_before_csrf_check)
 
-    @blueprint.route("/jivo/webhook/<secret>", methods=_METHODS, provide_automatic_options=False)
+    @blueprint.route(WEBHOOK_PREFIX + "<secret>", methods=_METHODS, provide_automatic_options=False)
     def webhook(secret: str) -> Response:
         length = request.headers.get("Content-Length")
         reply = serve_blocking(
@@ -71,7 +69,7 @@ def webhook_blueprint(hooks: WebhookApp, name: str = "jivo_webhooks") -> Bluepri
             response.headers[header] = value
         return response
 
-    @blueprint.get("/healthz")
+    @blueprint.get(HEALTH_PATH)
     def healthz() -> Response:
         reply = receiver.health()
         return Response(reply.content, status=reply.status, mimetype="application/json")

@@ -1,7 +1,8 @@
-"""The response Jivo reads for ``chat_accepted`` and ``chat_updated`` (jivo-api.md §7.2).
+"""The response Jivo reads for ``chat_accepted`` and ``chat_updated``.
 
-Jivo shows ``custom_data``, ``contact_info``, the CRM buttons and ``page`` to the agent only when
-``result == "ok"``. Every other event is answered with a bare ``{"result": "ok"}``.
+Jivo shows ``custom_data``, ``contact_info``, the CRM buttons (``crm_link``, ``enable_assign``)
+and ``page`` to the agent only when ``result == "ok"``. Every other event is answered with a bare
+``{"result": "ok"}``.
 
 A handler may return a :class:`ChatResponse` or a plain dict; either is validated here before it
 is sent, so that a mistake is a handler error naming the field (recorded by the receiver, which
@@ -17,6 +18,16 @@ then answers ``{"result": "ok"}``) instead of Jivo silently showing nothing:
   URL rule (:mod:`jivo_widget.urls`: an absolute http(s) URL with a real host, no ``user@``, no
   whitespace, control or invisible formatting characters); it is sent exactly as given (not
   normalised), and a refused link is never echoed in the error.
+
+Why not the page's models (:class:`jivo_widget.Contact`, :class:`jivo_widget.CustomField`)? They
+carry the same fields (the catalog's ``CONTACT_FIELDS`` and ``CUSTOM_DATA_FIELD_KEYS``; a test
+holds both sets of models to them) under the same URL rule, but they are read by other rules for
+another reader. The page's are strict (a number where text belongs is a mistake in the site's
+code), accept lazy translation strings, and in lenient rendering drop a bad field instead of
+failing; a handler's response is read the way Jivo reads it: numbers are sent as text
+(``{"content": order_count}``), ``contact_info.name`` is required (Jivo may ignore the object
+without it), and any error fails the whole response, which then falls back to
+``{"result": "ok"}`` with the error stored for the event.
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from jivo_widget.errors import DeliveryError, OverrideError
+from jivo_widget.webhooks.contract import DUPLICATE_HEADER
+from jivo_widget.webhooks.decode import pretty_json
 from jivo_widget.webhooks.events import event_model
-from jivo_widget.webhooks.receiver import DUPLICATE_HEADER
 
 __all__ = [
     "Delivery",
@@ -53,11 +54,7 @@ class Delivery:
 
     def text(self) -> str:
         """The body as text, pretty-printed when it is JSON (for people reading a terminal)."""
-        decoded = self.body.decode("utf-8", errors="replace")
-        try:
-            return json.dumps(json.loads(decoded), ensure_ascii=False, indent=2)
-        except ValueError:
-            return decoded
+        return pretty_json(self.body) or self.body.decode("utf-8", errors="replace")
 
 
 def parse_value(raw: str) -> Any:

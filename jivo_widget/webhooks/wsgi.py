@@ -1,8 +1,8 @@
 """The receiver as a WSGI application (``POST /jivo/webhook/{secret}``, ``GET /healthz``).
 
 A thin translation over the framework-free core: WSGI is synchronous while handlers may be
-``async``, so requests go through :meth:`Receiver.handle_blocking` (the core's one background
-event-loop thread, where handlers keep running after the reply), and the body is read with
+``async``, so deliveries are handled on the core's one background event-loop thread (where
+handlers keep running after the reply), and the body is read with
 :meth:`Receiver.read_body_blocking`, which never reads more than the cap plus one byte from
 ``wsgi.input``. The Flask and Django adapters reuse :func:`serve_blocking`.
 """
@@ -10,27 +10,16 @@ event-loop thread, where handlers keep running after the reply), and the body is
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from jivo_widget.webhooks import WebhookApp
-    from jivo_widget.webhooks.receiver import Receiver, Reply
+from jivo_widget.webhooks._logging import redact_webhook_secrets_in_logs
+from jivo_widget.webhooks.contract import HEALTH_PATH, WEBHOOK_PREFIX, Reply, reason_phrase
+from jivo_widget.webhooks.receiver import HasReceiver, Receiver
 
-__all__ = ["WEBHOOK_PREFIX", "serve_blocking", "wsgi_app"]
+__all__ = ["serve_blocking", "wsgi_app"]
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-WEBHOOK_PREFIX = "/jivo/webhook/"
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    413: "Content Too Large",
-    422: "Unprocessable Content",
-    503: "Service Unavailable",
-}
 
 
 def serve_blocking(
@@ -43,19 +32,18 @@ def serve_blocking(
 ) -> Reply:
     """One delivery for a synchronous framework: authorise, read the capped body, handle.
 
-    The request line is checked first so a wrong secret or method never causes a body read.
+    The request line is checked first (once) so a wrong secret or method never causes a body
+    read.
     """
     early = receiver.authorize(method, secret)
     if early is not None:
         return early
     body = receiver.read_body_blocking(read, content_length)
-    return receiver.handle_blocking(method, secret, body, remote_addr)
+    return receiver.handle_authorized_blocking(body, remote_addr)
 
 
-def wsgi_app(hooks: WebhookApp) -> WSGIApp:
+def wsgi_app(hooks: HasReceiver) -> WSGIApp:
     """A WSGI application for ``hooks``; mount it anywhere (``SCRIPT_NAME`` is honoured)."""
-    from jivo_widget.webhooks.receiver import redact_webhook_secrets_in_logs
-
     redact_webhook_secrets_in_logs()  # the server's access log would record the secret
     receiver = hooks.receiver
 
@@ -64,11 +52,9 @@ def wsgi_app(hooks: WebhookApp) -> WSGIApp:
         raw_path: str = environ.get("PATH_INFO") or "/"
         path = raw_path.encode("latin-1").decode("utf-8", errors="replace")
         method: str = environ.get("REQUEST_METHOD", "GET").upper()
-        headers: list[tuple[str, str]] = [("Content-Type", "application/json")]
         secret = path.removeprefix(WEBHOOK_PREFIX)
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            health = receiver.health()
-            status, body = health.status, health.content
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            reply = receiver.health()
         elif path.startswith(WEBHOOK_PREFIX) and secret and "/" not in secret:
             # Without a Content-Length only a terminated input may be read to its end (PEP 3333).
             length = environ.get("CONTENT_LENGTH") or None
@@ -78,12 +64,12 @@ def wsgi_app(hooks: WebhookApp) -> WSGIApp:
                 receiver, method, secret, environ["wsgi.input"].read, length,
                 environ.get("REMOTE_ADDR"),
             )  # fmt: skip
-            status, body = reply.status, reply.content
-            headers.extend(reply.headers)
         else:
-            status, body = 404, b'{"result":"error","error":"not found"}'
+            reply = Reply.not_found()
+        body = reply.content
+        headers = [("Content-Type", "application/json"), *reply.headers]
         headers.append(("Content-Length", str(len(body))))
-        start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
+        start_response(f"{reply.status} {reason_phrase(reply.status)}", headers)
         return [b""] if method == "HEAD" else [body]  # HEAD: the headers of GET, no body
 
     return app

@@ -1,38 +1,43 @@
-"""Fixtures for the webhook tests: real uvicorn servers on 127.0.0.1, file-backed stores."""
+"""Fixtures for the webhook tests: real servers on 127.0.0.1 (the ``servers`` fixture, the one
+server helper), every adapter over a WebhookApp, file-backed stores, a fresh event loop."""
 
 from __future__ import annotations
 
-import importlib
+import asyncio
+import json
 import os
-import shutil
 import subprocess
+import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import types
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 import uvicorn
 
+from jivo_widget.webhooks import Reply, StoredEvent, WebhookApp, samples
 
-def _resolve(app: Any) -> Any:
-    if isinstance(app, str):
-        module_name, _, attr = app.partition(":")
-        target: Any = importlib.import_module(module_name)
-        for part in attr.split("."):
-            target = getattr(target, part)
-        return target
-    return app
+T = TypeVar("T")
+
+#: Every adapter, by the name the tests parametrize with.
+ADAPTERS = ["asgi", "fastapi", "wsgi", "hooks.wsgi", "flask", "django"]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output clean
 
 
 @contextmanager
-def running_uvicorn(app: Any, **config: Any) -> Iterator[str]:
-    """Run ``app`` (an ASGI app or ``"module:attr"``) under uvicorn on a free 127.0.0.1 port in a
-    thread; yields the base URL once the server accepts connections, stops it afterwards."""
+def _uvicorn(app: Any, **config: Any) -> Iterator[str]:
     settings: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "on"}
     settings.update(config)
-    server = uvicorn.Server(uvicorn.Config(_resolve(app), host="127.0.0.1", port=0, **settings))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, **settings))
     started = threading.Event()
     original_startup = server.startup
 
@@ -57,74 +62,172 @@ def running_uvicorn(app: Any, **config: Any) -> Iterator[str]:
         thread.join(10)
 
 
-@pytest.fixture
-def serve_asgi() -> Iterator[Callable[..., str]]:
-    """Start an ASGI app (object or ``"module:attr"``) under a real uvicorn; returns its URL.
+@contextmanager
+def _socketserver(server: Any) -> Iterator[str]:
+    """Run a socketserver-style ``server`` (wsgiref, Werkzeug, Django's) in a thread."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
-    ``url = serve_asgi(hooks.asgi())``; extra keyword arguments go to ``uvicorn.Config``. Every
-    server started is stopped at teardown.
+
+def _wsgi_server(app: Any, kind: str) -> Any:
+    if kind == "wsgiref":  # the reference server (HTTP/1.0: no chunked bodies)
+        return make_server("127.0.0.1", 0, app, WSGIServer, handler_class=_QuietHandler)
+    if kind == "werkzeug":  # what `flask run` uses; terminates wsgi.input (chunked bodies)
+        from werkzeug.serving import make_server as make_werkzeug_server
+
+        return make_werkzeug_server("127.0.0.1", 0, app, threaded=True)
+    if kind == "django":  # runserver's own classes
+        from django.core.servers.basehttp import WSGIRequestHandler as DjangoHandler
+        from django.core.servers.basehttp import WSGIServer as DjangoServer
+
+        return make_server("127.0.0.1", 0, app, DjangoServer, handler_class=DjangoHandler)
+    raise ValueError(f"unknown WSGI server {kind!r}")
+
+
+class Servers:
+    """Real servers on 127.0.0.1 (port 0), each in a thread, all stopped at teardown.
+
+    ``servers.asgi(app, **uvicorn_config)`` runs an ASGI app under uvicorn;
+    ``servers.wsgi(app, "wsgiref" | "werkzeug" | "django")`` a WSGI app under that server;
+    ``servers.adapter(name, hooks)`` builds adapter ``name`` (:data:`ADAPTERS`) over ``hooks``
+    and serves it under the server it is tested with. Each returns the base URL.
     """
-    stack: list[Any] = []
 
-    def start(app: Any, **config: Any) -> str:
-        manager = running_uvicorn(app, **config)
-        url = manager.__enter__()
-        stack.append(manager)
-        return url
+    def __init__(self) -> None:
+        self._stack = ExitStack()
 
-    yield start
-    while stack:
-        stack.pop().__exit__(None, None, None)
+    def asgi(self, app: Any, **config: Any) -> str:
+        """Serve an ASGI app under uvicorn; its base URL."""
+        return self._stack.enter_context(_uvicorn(app, **config))
+
+    def wsgi(self, app: Any, server: str = "wsgiref") -> str:
+        """Serve a WSGI app under ``server``; its base URL."""
+        return self._stack.enter_context(_socketserver(_wsgi_server(app, server)))
+
+    def django(self, urlpatterns: list[Any]) -> Any:
+        """A Django WSGI application serving ``urlpatterns`` until teardown.
+
+        Settings are process-wide and configured once, with the CSRF middleware on as in any
+        real project; each caller's URLs are swapped in (and out again) with
+        ``override_settings``.
+        """
+        import django
+        from django.conf import settings
+        from django.core.handlers.wsgi import WSGIHandler
+        from django.test.utils import override_settings
+
+        urls = types.ModuleType(f"jivo_test_urls_{id(urlpatterns)}")
+        urls.urlpatterns = urlpatterns  # type: ignore[attr-defined]
+        sys.modules[urls.__name__] = urls
+        self._stack.callback(sys.modules.pop, urls.__name__, None)
+        if not settings.configured:
+            settings.configure(
+                DEBUG=False,
+                ALLOWED_HOSTS=["127.0.0.1"],
+                SECRET_KEY="test-only",
+                ROOT_URLCONF=urls.__name__,
+                MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
+                INSTALLED_APPS=[],
+            )
+            django.setup()
+        self._stack.enter_context(override_settings(ROOT_URLCONF=urls.__name__))
+        return WSGIHandler()
+
+    def build(self, name: str, hooks: WebhookApp) -> Any:
+        """Adapter ``name`` over ``hooks``: an ASGI or WSGI app."""
+        if name == "asgi":
+            return hooks.asgi()
+        if name == "fastapi":
+            from fastapi import FastAPI
+
+            from jivo_widget.webhooks.fastapi import webhook_router
+
+            app = FastAPI()
+            app.include_router(webhook_router(hooks))
+            return app
+        if name == "flask":
+            from flask import Flask
+
+            from jivo_widget.webhooks.flask import webhook_blueprint
+
+            flask_app = Flask("jivo_adapter_test")
+            flask_app.register_blueprint(webhook_blueprint(hooks))
+            return flask_app
+        if name == "django":
+            from django.urls import path
+
+            from jivo_widget.webhooks.django import webhook_view
+
+            # CSRF middleware on, as in any real project: the view must be exempt.
+            return self.django([path("jivo/webhook/<str:secret>", webhook_view(hooks))])
+        if name == "wsgi":
+            from jivo_widget.webhooks.wsgi import wsgi_app
+
+            return wsgi_app(hooks)
+        if name == "hooks.wsgi":
+            wsgi = hooks.wsgi()
+            assert hooks.wsgi() is wsgi  # built once
+            return wsgi
+        raise ValueError(f"unknown adapter {name!r}")
+
+    def adapter(self, name: str, hooks: WebhookApp, *, chunked: bool = False) -> str:
+        """Build adapter ``name`` over ``hooks`` and serve it; its base URL.
+
+        ASGI apps run under uvicorn; Flask under Werkzeug; the WSGI app and Django under
+        wsgiref, or under Werkzeug with ``chunked`` (wsgiref speaks HTTP/1.0 and cannot receive
+        a chunked body; Werkzeug terminates wsgi.input).
+        """
+        app = self.build(name, hooks)
+        if name in ("asgi", "fastapi"):
+            return self.asgi(app)
+        return self.wsgi(app, "werkzeug" if chunked or name == "flask" else "wsgiref")
+
+    def close(self) -> None:
+        """Stop every server started."""
+        self._stack.close()
+
+
+@pytest.fixture
+def servers() -> Iterator[Servers]:
+    """Start real servers on 127.0.0.1 for this test (see :class:`Servers`)."""
+    started = Servers()
+    yield started
+    started.close()
+
+
+@pytest.fixture(params=ADAPTERS)
+def adapter(request: pytest.FixtureRequest) -> str:
+    """Each adapter's name in turn (see :meth:`Servers.adapter`)."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def run_async() -> Callable[[Coroutine[Any, Any, Any]], Any]:
+    """``run_async(coroutine)``: ``asyncio.run`` on a fresh thread.
+
+    Once a browser test has used pytest-playwright's sync API, an event loop stays running in
+    the main thread for the rest of the session (microsoft/playwright-pytest#167), and
+    asyncio.run refuses to start there. A thread of its own has no running loop.
+    """
+
+    def run(coroutine: Coroutine[Any, Any, T]) -> T:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
+
+    return run
 
 
 @pytest.fixture
 def store_url(tmp_path: Path) -> str:
     """A fresh SQLite store URL in the test's temporary directory."""
     return f"sqlite:///{tmp_path / 'events.db'}"
-
-
-def _writable(path: Path) -> bool:
-    try:
-        with path.open("r+b"):
-            return True
-    except OSError:
-        return False
-
-
-class ReadOnlyFiles:
-    """Makes files unwritable for the test, also for root; see the ``make_read_only`` fixture."""
-
-    def __init__(self) -> None:
-        self._immutable: list[Path] = []
-
-    def __call__(self, path: Path, *, even_open_files: bool = False) -> None:
-        """Make ``path`` read-only; skip the test if that is impossible here.
-
-        ``even_open_files``: writes through already open descriptors must fail too, which only
-        the immutable attribute (``chattr +i``, root) achieves; a mode change does not.
-        """
-        if not even_open_files:
-            path.chmod(0o444)
-        if (even_open_files or _writable(path)) and shutil.which("chattr"):
-            done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
-            if done.returncode == 0:
-                self._immutable.append(path)
-        if _writable(path) or (even_open_files and path not in self._immutable):
-            pytest.skip("cannot make a file read-only here (needs chattr +i as root)")
-
-    def undo(self) -> None:
-        """Make every file writable again."""
-        while self._immutable:
-            subprocess.run(["chattr", "-i", str(self._immutable.pop())], check=False)
-
-
-@pytest.fixture
-def make_read_only() -> Iterator[ReadOnlyFiles]:
-    """``make_read_only(path)`` makes a file unwritable (chmod, or ``chattr +i`` for root);
-    ``make_read_only.undo()`` reverts; skips the test where that is impossible."""
-    files = ReadOnlyFiles()
-    yield files
-    files.undo()
 
 
 class SmallDisk:
@@ -169,3 +272,49 @@ def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
         yield SmallDisk(mount_point)
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+@pytest.fixture
+def hooks(tmp_path: Path) -> WebhookApp:
+    """An app with the secret ``S`` over a fresh SQLite file."""
+    return WebhookApp(secret="S", store=f"sqlite:///{tmp_path / 'events.db'}")
+
+
+Deliver = Callable[..., Awaitable[Reply]]
+#: The ``only_event`` fixture's type.
+OnlyEvent = Callable[[WebhookApp], StoredEvent]
+#: The ``run_async`` fixture's type.
+RunAsync = Callable[..., Any]
+
+
+@pytest.fixture
+def deliver() -> Deliver:
+    """``await deliver(hooks, payload)``: post a payload (a sample's name, or a dict) to the
+    receiver of ``hooks`` (secret ``S``) and return the reply; ``drain=True`` also waits for
+    its handlers."""
+
+    async def post(
+        hooks: WebhookApp, payload: dict[str, Any] | str, *, drain: bool = False
+    ) -> Reply:
+        if isinstance(payload, str):
+            body = samples.load_bytes(payload)
+        else:
+            body = json.dumps(payload).encode()
+        reply = await hooks.receiver.handle("POST", "S", body, "127.0.0.1")
+        if drain:
+            assert await hooks.receiver.drain(5)
+        return reply
+
+    return post
+
+
+@pytest.fixture
+def only_event() -> OnlyEvent:
+    """``only_event(hooks)``: the one event stored (fails unless there is exactly one)."""
+
+    def only(hooks: WebhookApp) -> StoredEvent:
+        events = hooks.store.list()
+        assert len(events) == 1
+        return events[0]
+
+    return only

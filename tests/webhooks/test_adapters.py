@@ -1,6 +1,7 @@
-"""Every framework adapter, through a real server, answers the same HTTP contract (design.md §4).
+"""Every framework adapter, through a real server, answers the same HTTP contract
+(:mod:`jivo_widget.webhooks.contract`).
 
-ASGI and FastAPI run under uvicorn (the ``serve_asgi`` fixture); WSGI under wsgiref; Flask under
+ASGI and FastAPI run under uvicorn (the ``servers`` fixture); WSGI under wsgiref; Flask under
 Werkzeug's server; Django through its WSGI handler under wsgiref. Chunked bodies go through
 Werkzeug for WSGI and Django (wsgiref speaks HTTP/1.0). Each gets the same checks: 200 + stored,
 404 for a wrong secret (nothing stored), 413 over the cap (nothing stored), 400 for a body that
@@ -14,26 +15,16 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from servers import (
-    CHUNKED_SERVERS,
-    SERVERS,
-    Builder,
-    Server,
-    build_asgi,
-    build_django,
-    build_fastapi,
-    build_flask,
-    build_wsgi,
-    django_dev_server,
-    werkzeug_server,
-)
 
 from jivo_widget.webhooks import WebhookApp, samples
 from jivo_widget.webhooks.wsgi import wsgi_app
+
+if TYPE_CHECKING:
+    from webhooks.conftest import Servers
 
 SECRET = "adapter-secret"
 CAP = 4096
@@ -51,30 +42,18 @@ def make_hooks(tmp_path: Path) -> WebhookApp:
     return hooks
 
 
-def _serve(
-    entry: tuple[Builder, Server | None], tmp_path: Path, serve_asgi: Callable[[Any], str]
-) -> Iterator[tuple[str, WebhookApp]]:
-    build, server = entry
+@pytest.fixture
+def served(adapter: str, tmp_path: Path, servers: Servers) -> tuple[str, WebhookApp]:
+    """Each adapter over a fresh app, under the server it runs under."""
     hooks = make_hooks(tmp_path)
-    with ExitStack() as stack:
-        app = build(hooks, stack)
-        # ASGI apps run under the suite's real uvicorn fixture; WSGI ones under our servers.
-        base = serve_asgi(app) if server is None else stack.enter_context(server(app))
-        yield base, hooks
+    return servers.adapter(adapter, hooks), hooks
 
 
-@pytest.fixture(params=list(SERVERS))
-def served(
-    request: pytest.FixtureRequest, tmp_path: Path, serve_asgi: Callable[[Any], str]
-) -> Iterator[tuple[str, WebhookApp]]:
-    yield from _serve(SERVERS[request.param], tmp_path, serve_asgi)
-
-
-@pytest.fixture(params=list(CHUNKED_SERVERS))
-def served_chunked(
-    request: pytest.FixtureRequest, tmp_path: Path, serve_asgi: Callable[[Any], str]
-) -> Iterator[tuple[str, WebhookApp]]:
-    yield from _serve(CHUNKED_SERVERS[request.param], tmp_path, serve_asgi)
+@pytest.fixture
+def served_chunked(adapter: str, tmp_path: Path, servers: Servers) -> tuple[str, WebhookApp]:
+    """Each adapter under a server that can receive a chunked body."""
+    hooks = make_hooks(tmp_path)
+    return servers.adapter(adapter, hooks, chunked=True), hooks
 
 
 def test_valid_event_is_stored_and_answered(served: tuple[str, WebhookApp]) -> None:
@@ -170,7 +149,7 @@ def test_failing_handler_still_answers_ok_and_is_kept_failed(
     assert "CRM is down" in (stored.error or "")
 
 
-def test_flask_blueprint_under_a_url_prefix(tmp_path: Path) -> None:
+def test_flask_blueprint_under_a_url_prefix(tmp_path: Path, servers: Servers) -> None:
     from flask import Flask
 
     from jivo_widget.webhooks.flask import webhook_blueprint
@@ -178,15 +157,15 @@ def test_flask_blueprint_under_a_url_prefix(tmp_path: Path) -> None:
     hooks = make_hooks(tmp_path)
     app = Flask("jivo_prefix_test")
     app.register_blueprint(webhook_blueprint(hooks), url_prefix="/hooks")
-    with werkzeug_server(app) as base:
-        body = samples.load_bytes("offline_message")
-        assert httpx.post(f"{base}/hooks/jivo/webhook/{SECRET}", content=body).status_code == 200
-        assert httpx.post(f"{base}/jivo/webhook/{SECRET}", content=body).status_code == 404
-        assert httpx.get(f"{base}/hooks/healthz").json() == {"status": "ok"}
+    base = servers.wsgi(app, "werkzeug")
+    body = samples.load_bytes("offline_message")
+    assert httpx.post(f"{base}/hooks/jivo/webhook/{SECRET}", content=body).status_code == 200
+    assert httpx.post(f"{base}/jivo/webhook/{SECRET}", content=body).status_code == 404
+    assert httpx.get(f"{base}/hooks/healthz").json() == {"status": "ok"}
     assert hooks.store.count() == 1
 
 
-def test_wsgi_app_mounted_under_a_script_name(tmp_path: Path) -> None:
+def test_wsgi_app_mounted_under_a_script_name(tmp_path: Path, servers: Servers) -> None:
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
     hooks = make_hooks(tmp_path)
@@ -196,51 +175,156 @@ def test_wsgi_app_mounted_under_a_script_name(tmp_path: Path) -> None:
         return [b"the site"]
 
     app = DispatcherMiddleware(site, {"/hooks": wsgi_app(hooks)})
-    with werkzeug_server(app) as base:
-        body = samples.load_bytes("client_updated")
-        assert httpx.post(f"{base}/hooks/jivo/webhook/{SECRET}", content=body).status_code == 200
-        assert httpx.get(f"{base}/hooks/jivo/webhook/{SECRET}").status_code == 405
-        assert httpx.get(f"{base}/other").text == "the site"
+    base = servers.wsgi(app, "werkzeug")
+    body = samples.load_bytes("client_updated")
+    assert httpx.post(f"{base}/hooks/jivo/webhook/{SECRET}", content=body).status_code == 200
+    assert httpx.get(f"{base}/hooks/jivo/webhook/{SECRET}").status_code == 405
+    assert httpx.get(f"{base}/other").text == "the site"
     assert hooks.store.count() == 1
 
 
-# Each adapter under the server that logs its request lines, with that access log switched on.
-LOGGING_SERVERS: dict[str, tuple[Builder, Server | None, str]] = {
-    "asgi": (build_asgi, None, "uvicorn.access"),
-    "fastapi": (build_fastapi, None, "uvicorn.access"),
-    "flask": (build_flask, werkzeug_server, "werkzeug"),
-    "wsgi": (build_wsgi, werkzeug_server, "werkzeug"),
-    "django": (build_django, django_dev_server, "django.server"),
+# Each adapter under the server that logs its request lines (None: uvicorn), and that logger.
+LOGGING_SERVERS: dict[str, tuple[str | None, str]] = {
+    "asgi": (None, "uvicorn.access"),
+    "fastapi": (None, "uvicorn.access"),
+    "flask": ("werkzeug", "werkzeug"),
+    "wsgi": ("werkzeug", "werkzeug"),
+    "django": ("django", "django.server"),
 }
 
 
 @pytest.mark.parametrize("name", list(LOGGING_SERVERS))
 def test_the_secret_never_reaches_the_access_log(
-    name: str, tmp_path: Path, serve_asgi: Callable[..., str], caplog: pytest.LogCaptureFixture
+    name: str, tmp_path: Path, servers: Servers, caplog: pytest.LogCaptureFixture
 ) -> None:
     import logging
 
-    from jivo_widget.webhooks.receiver import ACCESS_LOGGERS, RedactWebhookSecret
+    from jivo_widget.webhooks._logging import ACCESS_LOGGERS, RedactWebhookSecret
 
-    build, server, logger_name = LOGGING_SERVERS[name]
+    server, logger_name = LOGGING_SERVERS[name]
     for logger in map(logging.getLogger, ACCESS_LOGGERS):  # as in a fresh process
         for installed in [f for f in logger.filters if isinstance(f, RedactWebhookSecret)]:
             logger.removeFilter(installed)
     caplog.set_level(logging.INFO, logger=logger_name)
     hooks = make_hooks(tmp_path)
     with ExitStack() as stack:
-        app = build(hooks, stack)
+        app = servers.build(name, hooks)
         # Django's server logger does not propagate to the root (and django.setup() configures
         # logging): listen on it directly, after the build.
         logging.getLogger(logger_name).addHandler(caplog.handler)
         stack.callback(logging.getLogger(logger_name).removeHandler, caplog.handler)
         if server is None:
-            base = serve_asgi(app, access_log=True, log_level="info", log_config=None)
+            base = servers.asgi(app, access_log=True, log_level="info", log_config=None)
         else:
-            base = stack.enter_context(server(app))
+            base = servers.wsgi(app, server)
         body = samples.load_bytes("chat_finished")
         assert httpx.post(f"{base}/jivo/webhook/{SECRET}", content=body).status_code == 200
         assert httpx.post(f"{base}/jivo/webhook/wrong-{SECRET}", content=body).status_code == 404
+        servers.close()  # every request line is logged once the server has stopped
     lines = {r.getMessage() for r in caplog.records if r.name == logger_name}
     assert any("/jivo/webhook/***" in line for line in lines), lines  # the log did run
     assert not any(SECRET in line for line in lines), lines
+
+
+def test_the_wsgi_adapter_checks_the_secret_once_per_delivery(tmp_path: Path) -> None:
+    # It used to authorise the request line, read the body, then authorise it again inside
+    # handle_blocking().
+    import io
+    from wsgiref.util import setup_testing_defaults
+
+    hooks = make_hooks(tmp_path)
+    checked: list[str] = []
+    authorize = hooks.receiver.authorize
+
+    def counting(method: str, secret: str) -> Any:
+        checked.append(secret)
+        return authorize(method, secret)
+
+    hooks.receiver.authorize = counting  # type: ignore[method-assign]
+    body = samples.load_bytes("chat_finished")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": f"/jivo/webhook/{SECRET}",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    setup_testing_defaults(environ)
+    statuses: list[str] = []
+    wsgi_app(hooks)(environ, lambda status, headers: statuses.append(status))
+    assert statuses == ["200 OK"]
+    assert checked == [SECRET]
+    hooks.receiver.close()
+
+
+# -- CSRF: Jivo sends no token ------------------------------------------------------------------
+# The Flask blueprint exempts itself from Flask-WTF's CSRFProtect (whichever is set up first) and
+# the Django view from CsrfViewMiddleware, while the rest of the site stays protected.
+
+
+def _flask_site(hooks: WebhookApp, *, csrf_first: bool, factory: bool = False) -> Any:
+    """A Flask site with Flask-WTF's CSRF protection on every view, set up before or after the
+    webhook blueprint is registered (both orders happen in real apps)."""
+    from flask import Flask
+    from flask_wtf.csrf import CSRFProtect
+
+    from jivo_widget.webhooks.flask import webhook_blueprint
+
+    app = Flask("csrf_site")
+    app.config["SECRET_KEY"] = "test-only"
+
+    @app.post("/account/delete")
+    def delete_account() -> str:
+        return "deleted"
+
+    csrf = CSRFProtect()
+    if csrf_first:
+        csrf.init_app(app) if factory else CSRFProtect(app)
+    app.register_blueprint(webhook_blueprint(hooks))
+    if not csrf_first:
+        csrf.init_app(app) if factory else CSRFProtect(app)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("csrf_first", "factory"),
+    [(True, False), (False, False), (True, True), (False, True)],
+    ids=["csrf-then-blueprint", "blueprint-then-csrf", "init_app-first", "init_app-after"],
+)
+def test_flask_blueprint_is_exempt_from_flask_wtf_csrf_by_itself(
+    tmp_path: Path, csrf_first: bool, factory: bool, servers: Servers
+) -> None:
+    hooks = WebhookApp(secret=SECRET, store=f"sqlite:///{tmp_path / 'e.db'}")
+    app = _flask_site(hooks, csrf_first=csrf_first, factory=factory)
+    base = servers.wsgi(app, "werkzeug")
+    body = samples.load_bytes("chat_finished")
+    webhook = httpx.post(f"{base}/jivo/webhook/{SECRET}", content=body)
+    protected = httpx.post(f"{base}/account/delete", content=b"x=1")
+    assert webhook.status_code == 200, webhook.text
+    assert hooks.store.count() == 1
+    assert protected.status_code == 400 and "CSRF" in protected.text  # the site stays protected
+
+
+def test_django_view_is_exempt_from_csrf_view_middleware(tmp_path: Path, servers: Servers) -> None:
+    from django.http import HttpRequest, HttpResponse
+    from django.urls import path
+
+    from jivo_widget.webhooks.django import webhook_view
+
+    def delete_account(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("deleted")
+
+    hooks = WebhookApp(secret=SECRET, store=f"sqlite:///{tmp_path / 'e.db'}")
+    app = servers.django(
+        [
+            path("jivo/webhook/<str:secret>", webhook_view(hooks)),
+            path("account/delete", delete_account),
+        ]
+    )
+    base = servers.wsgi(app)
+    webhook = httpx.post(
+        f"{base}/jivo/webhook/{SECRET}", content=samples.load_bytes("chat_finished")
+    )
+    protected = httpx.post(f"{base}/account/delete", content=b"x=1")
+    assert webhook.status_code == 200, webhook.text
+    assert hooks.store.count() == 1
+    assert protected.status_code == 403  # CsrfViewMiddleware is on for the rest of the site

@@ -28,7 +28,7 @@ from jivo_widget.webhooks import (
     parse_event,
     samples,
 )
-from jivo_widget.webhooks.events import Visitor
+from jivo_widget.webhooks.events import RESPONSE_EVENTS, Visitor
 
 EXPECTED_MODELS = {
     "chat_accepted": ChatAccepted,
@@ -45,6 +45,13 @@ EXPECTED_MODELS = {
 def test_every_event_has_a_model_and_a_sample() -> None:
     assert set(EVENT_MODELS) == set(EXPECTED_MODELS)
     assert samples.names() == sorted(EXPECTED_MODELS)
+
+
+def test_the_events_whose_answer_jivo_reads_come_from_the_models() -> None:
+    # Jivo shows the answer to chat_accepted and chat_updated to the agent; it ignores the rest.
+    assert {"chat_accepted", "chat_updated"} == RESPONSE_EVENTS
+    assert ChatAccepted.reads_response and ChatUpdated.reads_response
+    assert not ChatFinished.reads_response and not UnknownEvent.reads_response
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_MODELS))

@@ -1,4 +1,4 @@
-"""Issue 6 item 15: the ``jivo_webhooks`` fixture, as a site's test suite uses it (pytester runs
+"""The ``jivo_webhooks`` fixture, as a site's test suite uses it (pytester runs
 an inner pytest in a subprocess, with the plugin loaded through its entry point)."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The HTTP contract of design.md §4 through a real uvicorn server: the bad-input catalogue.
+"""The HTTP contract (:mod:`jivo_widget.webhooks.contract`) through a real uvicorn server: the
+bad-input catalogue.
 
 Each case asserts the status code, the error message and what is (or is not) stored.
 """
@@ -9,9 +10,9 @@ import json
 import re
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -20,7 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jivo_widget.webhooks import EventStatus, JivoEvent, StoredEvent, WebhookApp, samples
+from jivo_widget.webhooks.contract import status_code
 from jivo_widget.webhooks.store import dedupe_key
+
+if TYPE_CHECKING:
+    from webhooks.conftest import Servers
 
 SECRET = "s3cret-Path_token"
 
@@ -37,9 +42,9 @@ def client() -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def url(hooks: WebhookApp, serve_asgi: Callable[..., str]) -> str:
+def url(hooks: WebhookApp, servers: Servers) -> str:
     """The base URL of ``hooks.asgi()`` under uvicorn (handlers may be added afterwards)."""
-    return serve_asgi(hooks.asgi())
+    return servers.asgi(hooks.asgi())
 
 
 def hook_url(base: str, secret: str = SECRET) -> str:
@@ -339,7 +344,7 @@ def test_handler_raising_is_200_ok_and_kept_failed_for_replay(
 
 
 def test_slow_handler_gets_the_safe_answer_in_time(
-    store_url: str, serve_asgi: Callable[..., str], client: httpx.Client
+    store_url: str, servers: Servers, client: httpx.Client
 ) -> None:
     hooks = WebhookApp(secret=SECRET, store=store_url, response_deadline=0.3)
     release = threading.Event()
@@ -349,7 +354,7 @@ def test_slow_handler_gets_the_safe_answer_in_time(
         release.wait(10)
         return {"crm_link": "https://crm.example.com/too-late"}
 
-    url = serve_asgi(hooks.asgi())
+    url = servers.asgi(hooks.asgi())
     response = client.post(hook_url(url), content=samples.load_bytes("chat_accepted"))
     assert (response.status_code, response.json()) == (200, {"result": "ok"})
     release.set()
@@ -379,13 +384,13 @@ def test_store_file_read_only_at_startup_is_a_clear_error(
 
 def test_store_made_read_only_while_serving_is_503_then_recovers(
     tmp_path: Path,
-    serve_asgi: Callable[..., str],
+    servers: Servers,
     client: httpx.Client,
     make_read_only: Any,  # conftest.ReadOnlyFiles,
 ) -> None:
     path = tmp_path / "events.db"
     hooks = WebhookApp(secret=SECRET, store=f"sqlite:///{path}")
-    url = serve_asgi(hooks.asgi())
+    url = servers.asgi(hooks.asgi())
     assert client.post(hook_url(url), content=samples.load_bytes("call_event")).status_code == 200
     wal = path.with_name("events.db-wal")
     make_read_only(wal, even_open_files=True)
@@ -410,7 +415,7 @@ def test_healthz(url: str, client: httpx.Client) -> None:
 
 
 def test_insecure_mode_accepts_any_secret(
-    store_url: str, serve_asgi: Callable[..., str], client: httpx.Client
+    store_url: str, servers: Servers, client: httpx.Client
 ) -> None:
     import logging
 
@@ -426,7 +431,7 @@ def test_insecure_mode_accepts_any_secret(
     collector = Collect()
     logging.getLogger("jivo_widget.webhooks").addHandler(collector)
     try:
-        url = serve_asgi(hooks.asgi())
+        url = servers.asgi(hooks.asgi())
     finally:
         logging.getLogger("jivo_widget.webhooks").removeHandler(collector)
     assert warnings == [
@@ -475,11 +480,11 @@ def test_no_input_gets_a_5xx_through_the_server(
     assert response.status_code in (200, 400, 422), response.text
     assert response.json()["result"] in ("ok", "error")
     stored = hooks.store.get_by_dedupe_key(dedupe_key(body))
-    assert stored is not None and stored.http_status == response.status_code
+    assert stored is not None and status_code(stored.status) == response.status_code
 
 
 @pytest.fixture
-def shared_server(store_url: str, serve_asgi: Callable[..., str]) -> tuple[str, WebhookApp]:
+def shared_server(store_url: str, servers: Servers) -> tuple[str, WebhookApp]:
     """One server for every Hypothesis example of a test (starting one per example is slow)."""
     hooks = WebhookApp(secret=SECRET, store=store_url)
 
@@ -487,11 +492,11 @@ def shared_server(store_url: str, serve_asgi: Callable[..., str]) -> tuple[str, 
     def shape(event: JivoEvent) -> dict[str, Any]:
         return {"crm_link": "https://crm.example.com"}
 
-    return serve_asgi(hooks.asgi()), hooks
+    return servers.asgi(hooks.asgi()), hooks
 
 
 def test_the_secret_never_reaches_the_access_log(
-    hooks: WebhookApp, serve_asgi: Callable[..., str], client: httpx.Client
+    hooks: WebhookApp, servers: Servers, client: httpx.Client
 ) -> None:
     import logging
 
@@ -501,7 +506,7 @@ def test_the_secret_never_reaches_the_access_log(
         def emit(self, record: logging.LogRecord) -> None:
             lines.append(record.getMessage())
 
-    url = serve_asgi(hooks.asgi(), access_log=True, log_level="info")
+    url = servers.asgi(hooks.asgi(), access_log=True, log_level="info")
     collector = Collect()
     logging.getLogger("uvicorn.access").addHandler(collector)
     try:
@@ -515,13 +520,13 @@ def test_the_secret_never_reaches_the_access_log(
 
 
 def test_healthz_is_503_while_the_store_cannot_take_a_write(
-    tmp_path: Path, serve_asgi: Callable[..., str], client: httpx.Client
+    tmp_path: Path, servers: Servers, client: httpx.Client
 ) -> None:
     import sqlite3
 
     path = tmp_path / "events.db"
     hooks = WebhookApp(secret=SECRET, store=f"sqlite:///{path}")
-    url = serve_asgi(hooks.asgi())
+    url = servers.asgi(hooks.asgi())
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:

@@ -23,9 +23,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import fresh_loop
 import httpx
 import pytest
 
@@ -57,6 +56,9 @@ APP = textwrap.dedent(
         pass  # runs after the 200: its row is "received" until the outcome is recorded
     """
 )
+
+if TYPE_CHECKING:
+    from webhooks.conftest import RunAsync
 
 #: The burst's mix, one type per chat id in turn (see the module docstring).
 EVENT_MIX = ("chat_accepted", "chat_finished", "offline_message", "chat_updated")
@@ -142,7 +144,7 @@ async def _burst(
 
 @pytest.mark.parametrize("mode", ["handlers", "capture-only"])
 def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
-    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], run_async: RunAsync
 ) -> None:
     app = mode == "handlers"
     (tmp_path / "kill9_app.py").write_text(APP, encoding="utf-8")
@@ -156,7 +158,7 @@ def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
     url = f"http://127.0.0.1:{port}/jivo/webhook/{SECRET}"
 
     with serve(tmp_path, store_url, port, app=app) as proc:
-        first = fresh_loop.run(_burst(url, bodies, proc))
+        first = run_async(_burst(url, bodies, proc))
         assert proc.wait(timeout=10) == -signal.SIGKILL
 
     acknowledged = {cid for cid, (status, _) in first.items() if status == 200}
@@ -175,7 +177,7 @@ def test_no_acknowledged_event_is_lost_and_duplicates_get_the_first_answer(
 
         # Re-send everything: acknowledged ones must get the first answer, byte for byte
         # equal as JSON; the rest are stored now, exactly once each.
-        second = fresh_loop.run(_burst(url, bodies, None))
+        second = run_async(_burst(url, bodies, None))
         assert {status for status, _ in second.values()} == {200}
         assert set(second) == set(bodies)
         changed = [

@@ -1,5 +1,5 @@
-"""The README's webhook example runs as written, including for events it did not expect (issue 6:
-``event.visitor.email`` failed on every chat without a visitor)."""
+"""The README's webhook example runs as written, including for events it did not expect (it
+used to fail on every chat without a visitor: ``event.visitor.email``)."""
 
 from __future__ import annotations
 

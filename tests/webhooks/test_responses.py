@@ -9,7 +9,7 @@ import pytest
 
 from jivo_widget.catalog import CUSTOM_DATA_MAX_FIELDS
 from jivo_widget.urls import URL_RULE
-from jivo_widget.webhooks import ChatResponse, ContactInfo
+from jivo_widget.webhooks import ChatResponse, ContactInfo, CustomDataField
 from jivo_widget.webhooks.responses import to_response
 
 
@@ -159,3 +159,14 @@ def test_models_built_in_python_are_validated_too() -> None:
     assert "alert" not in str(info.value)  # pydantic's own message does not echo the input
     with pytest.raises(ValueError, match="name"):
         ContactInfo(name=" ")
+
+
+def test_response_and_page_models_carry_the_catalogs_fields() -> None:
+    # Two sets of models (the page's and the response's) read by different rules, one set of
+    # field names: Jivo's, as the catalog lists them.
+    from jivo_widget import Contact, CustomField, catalog
+
+    assert set(ContactInfo.model_fields) == set(catalog.CONTACT_FIELDS)
+    assert set(Contact.model_fields) == set(catalog.CONTACT_FIELDS)
+    assert set(CustomDataField.model_fields) == set(catalog.CUSTOM_DATA_FIELD_KEYS)
+    assert set(CustomField.model_fields) == set(catalog.CUSTOM_DATA_FIELD_KEYS)

@@ -173,3 +173,64 @@ def test_non_2xx_and_non_json_answers_are_returned_not_raised(live_server: Any) 
     assert delivery.status == 501
     assert not delivery.ok
     assert "<html" in delivery.text().lower()  # shown as text when it is not JSON
+
+
+# -- override paths must exist ------------------------------------------------------------------
+# `--set visitor.emial=a@b.c` used to add a field nobody reads and post the sample's real email,
+# so the test "passed" with the wrong data. A path must exist in the payload (the sample or
+# `--file`) or in the event's model; `--add` says a new field is meant.
+
+
+@pytest.mark.parametrize(
+    ("event", "override", "nearest"),
+    [
+        ("chat_accepted", "visitor.emial=a@b.c", "visitor.email"),
+        ("chat_accepted", "chat_idd=5", "chat_id"),
+        ("chat_accepted", "session.geoip.cuntry=France", "session.geoip.country"),
+        ("chat_finished", "agents.0.nmae=Ann", "agents.0.name"),
+        ("chat_accepted", "vistor.email=a@b.c", "visitor.email"),
+    ],
+)
+def test_a_typo_names_the_nearest_existing_path(event: str, override: str, nearest: str) -> None:
+    with pytest.raises(OverrideError) as raised:
+        build_payload(event, [override])
+    message = str(raised.value)
+    path = override.split("=", 1)[0]
+    assert f"{path!r}" in message and f"did you mean {nearest!r}" in message, message
+    assert "--add" in message
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "visitor.email=a@b.c",  # in the sample
+        "session.utm_json.term=shoes",  # in the model, not in the sample
+        "visitor.social.vk=id42",  # under a free-form object
+        "analytics.ga=1",
+        "agent=null",
+        'tags.1={"id": "8", "title": "new"}',  # appending to a list
+    ],
+)
+def test_existing_and_model_paths_need_no_add(override: str) -> None:
+    build_payload("chat_accepted", [override])
+
+
+def test_add_allows_a_new_field() -> None:
+    payload = build_payload("chat_accepted", ["visitor.loyalty_tier=gold"], add=True)
+    assert payload["visitor"]["loyalty_tier"] == "gold"
+    assert payload["visitor"]["email"] == "john.smith@example.com"
+
+
+def test_a_file_payload_knows_its_own_keys(tmp_path: Path) -> None:
+    file = tmp_path / "custom.json"
+    file.write_text(json.dumps({"widget_id": "w1", "extra": {"flag": True}}), encoding="utf-8")
+    build_payload("brand_new_event", ["extra.flag=false"], file=file)
+    with pytest.raises(OverrideError, match=r"did you mean 'extra\.flag'"):
+        build_payload("brand_new_event", ["extra.flga=false"], file=file)
+    assert build_payload("brand_new_event", ["other=1"], file=file, add=True)["other"] == 1
+
+
+@pytest.mark.parametrize("segment", ["²", "①", "9" * 5000, "-1"])
+def test_a_list_index_only_isdigit_accepts_is_a_clear_error(segment: str) -> None:
+    with pytest.raises(OverrideError, match="indexes a list, use a number"):
+        build_payload("chat_finished", [f"agents.{segment}.name=Ann"])

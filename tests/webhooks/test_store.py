@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +13,8 @@ from typing import Any
 import pytest
 
 from jivo_widget.errors import JivoConfigError
+from jivo_widget.webhooks import WebhookApp
+from jivo_widget.webhooks.contract import status_code
 from jivo_widget.webhooks.store import (
     EventStatus,
     NewEvent,
@@ -93,7 +97,7 @@ def test_finish_records_outcome_and_counts_attempts(store: SqliteStore) -> None:
         {"result": "ok"},
         2,
     )
-    assert stored.http_status == 200
+    assert status_code(stored.status) == 200
 
 
 def test_list_filters_and_order(store: SqliteStore) -> None:
@@ -263,7 +267,9 @@ def test_ping_reports_a_store_whose_write_lock_is_taken(store: SqliteStore) -> N
 
 def test_a_large_purge_deletes_in_chunks_letting_writes_in(store: SqliteStore) -> None:
     old = datetime.now(UTC) - timedelta(days=40)
-    store.add_many([new_event(f'{{"n":{n}}}'.encode(), received_at=old) for n in range(1_250)])
+    store.write_batch(
+        [new_event(f'{{"n":{n}}}'.encode(), received_at=old) for n in range(1_250)], ()
+    )
     recent = store.add(new_event(b'{"n":"recent"}'))
     transactions: list[str] = []
     store._conn.set_trace_callback(
@@ -273,3 +279,58 @@ def test_a_large_purge_deletes_in_chunks_letting_writes_in(store: SqliteStore) -
     store._conn.set_trace_callback(None)
     assert len(transactions) == 3  # 500 + 500 + 250, each committed on its own
     assert [e.id for e in store.list()] == [recent]
+
+
+# -- group inserts, WAL checkpoints ----------------------------------------------------------------
+
+
+def test_the_wal_is_checkpointed_off_the_serving_connection(tmp_path: Path) -> None:
+    path = tmp_path / "e.db"
+    store = SqliteStore(path)
+    hooks = WebhookApp(secret="S", store=store)
+    empty_size = path.stat().st_size
+    for n in range(400):
+        hooks.receiver.handle_blocking("POST", "S", b'{"event_name":"x","n":%d}' % n, None)
+    # The serving connection never checkpoints (wal_autocheckpoint=0), so rows reach the main
+    # file only through the background thread.
+    assert _wait_for(lambda: path.stat().st_size > empty_size, timeout=10)
+    store.close()
+    assert not path.with_name("e.db-wal").exists()
+    reopened = SqliteStore(path)
+    assert reopened.count() == 400
+    reopened.close()
+
+
+def _wait_for(condition: Any, timeout: float) -> bool:
+    done = threading.Event()
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        done.wait(0.02)  # poll the condition; nothing to subscribe to on a file size
+    return True
+
+
+def test_a_group_insert_maps_ids_back_in_order_with_duplicates(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from jivo_widget.webhooks.store import NewEvent
+
+    store = SqliteStore(tmp_path / "e.db")
+
+    def new(n: int) -> NewEvent:
+        body = b'{"event_name":"x","n":%d}' % n
+        return NewEvent(
+            datetime.now(UTC), None, body, dedupe_key(body), "x", n, EventStatus.RECEIVED
+        )
+
+    (first,) = store.write_batch([new(0)], ())
+    # 600 rows: more than one multi-row statement; a stored duplicate and one inside the group.
+    group = [new(n) for n in range(1, 600)] + [new(0), new(5)]
+    ids = store.write_batch(group, ())
+    assert ids[-2:] == [None, None]
+    assert all(isinstance(i, int) for i in ids[:-2]) and len(set(ids[:-2])) == 599
+    for event, event_id in zip(group[:-2], ids[:-2], strict=True):
+        stored = store.get(event_id or 0)
+        assert stored is not None and stored.body == event.body and stored.chat_id == event.chat_id
+    assert store.count() == 600 and first is not None

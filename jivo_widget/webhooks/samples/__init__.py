@@ -1,8 +1,8 @@
 """Realistic sample payloads for every Jivo webhook event (the simulator's and the tests' fixtures).
 
-Built from the examples in Jivo's webhook docs (``shared/reference/jivo-api.md`` §7), including the
-real-world type variance: ids as strings and numbers, ``visitor.number`` as ``"2198"`` or ``83``,
-``null`` objects, and an extra ``utm_json.keyword``. Personal data in them is fictitious.
+Built from the examples in Jivo's webhook documentation, including the real-world type variance:
+ids as strings and numbers, ``visitor.number`` as ``"2198"`` or ``83``, ``null`` objects, and an
+extra ``utm_json.keyword``. Personal data in them is fictitious.
 
 >>> load("chat_accepted")["event_name"]
 'chat_accepted'

@@ -1,4 +1,4 @@
-"""Event stores: where deliveries are committed before the 200 (design.md §5).
+"""Event stores: where deliveries are committed before they are acknowledged.
 
 >>> store = open_store("sqlite:///:memory:")
 >>> store.count()
@@ -24,6 +24,7 @@ from jivo_widget.webhooks.store.base import (
 from jivo_widget.webhooks.store.sqlite import SqliteStore
 
 __all__ = [
+    "DEFAULT_STORE_URL",
     "EventOutcome",
     "EventStatus",
     "EventStore",
@@ -35,6 +36,11 @@ __all__ = [
     "open_store",
     "resolve_store_url",
 ]
+
+
+#: The store a :class:`~jivo_widget.webhooks.WebhookApp` and ``jivo-widget serve`` use when given
+#: none: a file in the working directory.
+DEFAULT_STORE_URL = "sqlite:///jivo-events.db"
 
 
 def _sqlite_path(url: str) -> str:

@@ -1,4 +1,9 @@
-"""What an event store is: the row (design.md §5), its statuses, and the store interface.
+"""What an event store is: the row, its statuses, and the store interface.
+
+A row holds one delivery: when it arrived and from where, the raw body exactly as received, its
+dedupe key, the event name and chat id read from it, its status, the handlers' error, the
+response that was sent, and how many times its handlers ran. The row is committed before the
+delivery is acknowledged, and it is the unit of replay.
 
 A store is synchronous on purpose: an insert into the embedded store is one short write, cheaper
 than a hop to a thread pool, so the receiver calls it right on the event loop. Implementations
@@ -36,8 +41,8 @@ class EventStatus(StrEnum):
 
     ``received``: stored, handlers not finished (or the process died while they ran: replay it);
     ``processed``: every handler succeeded (or there were none); ``failed``: a handler raised or
-    missed its deadline; ``invalid``: it broke its event model (422); ``malformed``: not a UTF-8
-    JSON object with an ``event_name`` (400).
+    missed its deadline; ``invalid``: it broke its event model; ``malformed``: not a UTF-8 JSON
+    object with an ``event_name``.
     """
 
     RECEIVED = "received"
@@ -47,20 +52,11 @@ class EventStatus(StrEnum):
     MALFORMED = "malformed"
 
 
-#: The HTTP status each stored status was answered with (a duplicate gets the same again).
-HTTP_STATUS = {
-    EventStatus.RECEIVED: 200,
-    EventStatus.PROCESSED: 200,
-    EventStatus.FAILED: 200,
-    EventStatus.INVALID: 422,
-    EventStatus.MALFORMED: 400,
-}
-
-
 def dedupe_key(body: bytes) -> str:
     """The dedupe key of a delivery: the SHA-256 of its raw body, in hex.
 
-    Jivo sends no event id (jivo-api.md §6), and a resent delivery carries the same bytes.
+    Jivo's webhooks carry no delivery or event id, and a resent delivery carries the same
+    bytes.
     """
     return hashlib.sha256(body).hexdigest()
 
@@ -100,7 +96,8 @@ class EventOutcome:
 
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """One stored delivery (design.md §5). ``received_at`` is an aware UTC datetime."""
+    """One stored delivery (see the module docstring). ``received_at`` is an aware UTC
+    datetime."""
 
     id: int
     received_at: datetime
@@ -113,11 +110,6 @@ class StoredEvent:
     error: str | None
     response: dict[str, Any] | None
     attempts: int
-
-    @property
-    def http_status(self) -> int:
-        """The status code this delivery was answered with."""
-        return HTTP_STATUS[self.status]
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready metadata (no body): what ``events list --json`` prints."""
@@ -145,10 +137,6 @@ class EventStore(ABC):
         """Commit ``event``; its id, or ``None`` when a row with its dedupe key is stored and was
         received at or after ``event.dedupe_since`` (a duplicate). An older row with the key
         stops answering to it (:meth:`get_by_dedupe_key`), atomically with the insert."""
-
-    def add_many(self, events: Sequence[NewEvent]) -> builtins.list[int | None]:
-        """:meth:`add` for several events, in one transaction where the store can (all or none)."""
-        return self.write_batch(events, ())
 
     def write_batch(
         self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]

@@ -1,8 +1,8 @@
 """The embedded event store: one SQLite file in WAL mode (stdlib ``sqlite3``).
 
-Durability. Every :meth:`SqliteStore.add_many` call (the receiver's group of deliveries) is one
-transaction, committed before it returns, so the receiver answers 200 only for rows already in
-the database file's WAL. We run
+Durability. Every :meth:`SqliteStore.write_batch` call (the receiver's group of deliveries) is
+one transaction, committed before it returns, so the receiver answers 200 only for rows already
+in the database file's WAL. We run
 ``synchronous=NORMAL``: in WAL mode a commit is then a ``write()`` into the WAL file without an
 ``fsync``. The data is in the kernel's page cache the moment the call returns, so a crash of the
 *process* (``kill -9``, an exception, an OOM kill) loses nothing; only a crash of the *machine*
@@ -10,25 +10,20 @@ the database file's WAL. We run
 per commit (milliseconds each, a several-fold throughput loss) to survive that too; a server
 database (the planned PostgreSQL store) is the answer for machine-crash durability.
 
-Checkpoints. SQLite normally copies the WAL back into the database file (a checkpoint, with an
-``fsync``) inside whichever commit crosses 1,000 pages; measured here that stalls the committing
-call for up to 200 ms — on the event loop, for every connection it serves. So the serving
-connection never checkpoints (``wal_autocheckpoint=0``); a background thread with its own
-connection runs non-blocking ``PASSIVE`` checkpoints after every few hundred commits, and a
-blocking one only if the WAL still outgrows ``_WAL_LIMIT_BYTES`` under sustained load.
+Checkpoints. The serving connection never copies the WAL back into the database file; a
+background thread does, without stalling the event loop (:mod:`._checkpoint`).
 
 Concurrency. One connection per store object, guarded by a lock, used directly from the event
 loop: an insert is tens of microseconds. Several processes may share the file (WAL allows one
 writer at a time; ``busy_timeout`` waits for the lock, 1 s by default because the wait blocks
 the event loop); when the lock cannot be had in time the write raises :class:`StoreUnavailable`
 and the receiver answers 503 so the sender retries. For several receiver processes, prefer a
-server database (design.md §5).
+server database.
 """
 
 from __future__ import annotations
 
 import builtins
-import json
 import logging
 import os
 import sqlite3
@@ -41,6 +36,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from jivo_widget.webhooks.store._checkpoint import CHECKPOINT_EVERY, WAL_LIMIT_BYTES, Checkpointer
+from jivo_widget.webhooks.store._sqlite_schema import (
+    COLUMNS,
+    FINISH,
+    INSERT,
+    PROBE,
+    SCHEMA,
+    finish_params,
+    insert_params,
+    inserted_id,
+    key_bytes,
+    row_to_event,
+)
 from jivo_widget.webhooks.store.base import (
     EventOutcome,
     EventStatus,
@@ -52,201 +60,20 @@ from jivo_widget.webhooks.store.base import (
 
 __all__ = ["SqliteStore"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jivo_events (
-    id INTEGER PRIMARY KEY,
-    received_at REAL NOT NULL,
-    remote_addr TEXT,
-    body BLOB NOT NULL,
-    dedupe_key BLOB NOT NULL UNIQUE,
-    event_name TEXT,
-    chat_id INTEGER,
-    status TEXT NOT NULL,
-    error TEXT,
-    response TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS jivo_events_unfinished ON jivo_events (status)
-    WHERE status <> 'processed';
-CREATE TABLE IF NOT EXISTS jivo_store_probe (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    probed_at REAL NOT NULL,
-    padding BLOB NOT NULL
-);
-"""
-# jivo_store_probe holds one row that ``ping`` (``/healthz``) rewrites and commits: only a
-# committed write proves that the disk takes writes (a full disk or a file made read-only after
-# opening fails at the write, not at taking the lock). The padding makes the probe write a few
-# pages, as much as a typical delivery does.
-_PROBE = "INSERT OR REPLACE INTO jivo_store_probe VALUES (1, ?, zeroblob(8192))"
-# Every index costs a page written to the WAL per insert, so there are only two: the unique
-# dedupe key (a 32-byte digest) and a *partial* index over the rows that need attention
-# (failed, received, ...), which a processed insert never touches. received_at has none: ids
-# grow with it, so purge bisects the primary key instead (see ``_last_id_before``).
+#: A child of the "jivo_widget.webhooks" logger: its handlers get these records too.
+logger = logging.getLogger(__name__)
 
-_COLUMNS = (
-    "id, received_at, remote_addr, body, dedupe_key, event_name, chat_id, status, error, "
-    "response, attempts"
-)
-
-_INSERT = (
-    "INSERT INTO jivo_events (received_at, remote_addr, body, dedupe_key, event_name, chat_id, "
-    "status, error, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
-)
-
-
-#: Rows written between two background checkpoints (roughly 1,000 WAL pages).
-_CHECKPOINT_EVERY = 250
-#: When a passive checkpoint leaves at most this many WAL frames behind, the checkpointer
-#: finishes them while writes wait (a few milliseconds), so the next write can start the WAL
-#: over instead of letting it grow for as long as writes never pause.
-_CATCH_UP_FRAMES = 1024
 #: How long ``ping`` (``/healthz``) waits for the write lock before reporting the store busy.
 _PING_TIMEOUT_MS = 50
 #: Rows deleted per transaction by ``purge``: the connection lock and SQLite's write lock are
 #: released between chunks, so deliveries keep being committed during a large purge.
 _PURGE_CHUNK = 500
-#: A WAL larger than this still gets a blocking checkpoint (a safety valve; rare).
-_WAL_LIMIT_BYTES = 64 * 1024 * 1024
-
-logger = logging.getLogger("jivo_widget.webhooks")
-
-
-class _Checkpointer:
-    """Checkpoints the WAL from a daemon thread, off the thread that commits events.
-
-    ``writer_lock`` is the store's connection lock: holding it pauses the store's writes.
-    """
-
-    def __init__(self, path: str, busy_timeout: float, writer_lock: threading.Lock) -> None:
-        self._path = path
-        self._busy_timeout = busy_timeout
-        self._writer_lock = writer_lock
-        self._wanted = threading.Event()
-        self._stopping = False
-        self._thread = threading.Thread(
-            target=self._run, name="jivo-events-checkpoint", daemon=True
-        )
-        self._thread.start()
-
-    def nudge(self) -> None:
-        """Ask for a checkpoint soon."""
-        self._wanted.set()
-
-    def stop(self) -> None:
-        """Run a last checkpoint and end the thread."""
-        self._stopping = True
-        self._wanted.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        conn = sqlite3.connect(self._path, isolation_level=None, timeout=self._busy_timeout)
-        wal = Path(self._path + "-wal")
-        try:
-            while True:
-                # Also wake up now and then: a trickle of events must be checkpointed too.
-                self._wanted.wait(timeout=5.0)
-                self._wanted.clear()
-                try:
-                    self._checkpoint(conn, wal)
-                except (sqlite3.Error, OSError) as exc:
-                    logger.warning("checkpoint of the event store %s failed: %s", self._path, exc)
-                if self._stopping:
-                    return
-        finally:
-            conn.close()
-
-    def _checkpoint(self, conn: sqlite3.Connection, wal: Path) -> None:
-        _, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if self._stopping or (wal.exists() and wal.stat().st_size > _WAL_LIMIT_BYTES):
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        elif 0 < frames - done <= _CATCH_UP_FRAMES:
-            with self._writer_lock:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        elif frames - done > _CATCH_UP_FRAMES:
-            self._wanted.set()  # fell behind: go again at once
-
-
-_OK = {"result": "ok"}
-_OK_JSON = '{"result":"ok"}'
-
-
-def _dumps(value: dict[str, Any] | None) -> str | None:
-    if value is None:
-        return None
-    # Nearly every stored response is the plain ok: skip the encoder for it (per-event cost).
-    return _OK_JSON if value == _OK else json.dumps(value, separators=(",", ":"))
-
-
-def _safe_text(value: str | None) -> str | None:
-    # JSON may carry lone surrogates ("\ud800"), which sqlite3 cannot encode to UTF-8.
-    if value is None or value.isascii():
-        return value
-    return value.encode("utf-8", "replace").decode("utf-8")
-
-
-def _insert_params(event: NewEvent) -> tuple[Any, ...]:
-    return (
-        event.received_at.timestamp(),
-        event.remote_addr,
-        event.body,
-        bytes.fromhex(event.dedupe_key),
-        _safe_text(event.event_name),
-        event.chat_id,
-        event.status.value,
-        _safe_text(event.error),
-        _dumps(event.response),
-    )
-
-
-_FINISH = (
-    "UPDATE jivo_events SET status = ?, error = ?, response = ?, attempts = attempts + ? "
-    "WHERE id = ?"
-)
-
-
-def _finish_params(outcome: EventOutcome) -> tuple[Any, ...]:
-    return (
-        outcome.status.value,
-        _safe_text(outcome.error),
-        _dumps(outcome.response),
-        0 if outcome.status is EventStatus.RECEIVED else 1,  # a sent response, not a dispatch
-        outcome.event_id,
-    )
 
 
 def _file_identity(path: str) -> tuple[int, int]:
     """The (device, inode) the path leads to now; ``FileNotFoundError`` when it leads nowhere."""
     status = os.stat(path)
     return status.st_dev, status.st_ino
-
-
-def _inserted_id(row: tuple[Any, ...] | None) -> int | None:
-    return None if row is None else int(row[0])
-
-
-def _key_bytes(key: str) -> bytes:
-    try:
-        return bytes.fromhex(key)
-    except ValueError:
-        return b""  # not a key we could have stored: matches nothing
-
-
-def _row_to_event(row: tuple[Any, ...]) -> StoredEvent:
-    return StoredEvent(
-        id=row[0],
-        received_at=datetime.fromtimestamp(row[1], UTC),
-        remote_addr=row[2],
-        body=bytes(row[3]),
-        dedupe_key=bytes(row[4])[:32].hex(),  # without the ":id" of a re-keyed older copy
-        event_name=row[5],
-        chat_id=row[6],
-        status=EventStatus(row[7]),
-        error=row[8],
-        response=None if row[9] is None else json.loads(row[9]),
-        attempts=row[10],
-    )
 
 
 class SqliteStore(EventStore):
@@ -267,7 +94,7 @@ class SqliteStore(EventStore):
         self.url = f"sqlite:///{self.path}"
         self._lock = threading.Lock()
         self._busy_timeout = busy_timeout
-        self._checkpointer: _Checkpointer | None = None
+        self._checkpointer: Checkpointer | None = None
         self._rows = 0
         #: (device, inode) of the file opened, to notice it being deleted or replaced.
         self._identity: tuple[int, int] | None = None
@@ -301,8 +128,8 @@ class SqliteStore(EventStore):
             self._conn.execute("PRAGMA synchronous=NORMAL")  # why: see the module docstring
             if self.path != ":memory:":
                 self._conn.execute("PRAGMA wal_autocheckpoint=0")  # see "Checkpoints" above
-                self._conn.execute(f"PRAGMA journal_size_limit={_WAL_LIMIT_BYTES}")
-            self._conn.executescript(_SCHEMA)
+                self._conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
+            self._conn.executescript(SCHEMA)
             # Prove now, not at the first delivery, that a row can be written: SQLite silently
             # opens an unwritable file read-only and only fails on the first real write.
             self._conn.execute("BEGIN IMMEDIATE")
@@ -368,12 +195,7 @@ class SqliteStore(EventStore):
 
     def add(self, event: NewEvent) -> int | None:
         """Commit ``event``; its id, or ``None`` for a duplicate (see :meth:`EventStore.add`)."""
-        return self.add_many([event])[0]
-
-    def add_many(self, events: Sequence[NewEvent]) -> builtins.list[int | None]:
-        """Commit ``events`` in one transaction (all or none); an id or ``None`` (duplicate)
-        for each."""
-        return self.write_batch(events, ())
+        return self.write_batch([event], ())[0]
 
     def write_batch(
         self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
@@ -386,7 +208,7 @@ class SqliteStore(EventStore):
                 conn.execute("BEGIN IMMEDIATE")
             ids = [self._insert(conn, event) for event in events]
             if outcomes:
-                conn.executemany(_FINISH, [_finish_params(o) for o in outcomes])
+                conn.executemany(FINISH, [finish_params(o) for o in outcomes])
             if grouped:
                 conn.execute("COMMIT")
             self._committed(len(events) + len(outcomes))
@@ -403,8 +225,8 @@ class SqliteStore(EventStore):
         lock is held from the check to the insert, so a concurrent copy either sees the new row
         (a duplicate) or waits. The hot path (no conflict) costs nothing extra.
         """
-        params = _insert_params(event)
-        inserted = _inserted_id(conn.execute(_INSERT, params).fetchone())
+        params = insert_params(event)
+        inserted = inserted_id(conn.execute(INSERT, params).fetchone())
         if inserted is not None or event.dedupe_since is None:
             return inserted
         own_transaction = not conn.in_transaction
@@ -420,7 +242,7 @@ class SqliteStore(EventStore):
                 conn.execute(
                     "UPDATE jivo_events SET dedupe_key = ? WHERE id = ?", (retired, row[0])
                 )
-            inserted = _inserted_id(conn.execute(_INSERT, params).fetchone())
+            inserted = inserted_id(conn.execute(INSERT, params).fetchone())
         if own_transaction:
             conn.execute("COMMIT")
         return inserted
@@ -430,26 +252,26 @@ class SqliteStore(EventStore):
         if self.path == ":memory:":
             return
         before, self._rows = self._rows, self._rows + rows
-        if before == 0 or before // _CHECKPOINT_EVERY != self._rows // _CHECKPOINT_EVERY:
+        if before == 0 or before // CHECKPOINT_EVERY != self._rows // CHECKPOINT_EVERY:
             if self._checkpointer is None:  # started lazily: a store that only reads needs none
-                self._checkpointer = _Checkpointer(self.path, self._busy_timeout, self._lock)
+                self._checkpointer = Checkpointer(self.path, self._busy_timeout, self._lock)
             self._checkpointer.nudge()
 
     def get(self, event_id: int) -> StoredEvent | None:
         """The event with this id, or ``None``."""
         with self._connection("cannot read") as conn:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM jivo_events WHERE id = ?", (event_id,)
+                f"SELECT {COLUMNS} FROM jivo_events WHERE id = ?", (event_id,)
             ).fetchone()
-        return None if row is None else _row_to_event(row)
+        return None if row is None else row_to_event(row)
 
     def get_by_dedupe_key(self, key: str) -> StoredEvent | None:
         """The event with this dedupe key, or ``None``."""
         with self._connection("cannot read") as conn:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM jivo_events WHERE dedupe_key = ?", (_key_bytes(key),)
+                f"SELECT {COLUMNS} FROM jivo_events WHERE dedupe_key = ?", (key_bytes(key),)
             ).fetchone()
-        return None if row is None else _row_to_event(row)
+        return None if row is None else row_to_event(row)
 
     def finish(
         self,
@@ -481,7 +303,7 @@ class SqliteStore(EventStore):
         if until is not None:
             where.append("received_at < ?")
             params.append(until.timestamp())
-        sql = f"SELECT {_COLUMNS} FROM jivo_events"
+        sql = f"SELECT {COLUMNS} FROM jivo_events"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"
@@ -490,7 +312,7 @@ class SqliteStore(EventStore):
             params.append(limit)
         with self._connection("cannot read") as conn:
             rows = conn.execute(sql, params).fetchall()
-        return [_row_to_event(row) for row in rows]
+        return [row_to_event(row) for row in rows]
 
     def count(
         self, *, status: EventStatus | str | None = None, until: datetime | None = None
@@ -589,7 +411,7 @@ class SqliteStore(EventStore):
             conn.execute(f"PRAGMA busy_timeout = {_PING_TIMEOUT_MS}")
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                conn.execute(_PROBE, (time.time(),))
+                conn.execute(PROBE, (time.time(),))
                 conn.execute("COMMIT")
             finally:
                 conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")

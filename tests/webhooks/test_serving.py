@@ -1,4 +1,5 @@
-"""Issue 6 item 18 (webhook part): slow clients and ``Expect: 100-continue``, over raw sockets.
+"""Slow clients (:mod:`jivo_widget.webhooks.serving`) and ``Expect: 100-continue``, over raw
+sockets.
 
 A client that sent its headers or body a byte at a time (or nothing at all) held a connection of
 ``jivo-widget serve`` forever; ``serve --read-timeout`` bounds both. A body announced over the
@@ -12,27 +13,30 @@ import select
 import socket
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from cli_support import SECRET, Served, start_serve
-from servers import build_asgi, build_fastapi
 
 from jivo_widget.webhooks import WebhookApp, samples
 from jivo_widget.webhooks.store import open_store
+
+if TYPE_CHECKING:
+    from conftest import JivoCli, Served
+
+    from webhooks.conftest import Servers
+
+SECRET = "slow-client-secret"
 
 READ_TIMEOUT = 1.0
 PATIENCE = 12.0  # how long the test keeps trickling before it calls the server's patience endless
 
 
 @pytest.fixture
-def slow_serve(tmp_path: Path) -> Iterator[Served]:
-    served = start_serve(tmp_path, "--secret", SECRET, "--read-timeout", str(READ_TIMEOUT))
-    yield served
-    served.stop()
+def slow_serve(tmp_path: Path, jivo_cli: JivoCli) -> Served:
+    """``jivo-widget serve --read-timeout 1``."""
+    return jivo_cli.serve(tmp_path, "--secret", SECRET, "--read-timeout", str(READ_TIMEOUT))
 
 
 def _connect(base: str) -> socket.socket:
@@ -113,10 +117,8 @@ def test_a_prompt_client_on_a_kept_alive_connection_is_served(slow_serve: Served
     assert open_store(slow_serve.store, read_only=True).count() == 2
 
 
-def test_serve_rejects_a_bad_read_timeout(tmp_path: Path) -> None:
-    from cli_support import run
-
-    result = run("serve", "--read-timeout", "0", "--secret", "s", cwd=tmp_path)
+def test_serve_rejects_a_bad_read_timeout(tmp_path: Path, jivo_cli: JivoCli) -> None:
+    result = jivo_cli.run("serve", "--read-timeout", "0", "--secret", "s", cwd=tmp_path)
     assert result.returncode == 2 and "--read-timeout" in result.stderr
 
 
@@ -152,7 +154,7 @@ def _first_response(sock: socket.socket) -> bytes:
 
 @pytest.fixture(params=["asgi", "fastapi", "serve"])
 def capped(
-    request: pytest.FixtureRequest, tmp_path: Path, serve_asgi: Callable[..., str]
+    request: pytest.FixtureRequest, tmp_path: Path, servers: Servers, jivo_cli: JivoCli
 ) -> Iterator[tuple[str, Callable[[], int]]]:
     """A receiver with a 4 KiB cap: the ASGI app and the FastAPI router under uvicorn, and
     ``jivo-widget serve`` (whose cap is the app's); its base URL and a stored-row counter."""
@@ -163,16 +165,14 @@ def capped(
             f"max_body_bytes={CAP})\n",
             encoding="utf-8",
         )
-        served = start_serve(tmp_path, "--app", "capped:hooks", "--secret", SECRET)
+        served = jivo_cli.serve(tmp_path, "--app", "capped:hooks", "--secret", SECRET)
         try:
             yield served.base, lambda: open_store(served.store, read_only=True).count()
         finally:
             served.stop()
         return
     hooks = WebhookApp(secret=SECRET, store=f"sqlite:///{tmp_path / 'e.db'}", max_body_bytes=CAP)
-    build: Any = {"asgi": build_asgi, "fastapi": build_fastapi}[request.param]
-    with ExitStack() as stack:
-        yield serve_asgi(build(hooks, stack)), hooks.store.count
+    yield servers.adapter(request.param, hooks), hooks.store.count
 
 
 def test_expect_continue_over_the_cap_gets_413_at_once(

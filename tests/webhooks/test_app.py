@@ -1,5 +1,4 @@
-"""Issue 6 item 15: the store is opened on first use; ``sqlite:///:memory:`` under every adapter;
-``events replay --app`` uses the app's own store.
+"""A WebhookApp's store is opened on first use; ``sqlite:///:memory:`` under every adapter.
 
 Importing a hooks module (and building its adapters) must not create ``jivo-events.db`` in the
 working directory; the store opens at the first delivery, health check or ``hooks.store``.
@@ -12,19 +11,27 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Callable
-from contextlib import ExitStack
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from cli_support import run
-from servers import SERVERS, serve_adapter
 
 from jivo_widget.errors import JivoConfigError
-from jivo_widget.webhooks import EventStatus, JivoEvent, WebhookApp, samples
-from jivo_widget.webhooks.store import NewEvent, StoreUnavailable, dedupe_key, open_store
+from jivo_widget.webhooks import (
+    EventStatus,
+    JivoEvent,
+    JivoInsecureWebhookWarning,
+    WebhookApp,
+    samples,
+)
+from jivo_widget.webhooks.store import (
+    StoreUnavailable,
+    open_store,
+)
+
+if TYPE_CHECKING:
+    from webhooks.conftest import Servers
 
 HOOKS_MODULE = textwrap.dedent(
     """
@@ -125,12 +132,11 @@ def test_configured_copies_share_one_lazily_opened_store(tmp_path: Path) -> None
     assert other.store is not hooks.store and (tmp_path / "other.db").exists()
 
 
-# -- sqlite:///:memory: under every adapter ------------------------------------------------------
+# -- sqlite:///:memory: under every adapter --------------------------------------------------------
 
 
-@pytest.mark.parametrize("adapter", list(SERVERS))
 def test_an_in_memory_store_is_one_database_for_every_thread(
-    adapter: str, serve_asgi: Callable[..., str]
+    adapter: str, servers: Servers
 ) -> None:
     hooks = WebhookApp(secret="s", store="sqlite:///:memory:")
     seen_by_handlers: list[tuple[str, int]] = []
@@ -143,14 +149,13 @@ def test_an_in_memory_store_is_one_database_for_every_thread(
     async def async_handler(event: JivoEvent) -> None:  # runs on the receiver's event loop
         seen_by_handlers.append(("loop", hooks.store.count()))
 
-    with ExitStack() as stack:
-        base = serve_adapter(adapter, hooks, stack, serve_asgi)
-        for chat_id in (1, 2, 3):
-            payload = {**samples.load("chat_finished"), "chat_id": chat_id}
-            response = httpx.post(f"{base}/jivo/webhook/s", content=json.dumps(payload))
-            assert response.status_code == 200, response.text
-        assert hooks.receiver.drain_blocking(10)
-        assert hooks.receiver.health().status == 200
+    base = servers.adapter(adapter, hooks)
+    for chat_id in (1, 2, 3):
+        payload = {**samples.load("chat_finished"), "chat_id": chat_id}
+        response = httpx.post(f"{base}/jivo/webhook/s", content=json.dumps(payload))
+        assert response.status_code == 200, response.text
+    assert hooks.receiver.drain_blocking(10)
+    assert hooks.receiver.health().status == 200
     rows = hooks.store.list(limit=None, newest_first=False)
     assert [row.chat_id for row in rows] == [1, 2, 3]
     assert {row.status for row in rows} == {EventStatus.PROCESSED}
@@ -158,62 +163,51 @@ def test_an_in_memory_store_is_one_database_for_every_thread(
     assert len(seen_by_handlers) == 6 and all(count >= 1 for _, count in seen_by_handlers)
 
 
-# -- events replay --app uses the app's store ----------------------------------------------------
-
-REPLAY_APP = textwrap.dedent(
-    """
-    from pathlib import Path
-    from jivo_widget.webhooks import WebhookApp
-
-    hooks = WebhookApp(secret="s", store="sqlite:///app-events.db")
-
-    @hooks.on("chat_finished")
-    def transcript(event):
-        if not Path("crm-ok").exists():
-            raise RuntimeError("CRM is down")
-    """
-)
+# -- insecure mode, configured copies --------------------------------------------------------------
 
 
-def _failed_event(path: Path) -> int:
-    store = open_store(f"sqlite:///{path}")
-    try:
-        body = samples.load_bytes("chat_finished")
-        new = NewEvent(
-            datetime.now(UTC), None, body, dedupe_key(body), "chat_finished", 1,
-            EventStatus.FAILED, "handler raised RuntimeError: CRM is down",
-        )  # fmt: skip
-        event_id = store.add(new)
-    finally:
-        store.close()
-    assert event_id is not None
-    return event_id
+def test_no_secret_is_insecure_mode_with_a_warning(tmp_path: Path) -> None:
+    with pytest.warns(JivoInsecureWebhookWarning, match="no Jivo webhook secret configured"):
+        hooks = WebhookApp(secret=None, store=f"sqlite:///{tmp_path / 'e.db'}")
+    assert hooks.receiver.insecure
+    assert hooks.receiver.authorize("POST", "anything") is None
+    assert hooks.receiver.authorize("POST", "") is None
 
 
-def test_events_replay_app_uses_the_apps_store(tmp_path: Path) -> None:
-    (tmp_path / "replayapp.py").write_text(REPLAY_APP, encoding="utf-8")
-    event_id = _failed_event(tmp_path / "app-events.db")
-    (tmp_path / "crm-ok").touch()
-    result = run("events", "replay", "--failed", "--app", "replayapp:hooks", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert f"{event_id}  chat_finished  processed  attempts=1" in result.stdout
-    assert not (tmp_path / "jivo-events.db").exists()  # not the CLI's default store
+def test_configured_shares_the_handlers_over_another_store_and_secret(tmp_path: Path) -> None:
+    hooks = WebhookApp(
+        secret=["old-secret", "new-secret"],
+        store=f"sqlite:///{tmp_path / 'a.db'}",
+        max_body_bytes=4096,
+        response_deadline=1.0,
+        handler_timeout=5.0,
+    )
+    moved = hooks.configured(store=f"sqlite:///{tmp_path / 'b.db'}")
+    rekeyed = hooks.configured(secret="other", store=moved.store)
 
+    @hooks.on("chat_accepted")  # registered after configured(): counts for every copy
+    def card(event: JivoEvent) -> dict[str, Any]:
+        return {"crm_link": "https://crm.example.com/c/1"}
 
-def test_events_replay_store_option_still_wins_over_the_apps(tmp_path: Path) -> None:
-    (tmp_path / "replayapp.py").write_text(REPLAY_APP, encoding="utf-8")
-    event_id = _failed_event(tmp_path / "other.db")
-    (tmp_path / "crm-ok").touch()
-    store = f"sqlite:///{tmp_path / 'other.db'}"
-    result = run("events", "replay", str(event_id), "--app", "replayapp:hooks", "--store", store,
-                 cwd=tmp_path)  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert not (tmp_path / "app-events.db").exists()
+    assert moved.router is hooks.router and rekeyed.router is hooks.router
+    assert moved.store is not hooks.store and rekeyed.store is moved.store
+    for copy in (moved, rekeyed):
+        receiver = copy.receiver
+        assert (receiver.max_body_bytes, receiver.response_deadline, receiver.handler_timeout) == (
+            4096,
+            1.0,
+            5.0,
+        )
+    # Secrets: kept when only the store changes, replaced when given.
+    assert moved.receiver.authorize("POST", "old-secret") is None
+    assert moved.receiver.authorize("POST", "new-secret") is None
+    assert rekeyed.receiver.authorize("POST", "other") is None
+    assert rekeyed.receiver.authorize("POST", "new-secret") is not None
+    assert hooks.receiver.authorize("POST", "other") is not None  # the original is unchanged
 
-
-def test_events_replay_app_whose_store_is_missing_is_bad_input(tmp_path: Path) -> None:
-    (tmp_path / "replayapp.py").write_text(REPLAY_APP, encoding="utf-8")
-    result = run("events", "replay", "--failed", "--app", "replayapp:hooks", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "no event store at" in result.stderr and "app-events.db" in result.stderr
-    assert not (tmp_path / "app-events.db").exists()  # never created by a typo
+    body = samples.load_bytes("chat_accepted")
+    reply = moved.receiver.handle_blocking("POST", "new-secret", body, None)
+    assert reply.body == {"result": "ok", "crm_link": "https://crm.example.com/c/1"}
+    assert (moved.store.count(), hooks.store.count()) == (1, 0)
+    with pytest.warns(JivoInsecureWebhookWarning):
+        assert hooks.configured(secret=None).receiver.insecure

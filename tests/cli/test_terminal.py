@@ -1,4 +1,4 @@
-"""Issue 6 item 1: payload text never reaches the terminal as control sequences.
+"""Payload text never reaches the terminal as control sequences (:mod:`jivo_widget.cli._terminal`).
 
 Webhook payloads are written by visitors (names, emails, messages), and the stored error of a
 failed handler often quotes them. Every human-readable output of ``events list/show/replay``
@@ -8,19 +8,19 @@ and ``trigger`` shows the characters a terminal would act on as escapes (``\\x1b
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
 import textwrap
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from cli_support import run_bytes
 
 from jivo_widget.webhooks.store import EventStatus, NewEvent, dedupe_key, open_store
+
+if TYPE_CHECKING:
+    from conftest import JivoCli
 
 # The attacks: each would do something to a terminal if printed raw.
 ATTACKS = {
@@ -98,20 +98,20 @@ def seeded(tmp_path: Path) -> tuple[str, dict[str, int]]:
 
 
 def test_events_list_table_escapes_every_attack(
-    tmp_path: Path, seeded: tuple[str, dict[str, int]]
+    tmp_path: Path, seeded: tuple[str, dict[str, int]], jivo_cli: JivoCli
 ) -> None:
     store, _ = seeded
-    result = run_bytes("events", "list", "--store", store, cwd=tmp_path)
+    result = jivo_cli.run_bytes("events", "list", "--store", store, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     text = assert_terminal_safe(result.stdout + result.stderr)
     assert "x\\x1b]0;pwned\\x07" in text  # the event name's cell, escaped (then cut)
 
 
 def test_events_list_json_is_valid_json_with_the_attacks_escaped(
-    tmp_path: Path, seeded: tuple[str, dict[str, int]]
+    tmp_path: Path, seeded: tuple[str, dict[str, int]], jivo_cli: JivoCli
 ) -> None:
     store, ids = seeded
-    result = run_bytes("events", "list", "--json", "--store", store, cwd=tmp_path)
+    result = jivo_cli.run_bytes("events", "list", "--json", "--store", store, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     text = assert_terminal_safe(result.stdout + result.stderr)
     rows = {row["id"]: row for row in map(json.loads, text.splitlines())}
@@ -126,20 +126,22 @@ def test_events_list_json_is_valid_json_with_the_attacks_escaped(
 
 @pytest.mark.parametrize("kind", ["failed", "evil_name", "malformed"])
 def test_events_show_escapes_metadata_payload_error_and_response(
-    tmp_path: Path, seeded: tuple[str, dict[str, int]], kind: str
+    tmp_path: Path, seeded: tuple[str, dict[str, int]], kind: str, jivo_cli: JivoCli
 ) -> None:
     store, ids = seeded
-    result = run_bytes("events", "show", str(ids[kind]), "--store", store, cwd=tmp_path)
+    result = jivo_cli.run_bytes("events", "show", str(ids[kind]), "--store", store, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     text = assert_terminal_safe(result.stdout + result.stderr)
     assert "payload:" in text and "response:" in text
 
 
 def test_events_show_keeps_a_json_payload_valid_json(
-    tmp_path: Path, seeded: tuple[str, dict[str, int]]
+    tmp_path: Path, seeded: tuple[str, dict[str, int]], jivo_cli: JivoCli
 ) -> None:
     store, ids = seeded
-    result = run_bytes("events", "show", str(ids["failed"]), "--store", store, cwd=tmp_path)
+    result = jivo_cli.run_bytes(
+        "events", "show", str(ids["failed"]), "--store", store, cwd=tmp_path
+    )
     text = assert_terminal_safe(result.stdout)
     payload = text.split("\npayload:\n", 1)[1].split("\n\nresponse:\n", 1)[0]
     assert json.loads(payload)["visitor"]["name"] == EVIL
@@ -148,16 +150,18 @@ def test_events_show_keeps_a_json_payload_valid_json(
 
 
 def test_events_show_escapes_a_malformed_raw_body(
-    tmp_path: Path, seeded: tuple[str, dict[str, int]]
+    tmp_path: Path, seeded: tuple[str, dict[str, int]], jivo_cli: JivoCli
 ) -> None:
     store, ids = seeded
-    result = run_bytes("events", "show", str(ids["malformed"]), "--store", store, cwd=tmp_path)
+    result = jivo_cli.run_bytes(
+        "events", "show", str(ids["malformed"]), "--store", store, cwd=tmp_path
+    )
     text = assert_terminal_safe(result.stdout)
     assert '{"event_name": "chat_' + _shown(EVIL) + "\\x1b[2J" in text
 
 
 EVIL_APP = textwrap.dedent(
-    """
+    f"""
     from jivo_widget.webhooks import WebhookApp
 
     hooks = WebhookApp(secret="s", store="sqlite:///events.db")
@@ -165,16 +169,20 @@ EVIL_APP = textwrap.dedent(
     @hooks.on("chat_finished")
     def crm(event):
         raise ValueError("bad email " + event.raw["visitor"]["email"])
+
+    @hooks.on("chat_accepted")
+    def card(event):
+        return {{"custom_data": [{{"title": "Note", "content": {EVIL!r}}}]}}
     """
 )
 
 
 def test_events_replay_escapes_the_handler_error(
-    tmp_path: Path, seeded: tuple[str, dict[str, int]]
+    tmp_path: Path, seeded: tuple[str, dict[str, int]], jivo_cli: JivoCli
 ) -> None:
     store, ids = seeded
     (tmp_path / "evilapp.py").write_text(EVIL_APP, encoding="utf-8")
-    result = run_bytes(
+    result = jivo_cli.run_bytes(
         "events", "replay", str(ids["failed"]), "--app", "evilapp:hooks", "--store", store,
         cwd=tmp_path,
     )  # fmt: skip
@@ -183,43 +191,21 @@ def test_events_replay_escapes_the_handler_error(
     assert f"ValueError: bad email {_shown(EVIL)}" in text
 
 
-@pytest.fixture
-def evil_receiver() -> Iterator[str]:
-    """A receiver (plain http.server on 127.0.0.1) whose answer carries the attacks."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            body = json.dumps({"result": "ok", "note": EVIL}, ensure_ascii=False).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/jivo/webhook/s"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def test_trigger_escapes_the_receivers_answer(tmp_path: Path, evil_receiver: str) -> None:
-    result = run_bytes("trigger", "chat_finished", "--url", evil_receiver, cwd=tmp_path)
+def test_trigger_escapes_the_receivers_answer(tmp_path: Path, jivo_cli: JivoCli) -> None:
+    # The real receiver, whose chat_accepted answer (shaped by the user's handler) carries the
+    # attacks.
+    (tmp_path / "evilapp.py").write_text(EVIL_APP, encoding="utf-8")
+    served = jivo_cli.serve(tmp_path, "--secret", jivo_cli.secret, "--app", "evilapp:hooks")
+    result = jivo_cli.run_bytes("trigger", "chat_accepted", "--url", served.url(), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     text = assert_terminal_safe(result.stdout + result.stderr)
     answer = text.split("\n", 1)[1]
-    assert json.loads(answer)["note"] == EVIL  # still valid JSON, meaning the same text
+    # Still valid JSON, meaning the same text.
+    assert json.loads(answer)["custom_data"][0]["content"] == EVIL
 
 
 def test_terminal_safe_leaves_ordinary_text_alone() -> None:
-    from jivo_widget.cli.webhooks import terminal_safe
+    from jivo_widget.cli._terminal import terminal_safe
 
     ordinary = "Zoë Ünal <zoe@example.com>\tпривет 你好 مرحبا\nline two \\x1b"  # noqa: RUF001
     assert terminal_safe(ordinary) == ordinary
@@ -227,10 +213,12 @@ def test_terminal_safe_leaves_ordinary_text_alone() -> None:
     assert json.loads(terminal_safe(json.dumps(EVIL, ensure_ascii=False), json=True)) == EVIL
 
 
-def test_trigger_escapes_payload_keys_quoted_in_its_errors(tmp_path: Path) -> None:
+def test_trigger_escapes_payload_keys_quoted_in_its_errors(
+    tmp_path: Path, jivo_cli: JivoCli
+) -> None:
     file = tmp_path / "captured.json"
     file.write_text(json.dumps({"event_name": "x", f"note{EVIL}": 1}), encoding="utf-8")
-    result = run_bytes(
+    result = jivo_cli.run_bytes(
         "trigger", "x", "--url", "http://127.0.0.1:9/jivo/webhook/s", "--file", str(file),
         "--set", "notes=1", cwd=tmp_path,
     )  # fmt: skip
