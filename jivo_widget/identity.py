@@ -358,6 +358,14 @@ class UserTokens:
         # A pickle (a cache, a multiprocessing queue) would carry the secrets in clear.
         raise TypeError("UserTokens holds secrets and cannot be pickled; build one per process")
 
+    # Nothing about it changes once built, so a copy (of a Widget holding it) may share it;
+    # without these, copying would go through __reduce__ and fail.
+    def __copy__(self) -> UserTokens:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> UserTokens:
+        return self
+
     # ------------------------------------------------------------------ signing
 
     @property
