@@ -27,7 +27,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SecretStr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationInfo,
@@ -165,7 +164,7 @@ class Widget(_Model):
     #: from Jivo's JWT settings, or several (rotation: the first signs). ``render(visitor_id=…)``
     #: signs the visitor's token with it. Never rendered, logged, in ``repr`` or in a dump
     #: (unless :data:`REVEAL_SECRETS` asks for it).
-    identity_secret: Annotated[tuple[SecretStr, ...] | None, Field(repr=False)] = None
+    identity_secret: Annotated[tuple[identity.JwtSecret, ...] | None, Field(repr=False)] = None
     #: The name of the environment variable holding the secret, read when the Widget is built:
     #: what a config file says instead of the secret (``identity_secret_env = "JIVO_JWT_SECRET"``).
     identity_secret_env: str | None = None

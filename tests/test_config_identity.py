@@ -10,6 +10,7 @@ environment variable holding it (``identity_secret_env``) instead of holding it.
 from __future__ import annotations
 
 import copy
+import hmac
 import json
 import logging
 import pickle
@@ -340,6 +341,24 @@ def test_the_secret_is_not_in_repr_str_or_a_dump() -> None:
     assert "identity_secret" not in widget.model_dump(mode="json")
     assert "identity_secret" not in json.loads(widget.model_dump_json())
     assert "identity_secret=" not in repr(widget)
+
+
+def test_widgets_compare_their_secrets_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    compared: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: Any, b: Any) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    assert signed() == signed()
+    assert signed() != Widget(widget_id=ID, identity_secret=NEW)
+    assert signed() != Widget(widget_id=ID)
+    assert (SECRET.encode(), SECRET.encode()) in compared
+    assert (SECRET.encode(), NEW.encode()) in compared
+    # a secret is never equal to its own text (that would be a plain ==)
+    assert signed().identity_secret != (SECRET,)
 
 
 def test_the_secret_is_not_in_the_page_or_the_logs(caplog: pytest.LogCaptureFixture) -> None:
