@@ -47,9 +47,11 @@ def test_the_signed_token_reaches_set_user_token_byte_identical(
     page: Page, jivo_mock: JivoMock, live_server: Any
 ) -> None:
     widget = Widget(widget_id=ID, identity_secret=SECRET)
-    page.goto(live_server.add("/", page_of(widget.render(visitor_id="42"))))
+    html = widget.render(visitor_id="42")
+    page.goto(live_server.add("/", page_of(html)))
     jivo_mock.wait_for_load()
     token = jivo_mock.visitor_token()
+    assert token == token_in(html)  # the bytes the page carried, through the HTML and JSON
     assert widget.user_tokens is not None
     assert token == widget.user_tokens.sign("42")  # the Widget's own signing for that visitor
     assert jivo_mock.calls("setUserToken") == [[token]]
