@@ -324,6 +324,35 @@ def test_bad_identity_config_names_the_field(config: dict[str, Any], message: st
     assert SECRET not in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("Q" * 31, "the secret is 31 bytes long; Jivo's JWT secret must be at least 32 bytes"),
+        ("Ж" * 15, "the secret is 30 bytes long"),  # 15 characters, 30 bytes of UTF-8
+        (
+            "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n",
+            "secret #1 of 4 is 10 bytes long",  # whitespace separates secrets: never one key
+        ),
+        ("ssh-rsa" + "A" * 40, "the secret looks like a public key, certificate or JWK"),
+    ],
+)
+def test_a_bad_secret_is_refused_naming_the_field_and_rule_never_the_text(
+    secret: str, message: str
+) -> None:
+    with pytest.raises(JivoConfigError) as error:
+        Widget(widget_id=ID, identity_secret=secret)
+    assert str(error.value).startswith(f"identity_secret: {message}"), str(error.value)
+    for part in secret.split():
+        assert part not in str(error.value)
+        assert part not in repr(error.value)
+
+
+@pytest.mark.parametrize("secret", ["Q" * 32, "Ж" * 16])
+def test_a_secret_of_32_bytes_as_entered_signs(secret: str) -> None:
+    token = token_of(Widget(widget_id=ID, identity_secret=secret).render(visitor_id="42"))
+    assert jwt.decode(token, secret.encode("utf-8"), algorithms=["HS256"]) == {"id": "42"}
+
+
 @pytest.mark.parametrize(("given", "seconds"), [("1h", 3600), (90, 90), ("15m", 900)])
 def test_expires_in_takes_durations(given: Any, seconds: int) -> None:
     assert signed(identity_expires_in=given).identity_expires_in == seconds

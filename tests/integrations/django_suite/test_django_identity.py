@@ -144,6 +144,18 @@ def test_e002_never_shows_the_secret(settings: Any, capsys: Any) -> None:
     assert SECRET not in str(error.value)
 
 
+def test_e002_names_a_short_secret_and_the_rule(settings: Any) -> None:
+    short = "ShortSecretFromSettings"
+    settings.JIVO_WIDGET = {"widget_id": ID, "identity_secret": short}
+    with pytest.raises(SystemCheckError) as error:
+        call_command("check")
+    assert (
+        "(jivo_widget.E002) JIVO_WIDGET: identity_secret: the secret is 23 bytes long; Jivo's "
+        "JWT secret must be at least 32 bytes"
+    ) in str(error.value)
+    assert short not in str(error.value)
+
+
 @pytest.mark.browser
 def test_the_signed_token_in_a_browser(
     playwright_and_orm: None, page: Any, jivo_mock: Any, live_server: Any, settings: Any
