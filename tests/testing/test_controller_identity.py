@@ -7,6 +7,8 @@ byte-identical to the Widget's own signing, and verifies with a separate ``UserT
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -20,6 +22,7 @@ from playwright.sync_api import Page
 from jivo_widget import Widget
 from jivo_widget.identity import IdentityStatus, UserTokens
 from jivo_widget.testing import JivoMock
+from jivo_widget.testing.async_controller import AsyncJivoMock
 from jivo_widget.testing.controller import unverified_claims
 
 ID = "AbCdEf1234"
@@ -96,6 +99,37 @@ def test_no_token_a_plain_token_and_a_cleared_one(
 
     page.evaluate("jivo_api.clearHistory()")
     assert jivo_mock.visitor_token() is None
+
+
+@pytest.mark.browser
+def test_the_async_mock_reads_the_same_token(
+    browser_type_launch_args: dict[str, Any], live_server: Any
+) -> None:
+    """``AsyncJivoMock.visitor_token()``/``token_claims()`` in Playwright's async API (the
+    async suites' fixture gives one), in a thread of its own: the sync API owns this one."""
+    from playwright.async_api import async_playwright
+
+    widget = Widget(widget_id=ID, identity_secret=SECRET, identity_issued_at=True)
+    html = widget.render(visitor_id="Bob7")
+    url = live_server.add("/", page_of(html))
+
+    async def read() -> tuple[str | None, dict[str, Any]]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**browser_type_launch_args)
+            try:
+                page = await browser.new_page()
+                async with AsyncJivoMock(page) as jivo:
+                    await page.goto(url)
+                    await jivo.wait_for_load()
+                    return await jivo.visitor_token(), await jivo.token_claims()
+            finally:
+                await browser.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        token, claims = pool.submit(asyncio.run, read()).result(timeout=120)
+    assert token == token_in(html)
+    assert claims["id"] == "Bob7" and isinstance(claims["iat"], int)
+    assert UserTokens(SECRET).verify(token).visitor_id == "Bob7"
 
 
 # --------------------------------------------------------------------------- decoding only
