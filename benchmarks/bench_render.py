@@ -8,6 +8,14 @@ the figure is the ratio of the medians (target: <= 1.0). Also reported: the gzip
 inline glue of that page (budget: <= 1,250 B; target: <= 1,150 B), and of its static bootstrap
 alone.
 
+Verified identity, the same page with ``render(visitor_id=…)`` instead of a plain token: the
+baseline template then signs the visitor's JWT by hand with PyJWT on every request (what a careful
+site writes: ``jwt.encode({"id": …}, secret, algorithm="HS256")``; with ``iat``/``exp`` for
+expiring tokens). Two cases: tokens without time, which the Widget signs once per visitor (a
+visitor's next pages hit the cache; the rounds cycle through 100 visitors, all cached after the
+first round), and expiring tokens, which both sides sign on every request. The cached case is also
+compared with the plain-token baseline (what signing costs over no signing at all).
+
 Run alone: ``python -m benchmarks.bench_render [--rounds N] [--number N]``.
 """
 
@@ -15,12 +23,15 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import statistics
+import time
 import timeit
 from collections.abc import Callable
 from typing import Any
 
 import jinja2
+import jwt
 
 from jivo_widget import Widget
 
@@ -40,6 +51,10 @@ CUSTOM_DATA = [
     {"title": "Region", "content": "EU"},
 ]
 NONCE = "r4nd0mN0nce+/="
+#: The example secret in Jivo's JWT docs.
+SECRET = "tye64d8818007570e9fd4e9736da383b0ee124e91e4d44ce852432456df0e986"
+#: Visitors cycled through by the identity cases (each side sees the same sequence).
+VISITORS = [f"Visitor{n}" for n in range(100)]
 GZIP_BUDGET = 1250  # bytes of the whole inline glue of this page, gzip -9
 GZIP_TARGET = 1150
 
@@ -79,6 +94,84 @@ def _ours() -> Callable[[], Any]:
         )
 
     return render
+
+
+def _baseline_signed(expires_in: int | None) -> Callable[[], str]:
+    template = jinja2.Environment(autoescape=True).from_string(HAND_WRITTEN)
+    key = SECRET.encode()
+    visitors = itertools.cycle(VISITORS)
+
+    def render() -> str:
+        payload: dict[str, Any] = {"id": next(visitors)}
+        if expires_in is not None:
+            now = int(time.time())
+            payload.update(iat=now, exp=now + expires_in)
+        return template.render(
+            nonce=NONCE,
+            user_token=jwt.encode(payload, key, algorithm="HS256"),
+            contact=CONTACT,
+            custom_data=CUSTOM_DATA,
+            widget_id=WIDGET_ID,
+        )
+
+    return render
+
+
+def _ours_signed(expires_in: int | None) -> Callable[[], Any]:
+    widget = Widget(widget_id=WIDGET_ID, identity_secret=SECRET, identity_expires_in=expires_in)
+    visitors = itertools.cycle(VISITORS)
+
+    def render() -> Any:
+        return widget.render(
+            visitor_id=next(visitors), contact=CONTACT, custom_data=CUSTOM_DATA, nonce=NONCE
+        )
+
+    return render
+
+
+def _paired(
+    sides: dict[str, Callable[[], Any]], rounds: int, number: int
+) -> dict[str, list[float]]:
+    """µs per call of each side, per round; adjacent rounds alternate which side goes first, so
+    both share the machine's load of the moment."""
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    for i in range(rounds):
+        order = list(sides.items())
+        for name, fn in order if i % 2 else order[::-1]:
+            times[name].append(timeit.timeit(fn, number=number) / number * 1e6)
+    return times
+
+
+def _ratio(times: dict[str, list[float]], ours: str, baseline: str) -> float:
+    """The median of the per-round ratios."""
+    return statistics.median(a / b for a, b in zip(times[ours], times[baseline], strict=True))
+
+
+def measure_identity(rounds: int, number: int) -> dict[str, Any]:
+    """The visitor_id cases: median µs of each side and the paired ratios."""
+    times = _paired(
+        {
+            "baseline, plain token": _baseline(),
+            "baseline, jwt.encode per request": _baseline_signed(None),
+            "Widget.render(visitor_id=…), cached": _ours_signed(None),
+            "baseline, jwt.encode with exp": _baseline_signed(3600),
+            "Widget.render(visitor_id=…), expiring": _ours_signed(3600),
+        },
+        rounds,
+        number,
+    )
+    return {
+        "median_us": {name: statistics.median(values) for name, values in times.items()},
+        "cached": _ratio(
+            times, "Widget.render(visitor_id=…), cached", "baseline, jwt.encode per request"
+        ),
+        "cached_vs_plain": _ratio(
+            times, "Widget.render(visitor_id=…), cached", "baseline, plain token"
+        ),
+        "expiring": _ratio(
+            times, "Widget.render(visitor_id=…), expiring", "baseline, jwt.encode with exp"
+        ),
+    }
 
 
 def measure(rounds: int, number: int) -> dict[str, Any]:
@@ -138,6 +231,17 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"inline glue gzip: **{size} B** (budget <= {GZIP_BUDGET} B, target <= {GZIP_TARGET} B);"
         f" its static bootstrap alone: {result['gzip_bootstrap']} B"
+    )
+    identity = measure_identity(args.rounds, args.number)
+    print("\n| render with a verified identity (visitor_id + the same page) | median µs |")
+    print("|---|---:|")
+    for name, value in identity["median_us"].items():
+        print(f"| {name} | {value:.1f} |")
+    print(
+        f"\nratio Widget.render(visitor_id) / baseline signing per request: "
+        f"**{identity['cached']:.2f}** (token without time, cached per visitor; target <= 1.0); "
+        f"**{identity['expiring']:.2f}** (expiring token, signed per request by both; "
+        f"target <= 1.0); cached vs the plain-token baseline: {identity['cached_vs_plain']:.2f}"
     )
 
 

@@ -10,8 +10,11 @@ When a request breaks a rule, :class:`RequestValidator` either raises
 :class:`~jivo_widget.errors.JivoConfigError` (strict) or drops the smallest invalid part and logs
 one WARNING naming each part and its rule, never its value (lenient, the default for pages):
 
-- a scalar argument (``user_token``, ``page_title``, ``nonce``, ``clear_history``...) is dropped;
-  ``page_url`` goes with a dropped ``page_title`` (it needs one);
+- a scalar argument (``user_token``, ``visitor_id``, ``page_title``, ``nonce``,
+  ``clear_history``...) is dropped; ``page_url`` goes with a dropped ``page_title`` (it needs one);
+- ``visitor_id`` (signed into the user token by the Widget) is dropped when the Widget has no
+  identity secret to sign it with; ``user_token`` is dropped when ``visitor_id`` is given too
+  (the signed token is the one to trust);
 - ``contact``: the bad field (or unknown key) is dropped, the others are sent;
 - ``custom_data``: an item whose ``content`` is bad, or that is not a mapping, is dropped; a bad
   optional key of an item (``link``, ``title``, ``key``, an unknown key) is dropped from it;
@@ -48,6 +51,7 @@ from jivo_widget._validation_errors import (
     error_location,
 )
 from jivo_widget.errors import JivoConfigError
+from jivo_widget.identity import VISITOR_ID_RULE
 from jivo_widget.urls import url_schema
 
 __all__ = [
@@ -155,6 +159,18 @@ def _nonce_schema() -> cs.CoreSchema:
     )
 
 
+def _visitor_id_schema() -> cs.CoreSchema:
+    # Anchored: pydantic-core searches for a pattern; "$" ends the text (no "\n" slips through).
+    return _text_or(
+        cs.custom_error_schema(
+            cs.str_schema(strict=True, pattern=f"^{catalog.VISITOR_ID_PATTERN}$"),
+            custom_error_type="visitor_id",
+            custom_error_message=VISITOR_ID_RULE,
+        ),
+        _token_of,
+    )
+
+
 def _attribute_value(value: Any) -> Any:
     if type(value) is float and not math.isfinite(value):
         raise PydanticCustomError(ATTRIBUTE_VALUE_ERROR, ATTRIBUTE_VALUE_MESSAGE)
@@ -219,6 +235,7 @@ def _fields(max_fields: int | None) -> dict[str, cs.TypedDictField]:
     )
     return {
         "user_token": _optional(_text_or(cs.str_schema(strict=True, min_length=1), _token_of)),
+        "visitor_id": _optional(_visitor_id_schema()),
         "contact": _optional(contact),
         "custom_data": _optional(cs.list_schema(custom_field, max_length=max_fields, strict=True)),
         "client_attributes": _optional(cs.dict_schema(text, attribute_value_schema(), strict=True)),
@@ -361,21 +378,33 @@ class RequestValidator:
         # Lenient repair sees every item's errors: past max_length, pydantic-core stops looking.
         self._unbounded = SchemaValidator(_request_schema(None))
 
-    def __call__(self, values: dict[str, Any], strict: bool | None) -> dict[str, Any]:
-        """The validated request; ``strict=None`` means the environment decides."""
+    def __call__(
+        self, values: dict[str, Any], strict: bool | None, *, can_sign: bool = False
+    ) -> dict[str, Any]:
+        """The validated request; ``strict=None`` means the environment decides.
+
+        ``can_sign``: whether the caller holds an identity secret to sign ``visitor_id`` with
+        (without one, ``visitor_id`` breaks a rule).
+        """
         try:
             request: dict[str, Any] = self._validator.validate_python(values)
         except ValidationError as exc:
             if _is_strict(strict):
                 raise JivoConfigError(describe(exc)) from None
-            return self._lenient(values)
+            return self._lenient(values, can_sign)
+        if request.get("visitor_id") is not None and (
+            problems := _identity_problems(request, can_sign)
+        ):
+            if _is_strict(strict):
+                raise JivoConfigError("; ".join(f"{where}: {rule}" for where, rule in problems))
+            return self._lenient(values, can_sign)
         if request.get("page_url") is not None and request.get("page_title") is None:
             if _is_strict(strict):
                 raise JivoConfigError(f"page_url: {_NEEDS_TITLE}")
-            return self._lenient(values)
+            return self._lenient(values, can_sign)
         return request
 
-    def _lenient(self, values: dict[str, Any]) -> dict[str, Any]:
+    def _lenient(self, values: dict[str, Any], can_sign: bool) -> dict[str, Any]:
         repair = _Repair(values)
         # Each round drops every part an error points at; a second round can only fail on a
         # part the first round could not see, so two rounds always end (a third is a guard).
@@ -392,6 +421,12 @@ class RequestValidator:
         if len(custom_data := request.get("custom_data") or ()) > limit:
             repair.note(*_too_many(("custom_data",)))
             request["custom_data"] = custom_data[:limit]
+        # Judged on what was given: a visitor_id dropped for its own rule still means the page
+        # wanted a signed token, so an unsigned user_token beside it is not sent either.
+        for where, rule in _identity_problems(values, can_sign):
+            if request.get(where) is not None:  # not dropped for a rule of its own already
+                repair.note(where, rule)
+                request[where] = None
         if request.get("page_url") is not None and request.get("page_title") is None:
             repair.note("page_url", _NEEDS_TITLE)
             request["page_url"] = None
@@ -405,3 +440,19 @@ class RequestValidator:
 
 
 _NEEDS_TITLE = "needs page_title (sendPageTitle(title, true, url))"
+_NEEDS_SECRET = (
+    "needs the Widget's identity_secret to be signed into the user token (this Widget has none)"
+)
+_NOT_BOTH = "not with visitor_id (the user token is signed from visitor_id: give one of them)"
+
+
+def _identity_problems(values: dict[str, Any], can_sign: bool) -> list[tuple[str, str]]:
+    """The rules between ``visitor_id`` and the rest, as ``(field to drop, rule)`` pairs."""
+    if values.get("visitor_id") is None:
+        return []
+    problems = []
+    if values.get("user_token") is not None:
+        problems.append(("user_token", _NOT_BOTH))
+    if not can_sign:
+        problems.append(("visitor_id", _NEEDS_SECRET))
+    return problems

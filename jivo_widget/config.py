@@ -13,24 +13,29 @@ with a warning): see :mod:`jivo_widget._request`. Limits and names come from
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 import warnings
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Final, Self
 
 from markupsafe import Markup
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     ValidationInfo,
     field_validator,
+    model_serializer,
+    model_validator,
 )
 
-from jivo_widget import _jscode, catalog
+from jivo_widget import _jscode, catalog, identity
 from jivo_widget._field_types import (
     RULES_MAX_DEPTH,
     ClientAttributes,
@@ -50,6 +55,7 @@ from jivo_widget.render import Call, Renderer, call
 from jivo_widget.strategies import STRATEGIES
 
 __all__ = [
+    "REVEAL_SECRETS",
     "RULES_MAX_DEPTH",
     "STRICT_ENV",
     "Contact",
@@ -63,6 +69,12 @@ __all__ = [
 _WIDGET_ID = re.compile(catalog.WIDGET_ID_PATTERN)
 #: The per-request validator (plain dicts in, plain dicts out; see jivo_widget._request).
 _REQUEST = RequestValidator()
+#: The serialization context key that puts ``identity_secret`` into a dump:
+#: ``widget.model_dump(context={REVEAL_SECRETS: True})``. Without it the secret is left out.
+REVEAL_SECRETS: Final = "reveal_secrets"
+# An environment variable's name as shells write them.
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENTITY_OPTIONS = ("identity_expires_in", "identity_issued_at", "identity_claims")
 
 
 class _Model(BaseModel):
@@ -148,6 +160,21 @@ class Widget(_Model):
     exclude_paths: list[PathPattern] = Field(default_factory=list)
     internal_ips: list[IpNetwork] = Field(default_factory=list)
     enabled_environments: list[str] | None = None
+    #: Verified identity (Jivo's JWT user tokens, see :mod:`jivo_widget.identity`): the secret
+    #: from Jivo's JWT settings, or several (rotation: the first signs). ``render(visitor_id=…)``
+    #: signs the visitor's token with it. Never rendered, logged, in ``repr`` or in a dump
+    #: (unless :data:`REVEAL_SECRETS` asks for it).
+    identity_secret: Annotated[tuple[identity.JwtSecret, ...] | None, Field(repr=False)] = None
+    #: The name of the environment variable holding the secret, read when the Widget is built:
+    #: what a config file says instead of the secret (``identity_secret_env = "JIVO_JWT_SECRET"``).
+    identity_secret_env: str | None = None
+    #: Token lifetime (seconds, a timedelta or ``"1h"``): adds ``exp`` (and ``iat``); tokens are
+    #: then signed per request instead of once per visitor.
+    identity_expires_in: int | None = None
+    #: Add ``iat`` (the signing time) to every token.
+    identity_issued_at: bool = False
+    #: Extra JSON claims in every token (not ``id``, ``iat``, ``exp``, ``nbf``, ``aud``).
+    identity_claims: dict[str, Any] | None = None
 
     @field_validator("widget_id")
     @classmethod
@@ -240,10 +267,86 @@ class Widget(_Model):
             raise fail("color2", "a second (gradient) colour needs color")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _secret_from_environment(cls, data: Any) -> Any:
+        """``identity_secret_env``: the secret is read from that variable, now."""
+        if not isinstance(data, Mapping) or data.get("identity_secret_env") is None:
+            return data
+        name = data["identity_secret_env"]
+        if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+            raise JivoConfigError(
+                "identity_secret_env: must be the name of an environment variable "
+                f"(e.g. 'JIVO_JWT_SECRET'), got {name!r}"
+            )
+        if data.get("identity_secret") is not None:
+            raise JivoConfigError(
+                "identity_secret_env: give the secret or the name of its environment variable, "
+                "not both"
+            )
+        value = os.environ.get(name, "")
+        if not value.strip():
+            raise JivoConfigError(
+                f"identity_secret_env: the environment variable {name} is not set (put the "
+                "secret from Jivo's JWT settings there)"
+            )
+        secrets = identity.parse_secrets(value, field=f"identity_secret_env ({name})")
+        return {**data, "identity_secret": secrets}
+
+    @field_validator("identity_secret", mode="before")
+    @classmethod
+    def _secrets(cls, value: Any) -> Any:
+        # Errors name the field and which secret broke the rule, never its text.
+        return None if value is None else identity.parse_secrets(value, field="identity_secret")
+
+    @field_validator("identity_expires_in", mode="before")
+    @classmethod
+    def _lifetime(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        seconds = identity.parse_duration(
+            value, field="identity_expires_in", maximum=identity.MAX_EXPIRES_IN
+        )
+        if seconds == 0:
+            raise JivoConfigError("identity_expires_in: must be at least 1 second (None: none)")
+        return seconds
+
+    @field_validator("identity_claims", mode="before")
+    @classmethod
+    def _claims(cls, value: Any) -> Any:
+        return None if value is None else identity.check_claims(value, field="identity_claims")
+
+    @model_validator(mode="after")
+    def _options_need_a_secret(self) -> Self:
+        if self.identity_secret is None:
+            given = [name for name in _IDENTITY_OPTIONS if getattr(self, name) not in (None, False)]
+            if given:
+                raise JivoConfigError(
+                    f"{given[0]}: needs identity_secret (or identity_secret_env) to sign with"
+                )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_secrets(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """A dump leaves the secret out unless the context asks for it (:data:`REVEAL_SECRETS`);
+        a secret read from ``identity_secret_env`` is never dumped: the name is."""
+        data: dict[str, Any] = handler(self)
+        if "identity_secret" in data:
+            reveal = isinstance(info.context, Mapping) and info.context.get(REVEAL_SECRETS)
+            if reveal and self.identity_secret is not None and self.identity_secret_env is None:
+                data["identity_secret"] = [s.get_secret_value() for s in self.identity_secret]
+            else:
+                del data["identity_secret"]
+        return data
+
     def model_post_init(self, context: Any, /) -> None:
-        """Prepare the static glue now, once: a problem in it is an error of ``Widget(...)``,
-        and a strategy registered again later does not change this Widget's glue."""
+        """Prepare the static glue (and the token signer) now, once: a problem in it is an
+        error of ``Widget(...)``, and a strategy registered again later does not change this
+        Widget's glue."""
         _ = self.renderer
+        _ = self.user_tokens
 
     # ------------------------------------------------------------------ construction helpers
 
@@ -291,15 +394,28 @@ class Widget(_Model):
             raise JivoConfigError(f"{path}: invalid TOML ({exc})") from None
         except RecursionError:  # tomllib parses nested arrays and tables recursively
             raise JivoConfigError(f"{path}: invalid TOML (nested too deeply)") from None
+        if "identity_secret" in data:
+            # Config files get committed, copied and shown: a secret written there is leaked.
+            raise JivoConfigError(
+                f"{path}: identity_secret: never write the secret in a config file; set "
+                'identity_secret_env = "JIVO_JWT_SECRET" and put the secret in that '
+                "environment variable"
+            )
         return cls.from_mapping(data, base_dir=path.parent)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with ``update`` applied, validated and prepared again.
 
         pydantic's own copy would skip validation and keep the old prepared glue (the cached
-        :attr:`renderer`).
+        :attr:`renderer`). The identity secret is kept (or read again from
+        ``identity_secret_env``) unless ``update`` gives one of the two.
         """
-        return type(self)(**{**self.model_dump(), **(update or {})})
+        update = dict(update or {})
+        values = self.model_dump(context={REVEAL_SECRETS: True})
+        if "identity_secret" in update or "identity_secret_env" in update:
+            values.pop("identity_secret", None)
+            values.pop("identity_secret_env", None)
+        return type(self)(**{**values, **update})
 
     # ------------------------------------------------------------------ derived values
 
@@ -319,6 +435,22 @@ class Widget(_Model):
             client_attributes=self.client_attributes,
             static_calls=self._static_calls(),
         )
+
+    @cached_property
+    def user_tokens(self) -> identity.UserTokens | None:
+        """The signer of visitors' tokens (built with the Widget), or ``None`` without an
+        ``identity_secret``; its :meth:`~jivo_widget.identity.UserTokens.verify` checks them."""
+        if self.identity_secret is None:
+            return None
+        try:
+            return identity.UserTokens(
+                self.identity_secret,
+                expires_in=self.identity_expires_in,
+                issued_at=self.identity_issued_at,
+                claims=self.identity_claims,
+            )
+        except JivoConfigError as exc:  # each option is checked above but for the claims' size
+            raise JivoConfigError(f"identity_{exc}") from None
 
     def _static_calls(self) -> list[Call]:
         """The calls every page of this Widget makes, besides its client attributes."""
@@ -340,6 +472,7 @@ class Widget(_Model):
         self,
         *,
         user_token: str | int | None = None,
+        visitor_id: str | int | None = None,
         contact: Contact | Mapping[str, Any] | None = None,
         custom_data: Sequence[CustomField | Mapping[str, Any]] | None = None,
         client_attributes: Mapping[str, str | int | float] | None = None,
@@ -351,14 +484,16 @@ class Widget(_Model):
     ) -> Markup:
         """The glue HTML for one request (empty when the widget is disabled).
 
-        ``user_token`` → ``setUserToken``; ``contact`` → ``setContactInfo``; ``custom_data``
+        ``user_token`` → ``setUserToken``; ``visitor_id`` (Latin letters and/or digits: the
+        signed-in user's id) → ``setUserToken(<JWT signed with identity_secret>)``, not with
+        ``user_token``; ``contact`` → ``setContactInfo``; ``custom_data``
         (≤ 10 fields) → ``setCustomData``; ``client_attributes`` (merged over the config's)
         → ``setClientAttributes`` (skipped in the browser when unchanged: Jivo allows 10 calls
         an hour); ``page_title`` (and ``page_url``) → ``sendPageTitle`` for SPAs;
         ``clear_history`` → ``clearHistory`` first (render it on the page after logout);
         ``nonce`` goes on every ``<script>``. Where text is expected, any object whose ``str()``
         is valid text is accepted (a lazy string, django-csp's ``request.csp_nonce``); the token
-        may also be an int (``request.user.pk``).
+        and ``visitor_id`` may also be an int (``request.user.pk``).
 
         Invalid values: with ``strict`` (this argument, else the Widget's ``strict``, else
         ``$JIVO_WIDGET_STRICT``) they raise :class:`JivoConfigError`; otherwise the invalid
@@ -375,6 +510,7 @@ class Widget(_Model):
         self,
         *,
         user_token: str | int | None = None,
+        visitor_id: str | int | None = None,
         contact: Contact | Mapping[str, Any] | None = None,
         custom_data: Sequence[CustomField | Mapping[str, Any]] | None = None,
         client_attributes: Mapping[str, str | int | float] | None = None,
@@ -413,7 +549,12 @@ class Widget(_Model):
             values["custom_data"] = [
                 _fields(f) if isinstance(f, BaseModel) else f for f in custom_data
             ]
-        return _REQUEST(values, strict)
+        tokens = self.user_tokens
+        request = _REQUEST(values, strict, can_sign=tokens is not None)
+        if tokens is not None and (visitor_id := request.get("visitor_id")) is not None:
+            # Cached per visitor when the token carries no time; signed now when it does.
+            request["user_token"] = tokens.sign(visitor_id)
+        return request
 
     def csp_hashes(self) -> tuple[str, ...]:
         """CSP ``script-src`` hash sources (``'sha256-…'``) of the inline scripts, static.

@@ -38,6 +38,7 @@ Rules, and why:
 from __future__ import annotations
 
 import functools
+import hmac
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -63,6 +64,7 @@ __all__ = [
     "TOKEN_CACHE_SIZE",
     "VISITOR_ID_RULE",
     "IdentityStatus",
+    "JwtSecret",
     "UserTokens",
     "Verification",
     "check_claims",
@@ -142,6 +144,19 @@ def _invalid(reason: str) -> Verification:
     return Verification(IdentityStatus.INVALID, reason=reason)
 
 
+class JwtSecret(SecretStr):
+    """One secret from Jivo's JWT settings: a :class:`~pydantic.SecretStr` (hidden in ``repr``,
+    ``str`` and dumps) that compares in constant time, so comparing two configs (``Widget ==
+    Widget``) says nothing through its timing about how much of a secret matched."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SecretStr):
+            return NotImplemented
+        return hmac.compare_digest(_key(self), _key(other))
+
+    __hash__ = SecretStr.__hash__
+
+
 # --------------------------------------------------------------------------- field rules
 #
 # Each check raises JivoConfigError naming ``field`` (the caller's name for the value: ``secret``
@@ -162,7 +177,7 @@ def validate_visitor_id(value: object, *, field: str = "visitor_id") -> str:
     return value
 
 
-def parse_secrets(value: object, *, field: str = "secret") -> tuple[SecretStr, ...]:
+def parse_secrets(value: object, *, field: str = "secret") -> tuple[JwtSecret, ...]:
     """Read one secret or several (rotation: the first signs, all verify).
 
     ``value`` is a ``str`` or :class:`~pydantic.SecretStr` (whitespace separates several:
@@ -180,13 +195,13 @@ def parse_secrets(value: object, *, field: str = "secret") -> tuple[SecretStr, .
             f"{field}: must be the secret from Jivo's JWT settings (a str), or a list of them, "
             f"got {type(value).__name__}"
         )
-    secrets: list[SecretStr] = []
+    secrets: list[JwtSecret] = []
     for item in items:
         if isinstance(item, SecretStr):
             item = item.get_secret_value()
         if not isinstance(item, str):
             raise JivoConfigError(f"{field}: every secret must be a str, got {type(item).__name__}")
-        secrets.extend(SecretStr(part) for part in item.split())
+        secrets.extend(JwtSecret(part) for part in item.split())
     if not secrets:
         raise JivoConfigError(f"{field}: no secret given (copy it from Jivo's JWT settings)")
     for number, secret in enumerate(secrets, 1):
@@ -292,8 +307,8 @@ class UserTokens:
     claims in every token (see :func:`check_claims`). ``leeway``: seconds of clock skew allowed
     when checking ``exp``/``iat`` (at most :data:`MAX_LEEWAY`).
 
-    The secrets are held as :class:`~pydantic.SecretStr` and appear in no ``repr``, message or
-    log. Invalid options raise :class:`JivoConfigError` naming the option.
+    The secrets are held as :class:`JwtSecret` (a ``SecretStr``) and appear in no ``repr``,
+    message or log. Invalid options raise :class:`JivoConfigError` naming the option.
     """
 
     __slots__ = (
@@ -357,6 +372,14 @@ class UserTokens:
     def __reduce__(self) -> Any:
         # A pickle (a cache, a multiprocessing queue) would carry the secrets in clear.
         raise TypeError("UserTokens holds secrets and cannot be pickled; build one per process")
+
+    # Nothing about it changes once built, so a copy (of a Widget holding it) may share it;
+    # without these, copying would go through __reduce__ and fail.
+    def __copy__(self) -> UserTokens:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> UserTokens:
+        return self
 
     # ------------------------------------------------------------------ signing
 

@@ -22,6 +22,8 @@ import functools
 import inspect
 import logging
 import os
+import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +52,7 @@ __all__ = [
     "render_parameters",
     "strict_for",
     "user_identity",
+    "visitor_id_of",
     "widget_from_setting",
 ]
 
@@ -61,7 +64,7 @@ _log = logging.getLogger(LOGGER_NAME)
 CLEAR_HISTORY_KEY = "_jivo_widget_clear_history"
 
 #: What an identity resolver returns: keyword arguments of :meth:`Widget.render`
-#: (``user_token``, ``contact``, ``custom_data``…; later ``visitor_id``), or ``None``.
+#: (``user_token`` or ``visitor_id``, ``contact``, ``custom_data``…), or ``None``.
 Identity = Mapping[str, Any] | None
 
 
@@ -153,8 +156,8 @@ def _is_strict(widget: Widget, page: Page) -> bool:
 
 @functools.cache
 def render_parameters(widget_class: type[Widget] = Widget) -> frozenset[str] | None:
-    """The request arguments ``render()`` takes, read from its signature (``visitor_id`` will
-    appear here by itself once the Widget takes it); ``None`` when it takes ``**kwargs``."""
+    """The request arguments ``render()`` takes, read from its signature (a new one, such as
+    ``visitor_id``, appears here by itself); ``None`` when it takes ``**kwargs``."""
     parameters = inspect.signature(widget_class.render).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return None
@@ -291,13 +294,35 @@ def widget_from_setting(value: object, *, name: str, base_dir: Path | None = Non
 # --------------------------------------------------------------------------- identity helpers
 
 
-def user_identity(user_id: object, *, name: object = None, email: object = None) -> dict[str, Any]:
-    """The default identity of a signed-in user: ``user_token`` from the id, contact from the
-    name and e-mail when set (empty strings are no value)."""
+# A UUID as str() writes it (and flask-login's get_id() returns it): 8-4-4-4-12 hex digits.
+_UUID_TEXT = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
+
+
+def visitor_id_of(user_id: object) -> object:
+    """A user's primary key as a visitor id: a UUID (the object, or its text with dashes)
+    becomes its 32 hex digits (``uuid.hex``: Jivo's ids are letters and digits only); anything
+    else is passed on as is, for :meth:`Widget.render` to check (an int is its digits; a key
+    that breaks Jivo's rule is dropped there with a WARNING naming ``visitor_id``)."""
+    if isinstance(user_id, uuid.UUID):
+        return user_id.hex
+    if type(user_id) is str and _UUID_TEXT.fullmatch(user_id):
+        return uuid.UUID(user_id).hex
+    return user_id
+
+
+def user_identity(
+    user_id: object, *, name: object = None, email: object = None, signed: bool = False
+) -> dict[str, Any]:
+    """The default identity of a signed-in user: contact from the name and e-mail when set
+    (empty strings are no value), and the id as ``visitor_id`` (see :func:`visitor_id_of`),
+    signed into the token, when ``signed`` (the Widget has an identity secret), else as the
+    unsigned ``user_token``."""
     contact = {
         key: value for key, value in (("name", name), ("email", email)) if value not in (None, "")
     }
-    identity: dict[str, Any] = {"user_token": user_id}
+    identity: dict[str, Any] = (
+        {"visitor_id": visitor_id_of(user_id)} if signed else {"user_token": user_id}
+    )
     if contact:
         identity["contact"] = contact
     return identity

@@ -8,8 +8,9 @@
     {{ jivo_widget() }}                                         {# before </body> #}
 
 - Identity: flask-login's ``current_user`` when the app has a ``LoginManager`` (signed in:
-  ``user_token`` from ``get_id()``, contact from its ``name`` and ``email`` attributes if any),
-  or your own ``@jivo.identity_loader`` function returning :meth:`Widget.render` arguments.
+  ``get_id()`` as ``visitor_id``, signed, when the Widget has an ``identity_secret``, else as
+  ``user_token``; contact from its ``name`` and ``email`` attributes if any), or your own
+  ``@jivo.identity_loader`` function returning :meth:`Widget.render` arguments.
 - CSP nonce: flask-talisman's (``request.csp_nonce``) when present, or ``@jivo.nonce_loader``.
 - After flask-login's ``logout_user()``, the next page renders ``clearHistory()`` once (a flag in
   the session).
@@ -23,6 +24,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -61,7 +63,7 @@ def page_options() -> PageOptions:
     return options
 
 
-def _flask_login_identity() -> Identity:
+def _flask_login_identity(*, signed: bool) -> Identity:
     """flask-login's ``current_user`` as render() arguments (nothing when anonymous)."""
     from flask_login import current_user
 
@@ -69,7 +71,10 @@ def _flask_login_identity() -> Identity:
     if not getattr(user, "is_authenticated", False):
         return None
     return user_identity(
-        user.get_id(), name=getattr(user, "name", None), email=getattr(user, "email", None)
+        user.get_id(),
+        name=getattr(user, "name", None),
+        email=getattr(user, "email", None),
+        signed=signed,
     )
 
 
@@ -130,11 +135,16 @@ class JivoWidget:
         # flask-login pops its own keys and keeps the session, so the flag survives the logout.
         flask.session[CLEAR_HISTORY_KEY] = True
 
-    def _identity_source(self, app: flask.Flask) -> tuple[Callable[[], Identity] | None, str]:
+    def _identity_source(
+        self, app: flask.Flask, widget: Widget
+    ) -> tuple[Callable[[], Identity] | None, str]:
         if self._identity is not None:
             return self._identity, "identity_loader"
         if getattr(app, "login_manager", None) is not None:
-            return _flask_login_identity, "flask-login's current_user"
+            signed = widget.user_tokens is not None
+            return functools.partial(_flask_login_identity, signed=signed), (
+                "flask-login's current_user"
+            )
         return None, "identity"
 
     def _page(self, context: Context) -> Page:
@@ -143,7 +153,7 @@ class JivoWidget:
         app = flask.current_app
         request = flask.request
         widget = self.widget(app)
-        identity, where = self._identity_source(app)
+        identity, where = self._identity_source(app, widget)
         if self._nonce is not None:
             nonce = self._nonce()
         else:  # flask-talisman's, else a template variable

@@ -7,6 +7,7 @@
 
     {% jivo_widget %}                                   {# before </body> #}
     {% jivo_widget user_token=user.id, contact={"name": user.name} %}
+    {% jivo_widget visitor_id=user.id %}       {# signed, with the Widget's identity_secret #}
     {{ jivo_widget(user_token=user.id, custom_data=[{"title": "Plan", "content": plan}]) }}
 
 The arguments are :meth:`Widget.render`'s. The CSP nonce comes from a ``csp_nonce`` template

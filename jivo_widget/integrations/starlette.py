@@ -8,9 +8,10 @@
     {{ jivo_widget() }}                   {# before </body>; the request comes from the context #}
 
 - Identity: ``request.user`` under Starlette's ``AuthenticationMiddleware`` (signed in:
-  ``user_token`` from ``user.identity``, contact name from ``display_name``, ``email`` if the
-  user has one), or ``identity=`` a function ``request -> dict`` of :meth:`Widget.render`
-  arguments (or ``None``). It runs while the template renders, so it is a plain function.
+  ``user.identity`` as ``visitor_id``, signed, when the Widget has an ``identity_secret``, else
+  as ``user_token``; contact name from ``display_name``, ``email`` if the user has one), or
+  ``identity=`` a function ``request -> dict`` of :meth:`Widget.render` arguments (or ``None``).
+  It runs while the template renders, so it is a plain function.
 - CSP nonce: ``request.state.csp_nonce`` (set it in a middleware), or ``nonce=`` a function
   ``request -> str``.
 - :func:`clear_history_next_page` after a logout: the next page renders ``clearHistory()`` once
@@ -74,15 +75,21 @@ def clear_history_next_page(request: HTTPConnection) -> None:
     request.session[CLEAR_HISTORY_KEY] = True
 
 
-def request_user_identity(request: HTTPConnection) -> Identity:
-    """``request.user`` (AuthenticationMiddleware) as render() arguments; nothing when anonymous
-    or without the middleware."""
+def request_user_identity(request: HTTPConnection, *, signed: bool = False) -> Identity:
+    """``request.user`` (AuthenticationMiddleware) as render() arguments: ``user.identity`` as
+    ``visitor_id`` when ``signed`` (the Widget has an identity secret), else as ``user_token``;
+    nothing when anonymous or without the middleware."""
     if "user" not in request.scope:
         return None
     user = request.user
     if not getattr(user, "is_authenticated", False):
         return None
-    return user_identity(user.identity, name=user.display_name, email=getattr(user, "email", None))
+    return user_identity(
+        user.identity,
+        name=user.display_name,
+        email=getattr(user, "email", None),
+        signed=signed,
+    )
 
 
 def _pop_clear_history(request: HTTPConnection) -> bool:
@@ -123,9 +130,10 @@ class RequestPages:
 
             where = "identity="
         else:
+            signed = self.widget.user_tokens is not None
 
             def identity() -> Identity:
-                return request_user_identity(request)
+                return request_user_identity(request, signed=signed)
 
             where = "request.user"
         if self._nonce is not None:

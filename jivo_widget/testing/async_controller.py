@@ -25,6 +25,7 @@ from jivo_widget.testing.controller import (
     MockRecords,
     act_payload,
     problems_listing,
+    unverified_claims,
 )
 from jivo_widget.testing.scripts import mock_init_script
 
@@ -143,6 +144,17 @@ class AsyncJivoMock(MockRecords):
         """The widget id the page's loader asked for (``None`` before the loader ran)."""
         value = (await self.state())["widget_id"]
         return None if value is None else str(value)
+
+    async def visitor_token(self) -> str | None:
+        """The user token the page set with ``jivo_api.setUserToken``, exactly as set, or
+        ``None``."""
+        value = (await self.state())["user_token"]
+        return None if value is None else str(value)
+
+    async def token_claims(self) -> dict[str, Any]:
+        """The claims of :meth:`visitor_token`, decoded but **not verified** (see
+        :meth:`JivoMock.token_claims <jivo_widget.testing.controller.JivoMock.token_claims>`)."""
+        return unverified_claims(await self.visitor_token())
 
     async def violations(self) -> list[str]:
         """Contract violations of every document this page showed, oldest first."""

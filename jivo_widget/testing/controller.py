@@ -17,6 +17,8 @@ import re
 from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import unquote
 
+import jwt
+
 from jivo_widget import catalog
 from jivo_widget.testing.scripts import MockOptions, mock_init_script, mock_loader_script
 
@@ -35,6 +37,7 @@ __all__ = [
     "MockRecords",
     "act_payload",
     "problems_listing",
+    "unverified_claims",
 ]
 
 #: How long the waits wait by default, in ms: a page that loads the widget does so in well under
@@ -247,6 +250,26 @@ def act_payload(args: tuple[Any, ...]) -> str:
         ) from None
 
 
+def unverified_claims(token: object) -> dict[str, Any]:
+    """The payload of a JWT user token, decoded without checking its signature or times (the
+    test has no need of the secret: compare the claims, or verify the token with
+    :class:`~jivo_widget.identity.UserTokens` where the test holds it). ``AssertionError`` when
+    there is no token or it is not a JWT (it does not show the token)."""
+    if token is None:
+        raise AssertionError(
+            "the page set no user token (no jivo_api.setUserToken call, or clearHistory() "
+            "cleared it)"
+        )
+    try:
+        claims = jwt.decode(str(token), options={"verify_signature": False})
+    except jwt.DecodeError:
+        raise AssertionError(
+            "the user token the page set is not a JWT (a plain id? render(visitor_id=…) with "
+            "the Widget's identity_secret signs one)"
+        ) from None
+    return dict(claims)
+
+
 def problems_listing(violations: list[str], page_errors: list[str]) -> str:
     """The violations and page errors as the failure text lists them."""
     lines: list[str] = []
@@ -377,6 +400,18 @@ class JivoMock(MockRecords):
         """The widget id the page's loader asked for (``None`` before the loader ran)."""
         value = self.state()["widget_id"]
         return None if value is None else str(value)
+
+    def visitor_token(self) -> str | None:
+        """The user token the page set with ``jivo_api.setUserToken`` (the last one), exactly as
+        set; ``None`` when it set none (or ``clearHistory()`` cleared it)."""
+        value = self.state()["user_token"]
+        return None if value is None else str(value)
+
+    def token_claims(self) -> dict[str, Any]:
+        """The claims of :meth:`visitor_token`, decoded but **not verified** (for assertions:
+        ``assert jivo_mock.token_claims()["id"] == "42"``); ``AssertionError`` when the page set
+        no token or it is not a JWT."""
+        return unverified_claims(self.visitor_token())
 
     @property
     def violations(self) -> list[str]:

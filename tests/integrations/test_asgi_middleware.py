@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
 from jivo_widget import Widget
+from jivo_widget.identity import UserTokens
 from jivo_widget.integrations.asgi import JivoWidgetMiddleware
 from jivo_widget.integrations.starlette import page_options
 from jivo_widget.testing import JivoMock
@@ -246,6 +247,15 @@ def test_pages_get_the_glue_with_identity_and_options() -> None:
         assert client.get("/stream").text == "<html><body></body></html>"
         head = client.head("/")
         assert head.headers["content-length"] == str(len(PAGE))
+
+
+def test_inserted_pages_sign_the_identitys_visitor_id() -> None:
+    secret = "tye64d8818007570e9fd4e9736da383b0ee124e91e4d44ce852432456df0e986"
+    signing = Widget(widget_id=ID, identity_secret=secret)
+    with TestClient(_app(signing, identity=lambda request: {"visitor_id": "u1"})) as client:
+        ((name, (token,)),) = calls(client.get("/").text)
+    assert name == "setUserToken"
+    assert UserTokens(secret).verify(token).visitor_id == "u1"
 
 
 def test_compression_outside_compresses_the_page_with_the_glue() -> None:

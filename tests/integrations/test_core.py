@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from markupsafe import Markup
 
 from jivo_widget import JivoConfigError, Widget
 from jivo_widget.config import Contact, CustomField
+from jivo_widget.identity import UserTokens
 from jivo_widget.integrations._core import (
     LOGGER_NAME,
     Page,
@@ -24,10 +26,12 @@ from jivo_widget.integrations._core import (
     render_page,
     strict_for,
     user_identity,
+    visitor_id_of,
     widget_from_setting,
 )
 
 ID = "AbCdEf1234"
+SECRET = "tye64d8818007570e9fd4e9736da383b0ee124e91e4d44ce852432456df0e986"
 
 
 def calls(html: str) -> list[Any]:
@@ -230,50 +234,68 @@ def test_strict_for(monkeypatch: pytest.MonkeyPatch) -> None:
     assert strict_for(plain, debug=True) is None
 
 
-# ------------------------------------------------------------------ visitor_id (issue 10)
+# ------------------------------------------------------------------ visitor_id
 
 
-class SigningWidget(Widget):
-    """Stands for the Widget once it takes ``visitor_id`` (issue 10): a new render() argument."""
-
-    def render(  # type: ignore[override]
-        self,
-        *,
-        visitor_id: str | None = None,
-        user_token: str | int | None = None,
-        contact: Mapping[str, Any] | None = None,
-        custom_data: Sequence[Mapping[str, Any]] | None = None,
-        client_attributes: Mapping[str, Any] | None = None,
-        page_title: str | None = None,
-        page_url: str | None = None,
-        clear_history: bool = False,
-        nonce: str | None = None,
-        strict: bool | None = None,
-    ) -> Markup:
-        token = f"signed.{visitor_id}" if visitor_id is not None else user_token
-        return super().render(
-            user_token=token,
-            contact=contact,
-            custom_data=custom_data,
-            client_attributes=client_attributes,
-            page_title=page_title,
-            page_url=page_url,
-            clear_history=clear_history,
-            nonce=nonce,
-            strict=strict,
-        )
+def test_visitor_id_passes_straight_through_and_is_signed(lenient: None) -> None:
+    signing = Widget(widget_id=ID, identity_secret=SECRET)
+    page = Page(identity=lambda: {"visitor_id": "42", "contact": {"name": "Ann"}}, strict=True)
+    ((name, (token,)), contact) = calls(render_page(signing, page))
+    assert name == "setUserToken"
+    assert UserTokens(SECRET).verify(token).visitor_id == "42"
+    assert contact == ["setContactInfo", [{"name": "Ann"}]]
 
 
-def test_a_new_render_argument_passes_straight_through(widget: Widget) -> None:
-    page = Page(identity=lambda: {"visitor_id": "42"}, strict=True)
-    assert calls(render_page(SigningWidget(widget_id=ID), page)) == [
-        ["setUserToken", ["signed.42"]]
-    ]
-    with pytest.raises(JivoConfigError, match="visitor_id"):  # today's Widget does not take it
+def test_visitor_id_without_a_secret(widget: Widget, lenient: None, caplog: Any) -> None:
+    page = Page(identity=lambda: {"visitor_id": "42"})
+    with caplog.at_level(logging.WARNING):
+        assert calls(render_page(widget, page)) == []
+    assert "visitor_id: needs the Widget's identity_secret" in caplog.text
+    page.strict = True
+    with pytest.raises(JivoConfigError, match=r"^visitor_id: needs the Widget's identity_secret"):
         render_page(widget, page)
 
 
+def test_a_template_token_beside_the_resolvers_visitor_id(lenient: None, caplog: Any) -> None:
+    signing = Widget(widget_id=ID, identity_secret=SECRET)
+    page = Page(identity=lambda: {"visitor_id": "42"}, arguments={"user_token": "u-42"})
+    with caplog.at_level(logging.WARNING):
+        ((_, (token,)),) = calls(render_page(signing, page))
+    assert UserTokens(SECRET).verify(token).visitor_id == "42"  # the signed one is kept
+    assert "user_token: not with visitor_id" in caplog.text
+    page.strict = True
+    with pytest.raises(JivoConfigError, match=r"^user_token: not with visitor_id"):
+        render_page(signing, page)
+
+
+@pytest.mark.parametrize(
+    ("key", "visitor_id"),
+    [
+        (7, 7),
+        ("7", "7"),
+        ("Ann42", "Ann42"),
+        (uuid.UUID(int=42), "0000000000000000000000000000002a"),
+        ("12345678-9ABC-def0-1234-56789abcdef0", "123456789abcdef0123456789abcdef0"),
+        # passed on for render() to check (and drop, with a warning, when lenient)
+        ("ann@example.com", "ann@example.com"),
+        ("12345678-9abc-def0-1234", "12345678-9abc-def0-1234"),
+        (-1, -1),
+    ],
+)
+def test_visitor_id_of_a_primary_key(key: object, visitor_id: object) -> None:
+    assert visitor_id_of(key) == visitor_id
+
+
 # ------------------------------------------------------------------ helpers
+
+
+def test_user_identity_signed_sends_visitor_id_instead_of_user_token() -> None:
+    assert user_identity(7, signed=True) == {"visitor_id": 7}
+    assert user_identity(uuid.UUID(int=1), name="Ann", signed=True) == {
+        "visitor_id": "00000000000000000000000000000001",
+        "contact": {"name": "Ann"},
+    }
+    assert user_identity(uuid.UUID(int=1)) == {"user_token": uuid.UUID(int=1)}
 
 
 def test_user_identity_leaves_empty_fields_out() -> None:

@@ -16,6 +16,7 @@ from flask_talisman import Talisman
 from playwright.sync_api import Page as BrowserPage
 
 from jivo_widget import JivoConfigError
+from jivo_widget.identity import UserTokens
 from jivo_widget.integrations.flask import JivoWidget, page_options
 from jivo_widget.testing import JivoMock
 
@@ -36,7 +37,12 @@ class User(UserMixin):
         self.email = email
 
 
-USERS = {"7": User("7", "Ann O'Brien", "ann@example.com")}
+UUID_USER = "12345678-9abc-def0-1234-56789abcdef0"
+USERS = {
+    "7": User("7", "Ann O'Brien", "ann@example.com"),
+    UUID_USER: User(UUID_USER, "Uma", "uma@example.com"),
+    "ann-lee": User("ann-lee", "Ann Lee", "lee@example.com"),  # breaks Jivo's visitor id rule
+}
 
 
 def make_app(*, login: bool = True, **config: Any) -> flask.Flask:
@@ -237,3 +243,77 @@ def test_in_a_browser_under_a_nonce_csp(
     jivo_mock.wait_for_load()
     assert jivo_mock.calls("clearHistory") == [[]]
     assert jivo_mock.calls("setUserToken") == []
+
+
+# ------------------------------------------------------------------ verified identity
+
+SECRET = "tye64d8818007570e9fd4e9736da383b0ee124e91e4d44ce852432456df0e986"
+
+
+def signed_token(html: str) -> str:
+    ((name, (token,)), *_) = calls(html)
+    assert name == "setUserToken"
+    assert isinstance(token, str)
+    return token
+
+
+def test_with_a_secret_the_signed_in_user_gets_a_signed_token() -> None:
+    app = make_app(identity_secret=SECRET)
+    JivoWidget(app)
+    client = app.test_client()
+    assert calls(client.get("/").text) == []  # anonymous: no token
+    client.get("/login/7")
+    html = client.get("/").text
+    assert UserTokens(SECRET).verify(signed_token(html)).visitor_id == "7"
+    assert calls(html)[1:] == [
+        ["setContactInfo", [{"name": "Ann O'Brien", "email": "ann@example.com"}]]
+    ]
+
+
+def test_a_uuid_user_id_is_signed_as_its_hex_digits() -> None:
+    app = make_app(identity_secret=SECRET)
+    JivoWidget(app)
+    client = app.test_client()
+    client.get(f"/login/{UUID_USER}")
+    token = signed_token(client.get("/").text)
+    assert UserTokens(SECRET).verify(token).visitor_id == "123456789abcdef0123456789abcdef0"
+
+
+def test_a_user_id_that_breaks_jivos_rule_is_dropped_or_raises(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("JIVO_WIDGET_STRICT", raising=False)
+    app = make_app(identity_secret=SECRET)
+    JivoWidget(app)
+    client = app.test_client()
+    client.get("/login/ann-lee")
+    with caplog.at_level(logging.WARNING):
+        html = client.get("/").text
+    assert calls(html) == [["setContactInfo", [{"name": "Ann Lee", "email": "lee@example.com"}]]]
+    assert "visitor_id: must be 1-256 Latin letters and/or digits" in caplog.text
+    assert "ann-lee" not in caplog.text
+    app.testing = True
+    with pytest.raises(JivoConfigError, match=r"^visitor_id: "):
+        client.get("/")
+
+
+def test_an_identity_loader_may_return_visitor_id() -> None:
+    app = make_app(identity_secret=SECRET)
+    jivo = JivoWidget(app)
+    jivo.identity_loader(lambda: {"visitor_id": "Crm1042"})
+    token = signed_token(app.test_client().get("/").text)
+    assert UserTokens(SECRET).verify(token).visitor_id == "Crm1042"
+
+
+@pytest.mark.browser
+def test_the_signed_token_in_a_browser(
+    page: BrowserPage, jivo_mock: JivoMock, serve_wsgi: Callable[[flask.Flask], str]
+) -> None:
+    app = make_app(identity_secret=SECRET)
+    JivoWidget(app)
+    url = serve_wsgi(app)
+    page.goto(url + "/login/7")
+    page.goto(url + "/")
+    jivo_mock.wait_for_load()
+    assert jivo_mock.token_claims() == {"id": "7"}
+    assert UserTokens(SECRET).verify(jivo_mock.visitor_token()).visitor_id == "7"

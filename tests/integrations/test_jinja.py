@@ -11,6 +11,7 @@ import jinja2
 import pytest
 
 from jivo_widget import JivoConfigError, Widget
+from jivo_widget.identity import UserTokens
 from jivo_widget.integrations._core import Page, PageOptions
 
 ID = "AbCdEf1234"
@@ -131,3 +132,22 @@ def test_async_environments(run_async: Callable[[Any], Any]) -> None:
     tag, call = run_async(render())
     assert calls(tag) == [["setUserToken", ["a"]]]
     assert calls(call) == [["setUserToken", ["b"]]]
+
+
+# ------------------------------------------------------------------ verified identity
+
+SECRET = "tye64d8818007570e9fd4e9736da383b0ee124e91e4d44ce852432456df0e986"
+
+
+def test_visitor_id_in_the_tag_and_the_global_is_signed(env: jinja2.Environment) -> None:
+    env.jivo_widget_config = Widget(widget_id=ID, identity_secret=SECRET)  # type: ignore[attr-defined]
+    tokens = UserTokens(SECRET)
+    for source in ("{% jivo_widget visitor_id=user.id %}", "{{ jivo_widget(visitor_id=user.id) }}"):
+        ((name, (token,)),) = calls(env.from_string(source).render(user={"id": 7}))
+        assert name == "setUserToken"
+        assert tokens.verify(token).visitor_id == "7"
+
+
+def test_visitor_id_without_a_secret_in_a_strict_session_raises(env: jinja2.Environment) -> None:
+    with pytest.raises(JivoConfigError, match=r"^visitor_id: needs the Widget's identity_secret"):
+        env.from_string("{% jivo_widget visitor_id='7' %}").render()

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import secrets
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from starlette.templating import Jinja2Templates
 from starlette.testclient import TestClient
 
 from jivo_widget import JivoConfigError, Widget
+from jivo_widget.identity import UserTokens
 from jivo_widget.integrations.starlette import (
     clear_history_next_page,
     install_jivo_widget,
@@ -216,3 +218,71 @@ def test_in_a_browser(
     page.goto(url + "/")
     jivo_mock.wait_for_load()
     assert jivo_mock.calls("clearHistory") == [[]]
+
+
+# ------------------------------------------------------------------ verified identity
+
+SECRET = "tye64d8818007570e9fd4e9736da383b0ee124e91e4d44ce852432456df0e986"
+SIGNING = Widget(widget_id=ID, identity_secret=SECRET)
+
+
+def signed_id(html: str) -> str | None:
+    ((name, (token,)), *_) = calls(html)
+    assert name == "setUserToken"
+    return UserTokens(SECRET).verify(token).visitor_id
+
+
+def test_with_a_secret_request_user_is_signed() -> None:
+    with TestClient(make_app(SIGNING)) as client:
+        assert calls(client.get("/").text) == []
+        client.get("/login/ann")
+        html = client.get("/").text
+    assert signed_id(html) == "ann"
+    assert calls(html)[1:] == [["setContactInfo", [{"name": "ann", "email": "ann@example.com"}]]]
+
+
+def test_a_user_identity_that_breaks_jivos_rule_is_dropped_or_raises(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("JIVO_WIDGET_STRICT", raising=False)
+    app = make_app(SIGNING)
+    with caplog.at_level(logging.WARNING), TestClient(app) as client:
+        client.get("/login/ann.lee")
+        assert [name for name, _ in calls(client.get("/").text)] == ["setContactInfo"]
+    assert "visitor_id: must be 1-256 Latin letters and/or digits" in caplog.text
+    assert "ann.lee" not in caplog.text
+    app.debug = True
+    with TestClient(app) as client, pytest.raises(JivoConfigError, match=r"^visitor_id: "):
+        client.get("/login/ann.lee")
+        client.get("/")
+
+
+def test_an_identity_function_may_return_visitor_id() -> None:
+    app = make_app(SIGNING, identity=lambda request: {"visitor_id": uuid.UUID(int=7).hex})
+    with TestClient(app) as client:
+        assert signed_id(client.get("/").text) == "00000000000000000000000000000007"
+
+
+def test_fastapi_signs_from_its_templates() -> None:
+    tpl = templates()
+    install_jivo_widget(tpl, SIGNING, identity=lambda request: {"visitor_id": 42})
+    app = FastAPI()
+
+    @app.get("/")
+    async def index(request: Request) -> Response:
+        return tpl.TemplateResponse(request, "base.html")
+
+    with TestClient(app) as client:
+        assert signed_id(client.get("/").text) == "42"
+
+
+@pytest.mark.browser
+def test_the_signed_token_in_a_browser(
+    page: BrowserPage, jivo_mock: JivoMock, serve_asgi: Callable[[Any], str]
+) -> None:
+    url = serve_asgi(make_app(SIGNING))
+    page.goto(url + "/login/ann")
+    page.goto(url + "/")
+    jivo_mock.wait_for_load()
+    assert jivo_mock.token_claims() == {"id": "ann"}
+    assert UserTokens(SECRET).verify(jivo_mock.visitor_token()).visitor_id == "ann"

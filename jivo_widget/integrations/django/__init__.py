@@ -9,7 +9,8 @@
 
     {% load jivo %}{% jivo_widget %}                    {# before </body> #}
 
-- Identity from ``request.user`` (signed in: ``user_token`` from the primary key, contact from
+- Identity from ``request.user`` (signed in: the primary key as ``visitor_id``, signed, when
+  the Widget has an ``identity_secret``, else as ``user_token``; contact from
   ``get_full_name()`` and ``email``), or ``JIVO_WIDGET_IDENTITY = "myapp.jivo.identity"``: a
   function ``request -> dict`` of :meth:`Widget.render` arguments (or ``None``).
 - The CSP nonce of Django 6's built-in CSP (the ``csp_nonce`` context variable or

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -37,9 +38,11 @@ __all__ = ["debug_or_testing", "detect_nonce", "render_for", "request_user_ident
 _log = logging.getLogger(LOGGER_NAME)
 
 
-def request_user_identity(request: HttpRequest) -> Identity:
-    """``request.user`` as render() arguments: the primary key as ``user_token``, contact from
-    ``get_full_name()`` and ``email``; nothing for anonymous users or without auth."""
+def request_user_identity(request: HttpRequest, *, signed: bool = False) -> Identity:
+    """``request.user`` as render() arguments: the primary key as ``visitor_id`` when ``signed``
+    (the Widget has an identity secret; a UUID key as its hex digits), else as ``user_token``;
+    contact from ``get_full_name()`` and ``email``; nothing for anonymous users or without
+    auth."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
@@ -48,6 +51,7 @@ def request_user_identity(request: HttpRequest) -> Identity:
         user.pk,
         name=get_full_name() if callable(get_full_name) else None,
         email=getattr(user, "email", None),
+        signed=signed,
     )
 
 
@@ -94,7 +98,7 @@ def _page(widget: Widget, request: HttpRequest | None, context: Mapping[str, Any
         identity = resolver
         where = conf.IDENTITY_SETTING
     else:
-        identity = request_user_identity
+        identity = functools.partial(request_user_identity, signed=widget.user_tokens is not None)
         where = "request.user"
     options = getattr(request, ATTRIBUTE, None)
     return Page(
