@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 chromium: venv
 	@$(PY) -m jivo_widget.testing.chromium --ensure
 
-test: venv chromium
+# js/node_modules holds the pinned axe-core that the facade's accessibility test injects.
+test: venv chromium $(JS_DEPS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -73,6 +73,8 @@ class Facade(BaseModel):
     fallback_url: str | None = None
     fallback_text: Text = "Contact us"
     timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
+    #: The name of the facade's landmark (a labelled region), for screen-reader navigation.
+    region_label: Text = "Chat"
 
     _timeout_seconds = field_validator("timeout", mode="before")(_seconds)
 

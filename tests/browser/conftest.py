@@ -116,13 +116,15 @@ class LazyPage:
         self._server = live_server
         self._paths = itertools.count()
 
-    def open(self, body: str, head: str = "") -> str:
+    def open(self, body: str, head: str = "", after: str = "") -> str:
         """Serve a small valid page (language, title, main landmark: axe-core checks them
-        too) with ``body`` and go to it; returns its URL."""
+        too) with ``body`` in its ``<main>`` and ``after`` after it, and go to it; returns its
+        URL."""
         document = (
             '<!doctype html><html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>Shop</title>{head}</head><body><main><h1>Shop</h1>{body}</main></body></html>"
+            f"<title>Shop</title>{head}</head><body><main><h1>Shop</h1>{body}</main>{after}"
+            "</body></html>"
         )
         url = self._server.add(f"/page{next(self._paths)}", document)
         self.page.goto(url)
