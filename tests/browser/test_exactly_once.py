@@ -217,7 +217,9 @@ class Batch:
                 status = frame.evaluate(
                     "[__jivoMock.read('status'), [...document.scripts].map(s => s.src)]"
                 )
-                raise AssertionError(f"frame {index}: Jivo never ready: {status}\n{scenario}")
+                raise AssertionError(
+                    f"frame {index}: Jivo never ready: {status}\n{scenario}"
+                ) from None
 
         def fire(frame: Frame, scenario: Scenario, index: int) -> None:
             frame.evaluate("__jivoMock.fire('jivo_onOpen')")
