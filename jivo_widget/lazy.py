@@ -20,6 +20,8 @@ way (:func:`facade_function`), and the save-data guard is one of its options.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -29,6 +31,8 @@ from jivo_widget import _jscode
 from jivo_widget.serialize import script_json
 
 __all__ = [
+    "OPTIONS",
+    "SAVE_DATA_GUARDED",
     "ClickOptions",
     "ConsentOptions",
     "IdleOptions",
@@ -174,6 +178,20 @@ class ConsentOptions(StrategyOptions):
         if self.predicate is None:
             return ("null",)
         return (_jscode.function_expression(PREDICATE_PARAMS, self.predicate),)
+
+
+#: The built-in strategies that take options, and the model of each: their assets are factories.
+OPTIONS: Mapping[str, type[StrategyOptions]] = MappingProxyType(
+    {
+        "idle": IdleOptions,
+        "click": ClickOptions,
+        "visible": VisibleOptions,
+        "consent": ConsentOptions,
+    }
+)
+#: The strategies that load without the visitor asking: with the facade, the save-data guard
+#: stops them on save-data or 2g connections (the facade's click is then the way in).
+SAVE_DATA_GUARDED = frozenset({"idle", "interaction"})
 
 
 def strategy_function(asset: str, options: StrategyOptions | None) -> str:

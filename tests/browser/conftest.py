@@ -20,15 +20,7 @@ from playwright.sync_api import Page
 
 from jivo_widget import Widget, _strategies
 from jivo_widget.facade import Facade
-from jivo_widget.lazy import (
-    ClickOptions,
-    ConsentOptions,
-    IdleOptions,
-    StrategyOptions,
-    VisibleOptions,
-    facade_function,
-    strategy_function,
-)
+from jivo_widget.lazy import OPTIONS, SAVE_DATA_GUARDED, facade_function, strategy_function
 from jivo_widget.render import asset, template_environment
 from jivo_widget.strategies import register_strategy
 from jivo_widget.testing import JivoMock
@@ -36,15 +28,6 @@ from jivo_widget.testing import JivoMock
 WIDGET_ID = "AbCdEf1234"
 LOADER = f"https://code.jivosite.com/widget/{WIDGET_ID}"
 
-#: The options model of each built-in strategy that takes options.
-OPTIONS: dict[str, type[StrategyOptions]] = {
-    "idle": IdleOptions,
-    "click": ClickOptions,
-    "visible": VisibleOptions,
-    "consent": ConsentOptions,
-}
-#: The strategies the save-data guard stops (the facade's click is then the way in).
-GUARDED = frozenset({"idle", "interaction"})
 _names = itertools.count()
 
 
@@ -79,7 +62,10 @@ def strategy_source(
     function = strategy_function(asset(f"strategies/{strategy}.min.js"), built)
     if facade is not None:
         function = facade_function(
-            asset("facade.min.js"), function, timeout=facade.timeout, guard=strategy in GUARDED
+            asset("facade.min.js"),
+            function,
+            timeout=facade.timeout,
+            guard=strategy in SAVE_DATA_GUARDED,
         )
     return function
 

@@ -22,7 +22,7 @@ def extras() -> set[str]:
 
 
 def test_extras_are_only_for_what_works() -> None:
-    assert extras() == {"testing", "server", "fastapi", "flask", "django", "dev"}
+    assert extras() == {"testing", "server", "fastapi", "flask", "django", "bench", "dev"}
 
 
 def test_readme_lists_exactly_the_extras() -> None:
