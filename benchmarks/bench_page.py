@@ -36,6 +36,7 @@ Run alone: ``python -m benchmarks.bench_page [--runs N] [--only NAME ...]``.
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import itertools
 import json
@@ -364,6 +365,8 @@ class Run:
 class Results:
     calibration: int
     runs: dict[str, list[Run]] = field(default_factory=dict)
+    #: gzip -9 bytes of what each configuration adds to the page (glue, facade markup and CSS).
+    inline_gzip: dict[str, int] = field(default_factory=dict)
 
 
 def _tbt(longtasks: list[list[float]], start: float, end: float) -> float:
@@ -498,11 +501,15 @@ def run_all(runs: int, configs: list[Config]) -> Results:
             server.files["/app.js"] = ("application/javascript", app_js(per_ms).encode())
             server.files["/hero.png"] = ("image/png", hero_png())
             paths = {}
+            results = Results(calibration=per_ms, runs={c.name: [] for c in configs})
             for i, config in enumerate(configs):
                 paths[config.name] = f"/page{i}"
-                html = page_html(config.widget_html(), banner=config.trigger == "accept")
+                widget_html = config.widget_html()
+                results.inline_gzip[config.name] = (
+                    len(gzip.compress(widget_html.encode(), 9)) if widget_html else 0
+                )
+                html = page_html(widget_html, banner=config.trigger == "accept")
                 server.files[f"/page{i}"] = ("text/html; charset=utf-8", html.encode())
-            results = Results(calibration=per_ms, runs={c.name: [] for c in configs})
             # One load of each first, not counted: the browser's first pages pay for warming
             # up (code caches, the first process), which would land on whichever came first.
             for config in configs:
@@ -544,6 +551,7 @@ def summary(results: Results, configs: list[Config]) -> list[dict[str, Any]]:
             "trigger_to_call": _median([r.trigger_to_first_call for r in runs]),
             "onload_to_call": _median([r.onload_to_first_call for r in runs]),
             "after": _median([r.longtasks_after_trigger for r in runs]),
+            "inline_gzip": results.inline_gzip.get(config.name, 0),
         }
         row["ratio"] = row["tbt_before"] / base if base else None
         rows.append(row)
@@ -562,15 +570,16 @@ def print_table(rows: list[dict[str, Any]], results: Results, runs: int) -> None
     print(
         "| configuration | Jivo KB before trigger | Jivo KB in first 4 s | TBT before trigger ms "
         "| ratio to no widget | TBT first 4 s ms | LCP ms | trigger → first call ms "
-        "| onLoadCallback → first call ms | long tasks after trigger ms |"
+        "| onLoadCallback → first call ms | long tasks after trigger ms | inline gzip B |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(
             f"| {row['name']} ({row['describe']}) | {_fmt(row['kb_before'], 1)} "
             f"| {_fmt(row['kb_window'], 1)} | {_fmt(row['tbt_before'])} | {_fmt(row['ratio'], 2)} "
             f"| {_fmt(row['tbt_window'])} | {_fmt(row['lcp'])} | {_fmt(row['trigger_to_call'])} "
-            f"| {_fmt(row['onload_to_call'], 1)} | {_fmt(row['after'])} |"
+            f"| {_fmt(row['onload_to_call'], 1)} | {_fmt(row['after'])} "
+            f"| {row['inline_gzip']:,} |"
         )
     print()
     for row in rows:
