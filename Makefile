@@ -34,7 +34,7 @@ lint: venv
 
 # The JavaScript shipped into pages, minified from the readable js/src/ by the terser pinned in
 # js/package-lock.json. Run it after editing js/src/ and commit the result:
-# tests/test_js_assets.py rebuilds from scratch and fails if the shipped bytes differ.
+# tests/assets/test_js_assets.py rebuilds from scratch and fails if the shipped bytes differ.
 js: $(JS_DEPS)
 	node js/build.mjs jivo_widget/assets
 

@@ -52,7 +52,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from jivo_widget import Widget, _strategies
+from jivo_widget import Widget, strategies
 from jivo_widget.facade import Facade
 from jivo_widget.lazy import OPTIONS, SAVE_DATA_GUARDED, facade_function, strategy_function
 from jivo_widget.render import asset, template_environment
@@ -291,7 +291,7 @@ class Config:
         try:
             widget = Widget(widget_id=WIDGET_ID, strategy=name)
         finally:
-            del _strategies._registry[name]
+            del strategies._registry[name]
         return html + str(widget.render(user_token="u-42"))
 
 

@@ -18,11 +18,10 @@ ends would otherwise break the CSP hash. JavaScript reads all three as one line 
 tree-sitter's grammar is made for editors and is more lenient than the language in a few
 places; those are checked on the tree it builds: an elision (``f(a,,b)``, ``{a: 1,,}``) where
 only arrays allow one, an anonymous ``function``/``class`` statement, a ``try`` without ``catch``
-or ``finally``, ``await``/``yield`` outside
-an async function/generator, ``import``/``export`` declarations. tests/browser/
-test_handler_syntax.py holds the corpus on which the verdicts equal V8's. Not checked: the
-language's other "early errors" (a ``let`` declared twice, ``break`` outside a loop,
-strict-mode-only rules); those still fail in the browser.
+or ``finally``, ``await``/``yield`` outside an async function/generator, ``import``/``export``
+declarations. tests/test_jscode.py holds the corpus on which the verdicts equal V8's. Not
+checked: the language's other "early errors" (a ``let`` declared twice, ``break`` outside a
+loop, strict-mode-only rules); those still fail in the browser.
 """
 
 from __future__ import annotations

@@ -42,14 +42,15 @@ from pydantic_core import (
 from pydantic_core import core_schema as cs
 
 from jivo_widget import catalog
+from jivo_widget._validation_errors import (
+    ATTRIBUTE_VALUE_ERROR,
+    ATTRIBUTE_VALUE_MESSAGE,
+    error_location,
+)
 from jivo_widget.errors import JivoConfigError
 from jivo_widget.urls import url_schema
 
 __all__ = [
-    "ATTRIBUTE_VALUE_ERROR",
-    "ATTRIBUTE_VALUE_MESSAGE",
-    "CONTACT_FIELDS",
-    "CUSTOM_FIELD_FIELDS",
     "LOGGER_NAME",
     "NONCE_MESSAGE",
     "REQUEST_FIELDS",
@@ -57,7 +58,6 @@ __all__ = [
     "RequestValidator",
     "TextRule",
     "attribute_value_schema",
-    "error_location",
     "link_schema",
     "strict_from_environment",
     "text_schema",
@@ -73,23 +73,8 @@ _log = logging.getLogger(LOGGER_NAME)
 # CSP nonces are base64(url) in practice; anything else could break out of the attribute.
 NONCE_PATTERN = r"^[A-Za-z0-9+/_=-]{1,256}$"
 NONCE_MESSAGE = "must be a base64 CSP nonce (letters, digits, +/_=-)"
-#: Error type of a client attribute value that is neither a string nor a number.
-ATTRIBUTE_VALUE_ERROR = "attribute_value"
-ATTRIBUTE_VALUE_MESSAGE = "must be a string or a finite number"
 _STRING_TYPE = "Input should be a valid string"
 
-CONTACT_FIELDS = catalog.CONTACT_FIELDS
-CUSTOM_FIELD_FIELDS = catalog.CUSTOM_DATA_FIELD_KEYS
-REQUEST_FIELDS = (
-    "user_token",
-    "contact",
-    "custom_data",
-    "client_attributes",
-    "page_title",
-    "page_url",
-    "clear_history",
-    "nonce",
-)
 
 # --------------------------------------------------------------------------- str()-able values
 
@@ -216,22 +201,23 @@ def _optional(schema: cs.CoreSchema) -> cs.TypedDictField:
     return cs.typed_dict_field(cs.nullable_schema(schema), required=False)
 
 
-def _request_schema(max_fields: int | None) -> cs.CoreSchema:
+def _fields(max_fields: int | None) -> dict[str, cs.TypedDictField]:
+    """The request's fields (``render()``'s keyword arguments) and their schemas."""
     text = text_schema()
     contact = cs.typed_dict_schema(
-        {name: _optional(text) for name in CONTACT_FIELDS}, extra_behavior="forbid"
+        {name: _optional(text) for name in catalog.CONTACT_FIELDS}, extra_behavior="forbid"
     )
+    # Every custom data key is optional text, but two: Jivo requires content (an empty string
+    # is no content: the mock flags it too), and a link follows the URL rule.
+    special = {
+        "content": cs.typed_dict_field(text_schema(min_length=1)),
+        "link": _optional(link_schema()),
+    }
     custom_field = cs.typed_dict_schema(
-        {
-            # Jivo requires content: an empty string is no content (the mock flags it too).
-            "content": cs.typed_dict_field(text_schema(min_length=1)),
-            "title": _optional(text),
-            "link": _optional(link_schema()),
-            "key": _optional(text),
-        },
+        {key: special.get(key, _optional(text)) for key in catalog.CUSTOM_DATA_FIELD_KEYS},
         extra_behavior="forbid",
     )
-    fields = {
+    return {
         "user_token": _optional(_text_or(cs.str_schema(strict=True, min_length=1), _token_of)),
         "contact": _optional(contact),
         "custom_data": _optional(cs.list_schema(custom_field, max_length=max_fields, strict=True)),
@@ -241,9 +227,14 @@ def _request_schema(max_fields: int | None) -> cs.CoreSchema:
         "clear_history": _optional(cs.bool_schema(strict=True)),
         "nonce": _optional(_nonce_schema()),
     }
-    assert tuple(fields) == REQUEST_FIELDS
-    assert tuple(custom_field["fields"]) == CUSTOM_FIELD_FIELDS
-    return cs.typed_dict_schema(fields, extra_behavior="forbid")
+
+
+#: ``render()``'s per-request keyword arguments, in order (its signature is checked against it).
+REQUEST_FIELDS = tuple(_fields(None))
+
+
+def _request_schema(max_fields: int | None) -> cs.CoreSchema:
+    return cs.typed_dict_schema(_fields(max_fields), extra_behavior="forbid")
 
 
 # --------------------------------------------------------------------------- errors
@@ -262,19 +253,6 @@ def _path(loc: tuple[int | str, ...]) -> Path:
     if top == "client_attributes":
         return tuple(loc[:3]) if loc[2:3] == ("[key]",) else tuple(loc[:2])
     return (top,)
-
-
-def error_location(path: tuple[int | str, ...]) -> str:
-    """``('custom_data', 3, 'link')`` → ``custom_data[3].link``; ``[key]`` marks a bad dict key."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part == "[key]":
-            out += " (key)"  # a dict key, not its value, is wrong
-        else:
-            out += f".{part}" if out else part
-    return out
 
 
 def _message(error: ErrorDetails) -> str:

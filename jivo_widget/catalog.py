@@ -2,8 +2,8 @@
 
 The config validator, the renderer, the mocked widget (which receives :func:`as_json` in the
 page), the callback checker and the README tables all read this module instead of repeating
-Jivo's documentation. Facts and their sources: ``shared/reference/jivo-api.md``; the widget docs
-live at https://www.jivochat.com/docs/widget/ (fuller in Russian at https://www.jivo.ru/docs/widget/).
+Jivo's documentation, which lives at https://www.jivochat.com/docs/widget/ (fuller in Russian at
+https://www.jivo.ru/docs/widget/); where the docs are silent, the entry says so (``documented``).
 
 Adding a Jivo method is one :class:`Method` entry here plus its behaviour in
 ``testing/mock_widget.js``.
@@ -47,7 +47,8 @@ __all__ = [
 #: JS-side type names used in :class:`Param`. ``any`` means the docs do not constrain it.
 JsType = Literal["string", "number", "integer", "boolean", "object", "array", "function", "any"]
 
-#: Documented limits (jivo-api.md §1 fact 6).
+#: Documented limits: ``setCustomData`` takes at most 10 fields, and ``setClientAttributes`` may
+#: be called at most 10 times an hour per visitor.
 CUSTOM_DATA_MAX_FIELDS = 10
 CLIENT_ATTRIBUTES_MAX_CALLS_PER_HOUR = 10
 
@@ -109,7 +110,7 @@ class Outcome:
     ``via``: ``"return"`` for a method's return value, ``"callback"`` for the arguments a
     method passes to its callback argument, ``"arguments"`` for the arguments Jivo passes to a
     ``jivo_on*`` callback (both as a JSON array). ``documented`` is False where the docs give
-    the shape but not this case or its text: the mock's choice, not Jivo's (jivo-api.md).
+    the shape but not this case or its text: the mock's choice, not Jivo's.
     """
 
     when: str
@@ -325,12 +326,7 @@ _METHODS = (
         outcomes=(
             Outcome(
                 "always",
-                _object(
-                    {
-                        key: _NULLABLE_STRING
-                        for key in ("client_name", "email", "phone", "description")
-                    }
-                ),
+                _object({key: _NULLABLE_STRING for key in CONTACT_INFO_RESULT_FIELDS}),
             ),
         ),
     ),

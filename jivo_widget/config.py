@@ -1,58 +1,52 @@
 """The widget config (:class:`Widget`) and the per-request data models, validated with pydantic.
 
 A :class:`Widget` is built once (from keyword arguments, a dict or a TOML file) and validated
-at once; the static part of the glue is prepared then (see :mod:`jivo_widget.render`), so
-:meth:`Widget.render` only validates and serializes one request's data. Every broken config
-rule raises :class:`~jivo_widget.errors.JivoConfigError` naming the field and the rule; pydantic's
-own ``ValidationError`` never escapes. Per-request data is strict or lenient (invalid parts left
-out with a warning): see :mod:`jivo_widget._request`. Limits and names come from
+at once; then it hands its values to a :class:`~jivo_widget.render.Renderer`, which prepares
+the static part of the glue, so :meth:`Widget.render` only validates and serializes one
+request's data. Data flows one way: this module uses the renderer, the renderer knows nothing
+of the Widget. Every broken config rule raises :class:`~jivo_widget.errors.JivoConfigError`
+naming the field and the rule (see :mod:`jivo_widget._validation_errors`); pydantic's own
+``ValidationError`` never escapes. Per-request data is strict or lenient (invalid parts left out
+with a warning): see :mod:`jivo_widget._request`. Limits and names come from
 :mod:`jivo_widget.catalog`.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
-import sys
 import tomllib
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import Annotated, Any, Self
 
 from markupsafe import Markup
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    PrivateAttr,
-    ValidationError,
     ValidationInfo,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from jivo_widget import _jscode, catalog
-from jivo_widget._request import (
-    ATTRIBUTE_VALUE_ERROR,
-    ATTRIBUTE_VALUE_MESSAGE,
-    STRICT_ENV,
-    RequestValidator,
-    TextRule,
-    error_location,
-    link_schema,
+from jivo_widget._field_types import (
+    RULES_MAX_DEPTH,
+    ClientAttributes,
+    Color,
+    HttpUrl,
+    JsonObject,
+    LoaderUrl,
+    Text,
+    callers_stacklevel,
+    read_json_object,
 )
-from jivo_widget._strategies import STRATEGIES
+from jivo_widget._request import STRICT_ENV, RequestValidator, TextRule
+from jivo_widget._validation_errors import config_errors, fail
 from jivo_widget.errors import JivoConfigError, JivoConfigWarning
-from jivo_widget.urls import is_http_url, is_root_path
-
-if TYPE_CHECKING:
-    from jivo_widget.render import Renderer
+from jivo_widget.render import Call, Renderer, call
+from jivo_widget.strategies import STRATEGIES
 
 __all__ = [
     "RULES_MAX_DEPTH",
@@ -64,117 +58,10 @@ __all__ = [
     "Widget",
 ]
 
-# Whole-value matches (fullmatch): with match() and "$", a value ending in "\n" would pass.
+# Whole-value match (fullmatch): with match() and "$", a value ending in "\n" would pass.
 _WIDGET_ID = re.compile(catalog.WIDGET_ID_PATTERN)
-_COLOR = re.compile(catalog.COLOR_PATTERN)
 #: The per-request validator (plain dicts in, plain dicts out; see jivo_widget._request).
 _REQUEST = RequestValidator()
-#: How deep ``rules`` may nest (objects and arrays): far beyond real rules, and far below the
-#: depth at which serializing them would hit Python's recursion limit.
-RULES_MAX_DEPTH = 100
-
-
-# Frames in these directories are ours or pydantic's: a warning points past them to the user.
-_INTERNAL_DIRS = tuple(
-    str(Path(module_file).resolve().parent) + "/"
-    for module_file in (__file__, sys.modules[BaseModel.__module__].__file__ or __file__)
-)
-
-
-def _callers_stacklevel() -> int:
-    """The ``stacklevel`` that makes a warning point at the first frame outside jivo_widget and
-    pydantic (the user's ``Widget(...)``, ``from_file`` or ``model_validate`` line)."""
-    level, frame = 1, sys._getframe(1)  # 1: the function calling warnings.warn
-    caller: FrameType | None = frame
-    while caller is not None and caller.f_code.co_filename.startswith(_INTERNAL_DIRS):
-        caller, level = caller.f_back, level + 1
-    return level
-
-
-# --------------------------------------------------------------------------- reusable checks
-
-
-def _fail(rule: str, message: str, **ctx: Any) -> PydanticCustomError:
-    # Formatted here (with repr conversions) rather than by pydantic, whose templates know no !r.
-    return PydanticCustomError(rule, message.format(**ctx))
-
-
-def _loader_url(value: str) -> str:
-    # A root-relative path lets a site serve a self-hosted (or mocked) loader from itself;
-    # an absolute URL must be https, as Jivo's own snippet is (jivo-api.md). Both by the one
-    # URL rule (jivo_widget.urls): "/\\evil.example/x.js" is another origin to a browser.
-    if not (is_root_path(value) or is_http_url(value, https_only=True)):
-        raise _fail(
-            "loader_url",
-            "must be an https URL or a /path on this site (the URL rule: a real host, no user@, "
-            "no backslash, whitespace, control or invisible characters), got {value!r}",
-            value=value,
-        )
-    return value
-
-
-def _color(value: str) -> str:
-    if not _COLOR.fullmatch(value):
-        raise _fail("color", "must be a #rrggbb hex colour, got {value!r}", value=value)
-    return value
-
-
-#: A link by the URL rule (jivo_widget.urls), as the per-request validator checks it.
-HttpUrl = Annotated[str, TextRule(link_schema)]
-#: Per-request text: a ``str`` or an object whose ``str()`` is one (a lazy translation).
-Text = Annotated[str, TextRule()]
-Color = Annotated[str, AfterValidator(_color)]
-
-
-def _attribute_value(value: Any) -> Any:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, str | int | float)
-        or (isinstance(value, float) and not math.isfinite(value))
-    ):
-        raise _fail(ATTRIBUTE_VALUE_ERROR, ATTRIBUTE_VALUE_MESSAGE)
-    return value
-
-
-def _json_problem(value: Any) -> str | None:
-    """Why ``value`` is not plain JSON the glue can serialize (naming where), or None.
-
-    Iterative, so that no nesting depth can raise RecursionError here; nesting deeper than
-    :data:`RULES_MAX_DEPTH` is itself a problem.
-    """
-    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
-    while stack:
-        item, path, depth = stack.pop()
-        if item is None or isinstance(item, str | bool | int):
-            continue
-        if isinstance(item, float):
-            if not math.isfinite(item):
-                return f"{path} is {item}, not a JSON value"
-            continue
-        if not isinstance(item, list | tuple | dict):
-            return f"{path} is a {type(item).__name__}, not a JSON value"
-        if depth > RULES_MAX_DEPTH:
-            return f"nested deeper than {RULES_MAX_DEPTH} levels"
-        children: list[tuple[Any, str, int]] = []
-        if isinstance(item, dict):
-            for key, child in item.items():
-                if not isinstance(key, str):
-                    return f"{path} has the key {key!r}; JSON keys are strings"
-                children.append((child, f"{path}.{key}" if path else key, depth + 1))
-        else:
-            children.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
-        stack.extend(reversed(children))  # depth first, in order: the first problem is reported
-    return None
-
-
-def _json_object(value: dict[str, Any]) -> dict[str, Any]:
-    if problem := _json_problem(value):
-        raise _fail("json", "{problem}", problem=problem)
-    return value
-
-
-#: Jivo's attribute values are Text or Number (jivo-api.md §4 setClientAttributes).
-ClientAttributes = dict[str, Annotated[str | int | float, BeforeValidator(_attribute_value)]]
 
 
 class _Model(BaseModel):
@@ -239,12 +126,12 @@ class Widget(_Model):
     widget_id: str
     loader_host: str = catalog.LOADER_HOSTS[0]
     #: Explicit loader URL (a self-hosted or mocked loader); overrides ``loader_host``.
-    loader_url: Annotated[str, AfterValidator(_loader_url)] | None = None
+    loader_url: LoaderUrl | None = None
     enabled: bool = True
     strategy: str = "eager"
     invitation: Invitation | None = None
     #: Proactive rules JSON (``setRules``); a str/path is a JSON file (see :meth:`from_file`).
-    rules: Annotated[dict[str, Any], AfterValidator(_json_object)] | None = None
+    rules: JsonObject | None = None
     #: Attributes set on every page view unless unchanged (the glue remembers the last ones).
     client_attributes: ClientAttributes | None = None
     color: Color | None = None
@@ -255,13 +142,11 @@ class Widget(_Model):
     #: stay up), ``None`` (default) lets ``render(strict=…)`` or ``$JIVO_WIDGET_STRICT`` decide.
     strict: bool | None = None
 
-    _renderer: Renderer | None = PrivateAttr(default=None)
-
     @field_validator("widget_id")
     @classmethod
     def _widget_id_pattern(cls, value: str) -> str:
         if not _WIDGET_ID.fullmatch(value):
-            raise _fail(
+            raise fail(
                 "widget_id",
                 "must be 4-32 letters, digits, _ and - (Jivo ids look like 'AbCdEf1234'), "
                 "got {value!r}",
@@ -272,7 +157,7 @@ class Widget(_Model):
                 f"widget_id {value!r} is {len(value)} characters long; every real Jivo id "
                 f"seen is {catalog.WIDGET_ID_TYPICAL_LENGTH}",
                 JivoConfigWarning,
-                stacklevel=_callers_stacklevel(),
+                stacklevel=callers_stacklevel(),
             )
         return value
 
@@ -280,7 +165,7 @@ class Widget(_Model):
     @classmethod
     def _known_host(cls, value: str) -> str:
         if value not in catalog.LOADER_HOSTS:
-            raise _fail(
+            raise fail(
                 "loader_host",
                 "must be one of {hosts}, got {value!r}",
                 hosts=", ".join(catalog.LOADER_HOSTS),
@@ -292,7 +177,7 @@ class Widget(_Model):
     @classmethod
     def _known_strategy(cls, value: str) -> str:
         if value not in STRATEGIES:
-            raise _fail(
+            raise fail(
                 "strategy",
                 "must be one of {names}, got {value!r}",
                 names=", ".join(STRATEGIES),
@@ -304,7 +189,7 @@ class Widget(_Model):
     @classmethod
     def _rules_file(cls, value: Any) -> Any:
         if isinstance(value, str | Path):
-            return _read_json_object(Path(value))
+            return read_json_object(Path(value))
         return value
 
     @field_validator("handlers", mode="before")
@@ -323,7 +208,7 @@ class Widget(_Model):
         checked: Handlers = {}
         for name, bodies in value.items():
             if name not in catalog.CALLBACKS:
-                raise _fail(
+                raise fail(
                     "callback_name",
                     "unknown callback {name!r}; valid names: {names}",
                     name=name,
@@ -333,7 +218,7 @@ class Widget(_Model):
             checked[name] = [_jscode.normalize(body) for body in bodies]
             for index, body in enumerate(checked[name]):
                 if problem := _jscode.check_body(params, body):
-                    raise _fail(
+                    raise fail(
                         "handler_code",
                         "{where}: {problem}",
                         where=f"{name}[{index}]",
@@ -345,76 +230,32 @@ class Widget(_Model):
     @classmethod
     def _color2_needs_color(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and info.data.get("color") is None:
-            raise _fail("color2", "a second (gradient) colour needs color")
+            raise fail("color2", "a second (gradient) colour needs color")
         return value
 
-    def __eq__(self, other: object) -> bool:
-        """Equal when the public fields are; the prepared renderer is derived from them."""
-        if not isinstance(other, Widget):
-            return NotImplemented
-        return type(self) is type(other) and self.__dict__ == other.__dict__
-
-    # Fields hold dicts (handlers, rules): a Widget cannot be hashed, as before __eq__.
-    __hash__ = None  # type: ignore[assignment]
-
     def model_post_init(self, context: Any, /) -> None:
-        """Prepare the static glue once (templates, static calls, CSP hash)."""
-        from jivo_widget.render import Renderer  # render imports nothing from here at runtime
-
-        self._renderer = Renderer(self)
+        """Prepare the static glue now, once: a problem in it is an error of ``Widget(...)``,
+        and a strategy registered again later does not change this Widget's glue."""
+        _ = self.renderer
 
     # ------------------------------------------------------------------ construction helpers
 
     def __init__(self, **data: Any) -> None:
         """Validate ``data``; raises :class:`JivoConfigError` naming the field and the rule."""
-        with _config_errors():
+        with config_errors():
             super().__init__(**data)
 
     @classmethod
-    def model_validate(
-        cls,
-        obj: Any,
-        *,
-        strict: bool | None = None,
-        extra: Any = None,
-        from_attributes: bool | None = None,
-        context: Any | None = None,
-        by_alias: bool | None = None,
-        by_name: bool | None = None,
-    ) -> Self:
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
         """Like pydantic's, but raising :class:`JivoConfigError` as ``Widget(...)`` does."""
-        with _config_errors():
-            return super().model_validate(
-                obj,
-                strict=strict,
-                extra=extra,
-                from_attributes=from_attributes,
-                context=context,
-                by_alias=by_alias,
-                by_name=by_name,
-            )
+        with config_errors():
+            return super().model_validate(obj, **options)
 
     @classmethod
-    def model_validate_json(
-        cls,
-        json_data: str | bytes | bytearray,
-        *,
-        strict: bool | None = None,
-        extra: Any = None,
-        context: Any | None = None,
-        by_alias: bool | None = None,
-        by_name: bool | None = None,
-    ) -> Self:
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
         """Like pydantic's, but raising :class:`JivoConfigError` as ``Widget(...)`` does."""
-        with _config_errors():
-            return super().model_validate_json(
-                json_data,
-                strict=strict,
-                extra=extra,
-                context=context,
-                by_alias=by_alias,
-                by_name=by_name,
-            )
+        with config_errors():
+            return super().model_validate_json(json_data, **options)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base_dir: Path | None = None) -> Widget:
@@ -448,7 +289,8 @@ class Widget(_Model):
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with ``update`` applied, validated and prepared again.
 
-        pydantic's own copy would skip validation and keep the old prepared glue.
+        pydantic's own copy would skip validation and keep the old prepared glue (the cached
+        :attr:`renderer`).
         """
         return type(self)(**{**self.model_dump(), **(update or {})})
 
@@ -459,11 +301,31 @@ class Widget(_Model):
         """The loader URL the glue injects: ``loader_url`` or ``https://{host}/widget/{id}``."""
         return self.loader_url or f"https://{self.loader_host}/widget/{self.widget_id}"
 
-    @property
+    @cached_property
     def renderer(self) -> Renderer:
-        """The prepared renderer (built at construction)."""
-        assert self._renderer is not None  # set in model_post_init
-        return self._renderer
+        """The prepared glue (built with the Widget): the renderer of this Widget's values."""
+        return Renderer(
+            widget_id=self.widget_id,
+            loader_src=self.loader_src,
+            handlers=self.handlers,
+            strategy=self.strategy,
+            client_attributes=self.client_attributes,
+            static_calls=self._static_calls(),
+        )
+
+    def _static_calls(self) -> list[Call]:
+        """The calls every page of this Widget makes, besides its client attributes."""
+        calls: list[Call] = []
+        if self.color is not None:
+            colors = [self.color] if self.color2 is None else [self.color, self.color2]
+            calls.append(call("setWidgetColor", *colors))
+        if self.rules is not None:
+            calls.append(call("setRules", self.rules))
+        if self.invitation is not None:
+            inv = self.invitation
+            args = [inv.text] if inv.department_id is None else [inv.text, inv.department_id]
+            calls.append(call("showProactiveInvitation", *args, delay=inv.delay))
+        return calls
 
     # ------------------------------------------------------------------ per request
 
@@ -500,7 +362,7 @@ class Widget(_Model):
         request = self._request(_arguments(locals()), strict)
         if not self.enabled:
             return Markup("")
-        return self._renderer.render(request)  # type: ignore[union-attr]  # set at init
+        return self.renderer.render(request)
 
     def render_data(
         self,
@@ -571,74 +433,3 @@ def _arguments(arguments: dict[str, Any]) -> dict[str, Any]:
     """
     del arguments["self"], arguments["strict"]
     return arguments
-
-
-# --------------------------------------------------------------------------- errors
-
-
-def _read_json_object(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise _fail(
-            "rules_file", "cannot read {path} ({err})", path=str(path), err=exc.strerror
-        ) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _fail(
-            "rules_file", "{path} is not valid JSON ({err})", path=str(path), err=str(exc)
-        ) from None
-    except RecursionError:  # the json module parses nested values recursively
-        raise _fail(
-            "rules_file",
-            "{path}: nested deeper than {depth} levels",
-            path=str(path),
-            depth=RULES_MAX_DEPTH,
-        ) from None
-    if not isinstance(data, dict):
-        raise _fail("rules_file", "{path} must hold a JSON object", path=str(path))
-    if problem := _json_problem(data):
-        raise _fail("rules_file", "{path}: {problem}", path=str(path), problem=problem)
-    return data
-
-
-def _location(loc: tuple[int | str, ...]) -> str:
-    """``('invitation', 'text')`` → ``invitation.text``; pydantic's union/chain tags dropped."""
-    parts = tuple(
-        part
-        for part in loc
-        if isinstance(part, int)
-        or part == "[key]"  # a dict key, not its value, is wrong
-        or not (  # which union member failed: noise for a user
-            part in ("str", "int", "float")
-            or part.startswith(
-                ("function-", "constrained-", "list[", "dict[", "nullable", "chain[")
-            )
-        )
-    )
-    return error_location(parts) or "config"
-
-
-def format_validation_error(exc: ValidationError) -> str:
-    """One line naming every failing config field and its rule (union duplicates removed)."""
-    seen: dict[str, str] = {}
-    for error in exc.errors(include_url=False):
-        message = error["msg"]
-        if error["type"] == ATTRIBUTE_VALUE_ERROR:
-            message = f"{message}, got {type(error['input']).__name__}"
-        elif error["type"] == "extra_forbidden":
-            message = "unknown field"
-        seen.setdefault(_location(error["loc"]), message)
-    return "; ".join(f"{where}: {message}" for where, message in seen.items())
-
-
-@contextmanager
-def _config_errors() -> Iterator[None]:
-    try:
-        yield
-    except ValidationError as exc:
-        # model_validate runs our __init__ inside pydantic, which wraps its JivoConfigError.
-        for error in exc.errors(include_url=False):
-            inner = (error.get("ctx") or {}).get("error")
-            if isinstance(inner, JivoConfigError):
-                raise inner from None
-        raise JivoConfigError(format_validation_error(exc)) from None

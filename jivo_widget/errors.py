@@ -6,10 +6,13 @@ already catch for that kind of failure, so ``except ValueError`` around a config
 
     JivoError
     ├── JivoConfigError (ValueError)       a config or per-request value breaks a rule
-    │   └── OverrideError                  a ``trigger --set`` path or payload file is unusable
+    │   ├── OverrideError                  a ``trigger --set`` path or payload file is unusable
+    │   └── CallbackSourceError            Python callbacks use what the browser cannot run alike
     ├── StoreUnavailable (OSError)         the webhook event store cannot open, read or write
     ├── DeliveryError (OSError)            a webhook receiver could not be reached at all
     ├── ChromiumNotUsable (RuntimeError)   a configured Chromium does not exist or does not run
+    ├── TranscryptMissing (ImportError)    compiling callbacks needs the ``callbacks`` extra
+    ├── TranscryptFailed (RuntimeError)    Transcrypt crashed on code the checker accepted
     └── HandlerFailed (AssertionError)     a webhook handler raised for an event a test sent
 
     JivoWarning (UserWarning)
@@ -22,7 +25,11 @@ The modules that raise these re-export them where users met them first
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 __all__ = [
+    "CallbackSourceError",
     "ChromiumNotUsable",
     "DeliveryError",
     "HandlerFailed",
@@ -32,7 +39,10 @@ __all__ = [
     "JivoInsecureWebhookWarning",
     "JivoWarning",
     "OverrideError",
+    "SourceProblem",
     "StoreUnavailable",
+    "TranscryptFailed",
+    "TranscryptMissing",
 ]
 
 
@@ -50,6 +60,47 @@ class JivoConfigError(JivoError, ValueError):
 
 class OverrideError(JivoConfigError):
     """An override or a payload file is unusable; the message names the path and the problem."""
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """One thing the callbacks checker refuses, at the user's line: what it is and what to write
+    instead."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class CallbackSourceError(JivoConfigError):
+    """A callbacks module uses Python the browser cannot run with Python's meaning.
+
+    ``problems`` lists every refusal (``file:line:col: what; what to write instead``), in source
+    order; the message is those lines.
+    """
+
+    def __init__(self, problems: Sequence[SourceProblem]) -> None:
+        self.problems = tuple(sorted(problems, key=lambda p: (p.line, p.col, p.message)))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class TranscryptMissing(JivoError, ImportError):
+    """Transcrypt is not installed: the message says what to install."""
+
+
+class TranscryptFailed(JivoError, RuntimeError):
+    """Transcrypt crashed, failed or timed out on code the checker accepted (a bug of ours or
+    of Transcrypt's): ``output`` is what it printed."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        self.output = output
+        super().__init__(
+            message + (f"\n--- Transcrypt output ---\n{output.strip()}" if output.strip() else "")
+        )
 
 
 class StoreUnavailable(JivoError, OSError):

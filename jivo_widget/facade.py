@@ -13,7 +13,7 @@ Accessibility: a real ``<button>`` (keyboard-operable, Enter and Space included)
 visible text (``label``, "Open chat" by default, then the agent's name and status line); a
 visible focus ring; no motion under ``prefers-reduced-motion``; the loading and failure messages
 in a polite live region; text in black or white, whichever contrasts more with the colour
-(WCAG's formula). ``tests/browser/test_facade.py`` runs axe-core on it.
+(WCAG's formula). ``tests/assets/test_facade.py`` runs axe-core on it.
 """
 
 from __future__ import annotations

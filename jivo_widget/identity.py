@@ -1,7 +1,7 @@
 """Jivo's JWT user tokens: sign a visitor's id for ``setUserToken``, verify it in webhooks.
 
-Jivo documents JWT authorization for the widget (``shared/reference/jivo-api.md`` §4, Identity):
-the site shares a 256-bit secret with Jivo (channel settings → "JWT settings"), signs
+Jivo documents JWT authorization for the widget (its widget API docs, "Identity"): the site
+shares a 256-bit secret with Jivo (channel settings → "JWT settings"), signs
 ``{"id": "<visitor id>"}`` with it and passes the token to ``jivo_api.setUserToken`` before the
 dialog starts; Jivo then keeps the visitor's chat history across browsers and devices, and sends
 the same string back as ``user_token`` in every webhook. Because only the site and Jivo know the

@@ -1,10 +1,13 @@
-"""Renders a :class:`~jivo_widget.config.Widget` into glue HTML.
+"""Renders glue HTML: a widget's static glue prepared once, then one request's data per page.
 
-Static work once, dynamic work per request (design.md §2). When a Widget is built, a
-:class:`Renderer` prepares everything that depends only on the config:
+Static work once, dynamic work per request: rendering must cost a page no more than a
+hand-written template would. A :class:`Renderer` is built from plain values (the widget id, the
+loader URL, handler bodies, a strategy name, the static calls; a
+:class:`~jivo_widget.config.Widget` builds one from its validated config) and prepares
+everything that depends only on them:
 
 - the bootstrap script: the fixed core (``jivo_widget/assets/glue.min.js``, minified from the
-  readable ``js/src/glue.js``) called with the Widget's configuration, so its text and sha256
+  readable ``js/src/glue.js``) called with this configuration, so its text and sha256
   (the CSP hash) are the same for every request::
 
       (<core>)(window,document,"<widget id>","<loader URL>",
@@ -19,9 +22,8 @@ Static work once, dynamic work per request (design.md §2). When a Widget is bui
 A request then serializes only its own calls with :func:`~jivo_widget.serialize.script_json`
 and joins five strings.
 
-Templates are found in the installed package (``jivo_widget/templates``, where the wheel puts
-them) and, for editable installs and source checkouts, in the top-level ``templates/``; the
-minified JavaScript is package data in ``jivo_widget/assets/``.
+Templates and the minified JavaScript are read through :mod:`jivo_widget._resources`, like
+every file the package ships.
 """
 
 from __future__ import annotations
@@ -29,28 +31,18 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from jivo_widget import _jscode, catalog
-from jivo_widget._strategies import FRAGMENT_PARAMS, STRATEGIES, LoadingStrategy
+from jivo_widget import _jscode, _resources, catalog
 from jivo_widget.errors import JivoConfigError, JivoError
 from jivo_widget.serialize import script_json
+from jivo_widget.strategies import FRAGMENT_PARAMS, STRATEGIES, LoadingStrategy
 
-if TYPE_CHECKING:
-    from jivo_widget.config import Widget
-
-__all__ = ["ASSETS_DIR", "TEMPLATE_DIRS", "Renderer", "asset", "template_environment"]
-
-_PACKAGE_DIR = Path(__file__).resolve().parent
-#: Where templates are looked up, in order: inside the package (wheel), then the source tree.
-TEMPLATE_DIRS = (_PACKAGE_DIR / "templates", _PACKAGE_DIR.parent / "templates")
-#: The minified JavaScript built from ``js/src/`` (``make js``), shipped inside the package.
-ASSETS_DIR = _PACKAGE_DIR / "assets"
+__all__ = ["Call", "Renderer", "asset", "call", "template_environment"]
 
 _GLUE = "jivo_widget/glue.html.j2"
 _CORE = "glue.min.js"
@@ -69,13 +61,8 @@ def template_environment() -> jinja2.Environment:
     """The shared Jinja environment over the glue templates (built on first use)."""
     global _environment
     if _environment is None:
-        dirs = [str(d) for d in TEMPLATE_DIRS if (d / _GLUE).is_file()]
-        if not dirs:
-            raise JivoError(
-                "jivo-widget templates not found in " + " or ".join(map(str, TEMPLATE_DIRS))
-            )
         env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(dirs),
+            loader=jinja2.FileSystemLoader(str(_resources.path("templates"))),
             # HTML templates escape; JS templates (a site's strategy) are code, not HTML.
             autoescape=lambda name: name is not None and name.endswith(".html.j2"),
             undefined=jinja2.StrictUndefined,
@@ -88,17 +75,18 @@ def template_environment() -> jinja2.Environment:
 
 @functools.cache
 def asset(name: str) -> str:
-    """A minified JavaScript function from ``jivo_widget/assets/`` (``name`` inside it)."""
-    path = ASSETS_DIR / name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise JivoError(f"jivo-widget asset missing: {path} ({exc.strerror})") from None
-    return text.removesuffix("\n")  # the build ends each file with one newline
+    """A minified JavaScript function from ``jivo_widget/assets/`` (``name`` inside it), built
+    from the readable ``js/src/`` by ``make js``."""
+    # The build ends each file with one newline.
+    return _resources.read_text(f"assets/{name}").removesuffix("\n")
 
 
-def _call(method: str, *args: Any, delay: float = 0) -> list[Any]:
-    """A queued call as the bootstrap reads it: ``[method, [args], delay seconds?]``."""
+#: A queued call as the bootstrap reads it: ``[method, [args]]`` or ``[method, [args], delay]``.
+Call = list[Any]
+
+
+def call(method: str, *args: Any, delay: float = 0) -> Call:
+    """A queued ``jivo_api`` call; ``delay`` (seconds) postpones it after the widget loads."""
     return [method, list(args), delay] if delay else [method, list(args)]
 
 
@@ -121,7 +109,7 @@ def _strategy_function(env: jinja2.Environment, strategy: LoadingStrategy) -> st
     return _jscode.function_expression(FRAGMENT_PARAMS, fragment)
 
 
-def _handlers_object(handlers: Mapping[str, list[str]]) -> str:
+def _handlers_object(handlers: Mapping[str, Sequence[str]]) -> str:
     """``{"jivo_onLoadCallback":[],"jivo_onOpen":[function(){...},...],...}``: each configured
     callback's bodies as functions, in order, and ``jivo_onLoadCallback`` always (the core
     claims exactly these callbacks, and those a page registers with ``jivoWidget.on``)."""
@@ -149,49 +137,51 @@ def _outer_html(env: jinja2.Environment) -> tuple[str, str, str, str]:
 
 
 class Renderer:
-    """The prepared glue of one Widget; :meth:`render` is the per-request step."""
+    """The prepared glue of one widget; :meth:`render` is the per-request step.
 
-    def __init__(self, widget: Widget) -> None:
+    ``handlers``: JS bodies per catalog callback name, each already checked
+    (:func:`jivo_widget._jscode.check_body`); ``strategy``: a registered strategy's name;
+    ``client_attributes``: sent on every page, merged under a request's own;
+    ``static_calls``: the other calls every page makes (:func:`call`), after the request's.
+    """
+
+    def __init__(
+        self,
+        *,
+        widget_id: str,
+        loader_src: str,
+        handlers: Mapping[str, Sequence[str]] | None = None,
+        strategy: str = "eager",
+        client_attributes: Mapping[str, Any] | None = None,
+        static_calls: Sequence[Call] = (),
+    ) -> None:
         env = template_environment()
-        self.bootstrap = self._render_bootstrap(env, widget)
+        arguments = (
+            "window",
+            "document",
+            script_json(widget_id),
+            script_json(loader_src),
+            _handlers_object(handlers or {}),
+            _strategy_function(env, STRATEGIES[strategy]),
+        )
+        #: The script's text: the core called with this widget's configuration.
+        self.bootstrap = f"({asset(_CORE)})({','.join(arguments)})"
         digest = hashlib.sha256(self.bootstrap.encode("utf-8")).digest()
         #: ``'sha256-…'`` CSP sources of every inline script that executes.
         self.csp_hashes: tuple[str, ...] = (f"'sha256-{base64.b64encode(digest).decode()}'",)
 
-        self._static_attributes = dict(widget.client_attributes or {})
-        static: list[list[Any]] = []
-        if widget.client_attributes:
-            static.append(_call("setClientAttributes", widget.client_attributes))
-        if widget.color is not None:
-            colors = [widget.color] if widget.color2 is None else [widget.color, widget.color2]
-            static.append(_call("setWidgetColor", *colors))
-        if widget.rules is not None:
-            static.append(_call("setRules", widget.rules))
-        if widget.invitation is not None:
-            inv = widget.invitation
-            args = [inv.text] if inv.department_id is None else [inv.text, inv.department_id]
-            static.append(_call("showProactiveInvitation", *args, delay=inv.delay))
-        self._static_calls = script_json(static)[1:-1]
-        self._static_calls_no_attrs = script_json(
-            [c for c in static if c[0] != "setClientAttributes"]
-        )[1:-1]
+        self._static_attributes = dict(client_attributes or {})
+        attributes = (
+            [call("setClientAttributes", self._static_attributes)] if client_attributes else []
+        )
+        self._static_calls = script_json([*attributes, *static_calls])[1:-1]
+        # A request with attributes of its own sends them merged in its own call instead.
+        self._static_calls_no_attrs = script_json(list(static_calls))[1:-1]
 
         before_nonce, before_data, before_bootstrap, after = _outer_html(env)
         # The bootstrap is joined to the literal pieces here, once: a request fills the slots
         # between them by position, never by searching the text.
         self._pieces = (before_nonce, before_data, before_bootstrap + self.bootstrap + after)
-
-    @staticmethod
-    def _render_bootstrap(env: jinja2.Environment, widget: Widget) -> str:
-        arguments = (
-            "window",
-            "document",
-            script_json(widget.widget_id),
-            script_json(widget.loader_src),
-            _handlers_object(widget.handlers),
-            _strategy_function(env, STRATEGIES[widget.strategy]),
-        )
-        return f"({asset(_CORE)})({','.join(arguments)})"
 
     def data(self, request: Mapping[str, Any]) -> str:
         """The JSON list of calls for one validated request (safe in a script and an attribute)."""

@@ -6,7 +6,7 @@
 //     npm ci && node build.mjs ../jivo_widget/assets     (or: make js)
 //
 // The renderer joins these functions with a Widget's configuration once per Widget
-// (jivo_widget/render.py). tests/test_js_assets.py runs this script again and compares bytes.
+// (jivo_widget/render.py). tests/assets/test_js_assets.py runs this script again and compares bytes.
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import httpx
 import pytest
 
 
@@ -58,3 +64,59 @@ def live_server() -> Iterator[LiveServer]:
     server = LiveServer()
     yield server
     server.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that drives a browser page is marked ``browser``, so ``-m "not browser"`` runs
+    everything that needs no Chromium (browser tests are marked, not kept in a folder)."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "page" in getattr(item, "fixturenames", ())
+        and item.get_closest_marker("browser") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests using the page fixture must be marked browser: " + ", ".join(unmarked)
+        )
+
+
+@contextmanager
+def _serving(command: list[str], cwd: Path) -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read() if process.stdout else ""
+                pytest.fail(f"{' '.join(command)} did not start:\n{output}")
+            time.sleep(0.05)  # polling a condition: the server is not up yet
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout:
+            process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def serving() -> Callable[[list[str], Path], AbstractContextManager[str]]:
+    """``with serving(command, cwd) as url:`` runs a server command (``jivo-widget demo ...``)
+    with ``--port`` set to a free loopback port, in ``cwd``, until ``/healthz`` answers; yields
+    its base URL and stops it afterwards."""
+    return _serving

@@ -7,10 +7,9 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -31,51 +30,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def running_demo(workdir: Path, *args: str) -> Iterator[str]:
-    """`jivo-widget demo ARGS` run in ``workdir`` (not the repo) on a free loopback port."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            str(CLI),
-            "demo",
-            *args,
-            "--port",
-            str(port),
-            "--store",
-            f"sqlite:///{workdir / 'events.db'}",
-        ],
-        cwd=workdir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    try:
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"the demo did not start:\n{output}")
-            time.sleep(0.05)  # polling a condition: the server is not up yet
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
+def demo_command(workdir: Path, *args: str) -> list[str]:
+    """`jivo-widget demo ARGS` with its event store in ``workdir`` (not the repo)."""
+    return [str(CLI), "demo", *args, "--store", f"sqlite:///{workdir / 'events.db'}"]
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_url(tmp_path_factory: pytest.TempPathFactory, serving: Any) -> Iterator[str]:
     """The demo with its default config, started outside the repository (as after a pip
     install); the default config is the same file `make demo` reads (see below)."""
-    with running_demo(tmp_path_factory.mktemp("demo")) as url:
+    workdir = tmp_path_factory.mktemp("demo")
+    with serving(demo_command(workdir), workdir) as url:
         yield url
 
 
@@ -92,8 +57,9 @@ def test_mock_loader_is_built_once_per_widget_id() -> None:
     assert demo_loader_script("Other12345") is not first
 
 
-def test_real_mode_page_says_the_live_log_stays_empty(tmp_path: Path) -> None:
-    with running_demo(tmp_path, "--real", "--config", str(ROOT / "examples/demo/jivo.toml")) as url:
+def test_real_mode_page_says_the_live_log_stays_empty(tmp_path: Path, serving: Any) -> None:
+    config = str(ROOT / "examples/demo/jivo.toml")
+    with serving(demo_command(tmp_path, "--real", "--config", config), tmp_path) as url:
         html = httpx.get(url).text
     assert "REAL Jivo loader: https://code.jivosite.com/widget/DemoWdg123" in html
     assert 'id="real-log-note"' in html

@@ -1,18 +1,21 @@
-"""The built wheel carries the templates: install it in a fresh venv and render from there.
+"""The package's files are found the same way in a wheel and in an editable install.
 
-An editable install finds the templates in the source tree; only a real (non-editable) install
-proves that ``templates/`` ships inside the wheel (design.md §3, packaging note).
+The wheel: install it in a fresh venv and render from there; only a real (non-editable) install
+proves that the top-level ``templates/`` ships inside the wheel (as ``jivo_widget/templates``).
+The editable install: ``pip install -e`` of a copy of the source tree, where the templates stay
+in the top-level ``templates/``: it renders the same glue, reads every kind of file from the
+copy, and sees an edited template without reinstalling.
 """
 
 from __future__ import annotations
 
 import json
-import socket
+import shutil
 import subprocess
 import sys
-import time
 import venv
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -74,6 +77,26 @@ def fresh_venv(base: Path, requirement: str) -> Path:
     return env_dir
 
 
+EDITABLE_PROBE = """
+import json
+import jivo_widget, jivo_widget.render as render
+from jivo_widget import Widget, _resources
+from jivo_widget.testing import mock_init_script
+from jivo_widget.webhooks import samples
+widget = Widget(widget_id="AbCdEf1234", strategy="onload", handlers={"jivo_onOpen": "x()"})
+print(json.dumps({
+    "package": jivo_widget.__file__,
+    "templates": render.template_environment().loader.searchpath,
+    "files": [str(_resources.path(name)) for name in (
+        "assets/glue.min.js", "testing/mock_widget.js", "webhooks/samples", "demo/pages"
+    )],
+    "mock": "__jivoMock" in mock_init_script(),
+    "samples": samples.names(),
+    "html": str(widget.render(user_token="u-42", contact={"name": "Ann"}, nonce="n0nce")),
+}))
+"""
+
+
 @pytest.fixture(scope="module")
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel alone, as `pip install jivo-widget` gets it."""
@@ -100,6 +123,70 @@ def test_renders_from_the_installed_wheel(installed: Path, tmp_path: Path) -> No
     )
 
 
+@pytest.fixture(scope="module")
+def editable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """``pip install -e`` of a copy of the source tree: (the venv, the copy)."""
+    source = tmp_path_factory.mktemp("editable") / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for name in ("jivo_widget", "templates"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return fresh_venv(source.parent, f"--editable={source}"), source
+
+
+def probe_editable(env_dir: Path, cwd: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        [str(env_dir / "bin" / "python"), "-I", "-c", EDITABLE_PROBE],
+        cwd=cwd,  # not the copy: what is found, is found through the install
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    probe: dict[str, Any] = json.loads(result.stdout)
+    return probe
+
+
+def test_an_editable_install_reads_every_file_from_the_source_tree(
+    editable: tuple[Path, Path], tmp_path: Path
+) -> None:
+    env_dir, source = editable
+    probe = probe_editable(env_dir, tmp_path)
+    assert probe["package"] == str(source / "jivo_widget" / "__init__.py")
+    # The templates are the source tree's top-level ones, not a copy made at install time.
+    assert probe["templates"] == [str(source / "templates")]
+    assert probe["files"] == [
+        str(source / "jivo_widget" / name)
+        for name in (
+            "assets/glue.min.js",
+            "testing/mock_widget.js",
+            "webhooks/samples",
+            "demo/pages",
+        )
+    ]
+    assert probe["mock"] is True
+    assert "chat_accepted" in probe["samples"]
+    local = Widget(widget_id="AbCdEf1234", strategy="onload", handlers={"jivo_onOpen": "x()"})
+    assert probe["html"] == str(
+        local.render(user_token="u-42", contact={"name": "Ann"}, nonce="n0nce")
+    )
+
+
+def test_an_editable_install_sees_an_edited_template_at_once(
+    editable: tuple[Path, Path], tmp_path: Path
+) -> None:
+    env_dir, source = editable
+    template = source / "templates" / "jivo_widget" / "glue.html.j2"
+    original = template.read_text("utf-8")
+    template.write_text(original.replace("<script{{", "<!-- edited --><script{{", 1), "utf-8")
+    try:
+        probe = probe_editable(env_dir, tmp_path)
+    finally:
+        template.write_text(original, "utf-8")
+    assert probe["html"].startswith("<!-- edited --><script")
+
+
 def test_console_script_renders_from_the_installed_wheel(installed: Path, tmp_path: Path) -> None:
     (tmp_path / "jivo.toml").write_text('widget_id = "AbCdEf1234"\n')
     result = subprocess.run(
@@ -115,33 +202,16 @@ def test_console_script_renders_from_the_installed_wheel(installed: Path, tmp_pa
 
 @pytest.mark.browser
 def test_demo_runs_from_the_installed_wheel(
-    wheel: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, page: Page
+    wheel: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    page: Page,
+    serving: Any,
 ) -> None:
     # What the README tells a pip user: pip install 'jivo-widget[server]'; jivo-widget demo.
     env_dir = fresh_venv(tmp_path_factory.mktemp("server"), f"{wheel}[server]")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [str(env_dir / "bin" / "jivo-widget"), "demo", "--port", str(port)],
-        cwd=tmp_path,  # not the repository: no examples/ here
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"the demo did not start from the wheel:\n{output}")
-            time.sleep(0.05)  # polling a condition: the server is not up yet
+    # Run in tmp_path, not the repository: no examples/ there.
+    with serving([str(env_dir / "bin" / "jivo-widget"), "demo"], tmp_path) as url:
         # The page, the mocked loader and the glue, in Chromium (no jivo_mock: the demo
         # serves its own mock).
         page.goto(url)
@@ -150,9 +220,28 @@ def test_demo_runs_from_the_installed_wheel(
         assert "setUserToken" in calls
         assert page.evaluate("() => __jivoMock.violations") == []
         assert httpx.get(f"{url}/events").status_code == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
     assert (tmp_path / "jivo-demo-events.db").exists()  # the default store, in the cwd
+
+
+def test_the_core_install_checks_callbacks_and_says_what_compiling_needs(
+    installed: Path, tmp_path: Path
+) -> None:
+    # Transcrypt (and the mypy it pulls in) is the `callbacks` extra, not the core install.
+    (tmp_path / "cb.py").write_text(
+        "from jivo_widget.browser import jivo_api\n\ndef jivo_onOpen():\n    jivo_api.close()\n"
+    )
+    script = str(installed / "bin" / "jivo-widget")
+    checked = subprocess.run(
+        [script, "check", "cb.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 0, checked.stderr
+    compiled = subprocess.run(
+        [script, "compile", "cb.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert compiled.returncode == 1
+    assert compiled.stderr.strip() == (
+        "Error: compiling Python callbacks needs Transcrypt 3.9.5, which is not installed: "
+        "pip install 'jivo-widget[callbacks]'"
+    )
+    helpers = list(installed.glob("lib/python*/site-packages/jivo_widget/transpile/helpers.js"))
+    assert len(helpers) == 1

@@ -6,7 +6,6 @@ import functools
 import json
 import secrets
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 
+from jivo_widget import _resources
 from jivo_widget.config import Widget
 from jivo_widget.demo.hooks import build_hooks
 from jivo_widget.testing.scripts import mock_loader_script
@@ -32,7 +32,7 @@ __all__ = [
 
 #: The demo's widget config shipped inside the package, so ``jivo-widget demo`` runs from any
 #: directory; a test keeps it identical to examples/demo/jivo.toml (what ``make demo`` reads).
-DEFAULT_CONFIG = Path(str(resources.files("jivo_widget.demo").joinpath("jivo.toml")))
+DEFAULT_CONFIG = _resources.path("demo/jivo.toml")
 
 #: Where the demo serves the mocked widget's loader (``{id}`` is the widget id).
 MOCK_LOADER_PATH = "/_jivo/mock/widget/{widget_id}"
@@ -87,7 +87,7 @@ def demo_loader_script(widget_id: str) -> bytes:
 
 def _pages() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("jivo_widget.demo", "pages"),
+        loader=jinja2.FileSystemLoader(str(_resources.path("demo/pages"))),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )

@@ -2,9 +2,9 @@
 
 pytest resolves a fixture name to the last-registered plugin's definition, and entry points load
 in no guaranteed order; ``plugin.pytest_configure`` imports this module with
-``config.pluginmanager.import_plugin`` after pytest-playwright is registered
-(shared/reference/browser-testing.md §2). Resulting chain: a user's conftest.py -> this ->
-pytest-playwright.
+``config.pluginmanager.import_plugin`` after pytest-playwright is registered, so this
+definition is the last one and wins, while still requesting pytest-playwright's as its own
+argument. Resulting chain: a user's conftest.py -> this -> pytest-playwright.
 """
 
 from __future__ import annotations

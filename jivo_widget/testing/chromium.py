@@ -1,7 +1,7 @@
 """Find a Chromium that Playwright can launch, without ``playwright install``.
 
 Playwright's own browser download needs its CDN, which sandboxes and CI machines often cannot
-reach; a distribution's Chromium works (shared/reference/browser-testing.md §1). Precedence:
+reach; a distribution's Chromium (Debian's ``chromium``) works with the same Playwright. Precedence:
 the ``--jivo-chromium`` option, the ``jivo_chromium`` ini key, the ``JIVO_CHROMIUM`` environment
 variable, Playwright's own download if it is installed, then a system Chromium.
 
@@ -42,7 +42,7 @@ __all__ = [
 #: Environment variable naming a Chromium executable.
 ENV_VAR = "JIVO_CHROMIUM"
 
-#: Flags for a headless Chromium in containers (browser-testing.md §1).
+#: Flags for a headless Chromium in containers (each flag says why).
 LAUNCH_FLAGS = (
     "--no-sandbox",  # containers and root cannot use Chromium's sandbox
     "--disable-gpu",  # headless, no GPU

@@ -25,7 +25,7 @@
  *     page that replaces Array.prototype.forEach or RegExp.prototype.test changes nothing.
  *   - window.jivo_api, jivo_init and jivo_destroy are non-configurable; assigning them, or
  *     assigning, redefining or deleting a jivo_api method, is refused and recorded as a
- *     violation. Whether Jivo's own jivo_api is writable is not documented (jivo-api.md); the
+ *     violation. Jivo does not document whether its own jivo_api is writable; the
  *     mock takes the safer side, since a replaced method could no longer be checked.
  *   - Uncaught errors that the page hides (window.onerror returning true, preventDefault() on
  *     "error" or "unhandledrejection") never reach the browser's console or Playwright; the
@@ -62,6 +62,7 @@
   var reflectGet = Reflect.get;
   var defineProperty = Object.defineProperty;
   var getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  var getOwnPropertyNames = Object.getOwnPropertyNames;
   var getPrototypeOf = Object.getPrototypeOf;
   var objectKeys = Object.keys;
   var freeze = Object.freeze;
@@ -72,6 +73,7 @@
   var jsonParse = JSON.parse;
   var regExpTest = RegExp.prototype.test;
   var stringSlice = String.prototype.slice;
+  var stringLower = String.prototype.toLowerCase;
   var toText = String;
   var isInteger = Number.isInteger;
   var isFiniteNumber = Number.isFinite;
@@ -325,6 +327,64 @@
     );
     report(record);
     return record;
+  }
+
+  // ---------------------------------------------------------------- misspelt callbacks
+  // Jivo calls only its documented jivo_on* globals. The glue checks nothing but the "jivo_on"
+  // prefix (the list of names would cost every page bytes), so a misspelt one, a page's
+  // `window.jivo_onIntroduce = fn` or `jivoWidget.on("jivo_onOpne", fn)` (which makes the glue
+  // own that global), is a handler that silently never runs. Any such own global of the
+  // window, a plain function or the glue's accessor, is a violation naming the nearest real
+  // callback. Checked when the widget loads and whenever records are read (as the strict
+  // teardown does, last); descriptors are read without calling any getter.
+
+  var misspeltSeen = createObject(null);
+
+  /** Edit distance (insertions, deletions, substitutions), case-insensitive. */
+  function distance(a, b) {
+    a = apply(stringLower, a, []);
+    b = apply(stringLower, b, []);
+    var previous = [];
+    for (var j = 0; j <= b.length; j++) defineData(previous, j, j);
+    for (var i = 1; i <= a.length; i++) {
+      var current = [];
+      defineData(current, 0, i);
+      for (var k = 1; k <= b.length; k++) {
+        var best = previous[k - 1] + (a[i - 1] === b[k - 1] ? 0 : 1);
+        if (previous[k] + 1 < best) best = previous[k] + 1;
+        if (current[k - 1] + 1 < best) best = current[k - 1] + 1;
+        defineData(current, k, best);
+      }
+      previous = current;
+    }
+    return previous[b.length];
+  }
+
+  function nearestCallback(name) {
+    var nearest = null, nearestDistance = 0;
+    each(objectKeys(CATALOG.callbacks), function (real) {
+      var d = distance(name, real);
+      if (nearest === null || d < nearestDistance) { nearest = real; nearestDistance = d; }
+    });
+    return nearest;
+  }
+
+  function checkCallbackNames() {
+    var names;
+    try { names = getOwnPropertyNames(G); } catch (e) { return; }
+    each(names, function (name) {
+      if (misspeltSeen[name] || apply(stringSlice, name, [0, 7]) !== "jivo_on") return;
+      if (hasOwn(CATALOG.callbacks, name)) return;
+      var descriptor = getOwnPropertyDescriptor(G, name);
+      if (!descriptor) return;
+      // Own keys only: a page's Object.prototype.get or .value must not count.
+      var accessor = hasOwn(descriptor, "get") && typeof descriptor.get === "function";
+      var fn = hasOwn(descriptor, "value") && typeof descriptor.value === "function";
+      if (!accessor && !fn) return;
+      misspeltSeen[name] = true;
+      violation("window." + name, "not a Jivo callback, so Jivo never calls it (did you mean " +
+        nearestCallback(name) + "?)");
+    });
   }
 
   function fire(name, args) {
@@ -939,6 +999,7 @@
       if (!state.utm) state.utm = readUtm();
       loaded = true;
       renderElement();
+      checkCallbackNames();
       fire("jivo_onLoadCallback");
     });
   }
@@ -962,10 +1023,10 @@
   }
 
   /** Copies of the records: the page may do what it likes with them. */
-  getter("log", function () { return copy(records.log); });
+  getter("log", function () { checkCallbackNames(); return copy(records.log); });
   getter("calls", function () { return copy(records.calls); });
   getter("callbacks", function () { return copy(records.callbacks); });
-  getter("violations", function () { return copy(records.violations); });
+  getter("violations", function () { checkCallbackNames(); return copy(records.violations); });
   getter("pageErrors", function () { flushUncaught(); return copy(records.pageErrors); });
   /** Catalog methods the mock has no behaviour for (a defect of the mock; must stay empty). */
   getter("unimplemented", function () { return copy(unimplemented); });
@@ -1096,6 +1157,7 @@
 
   /** JSON text of one record list, of "state", or of "status" (what a diagnosis needs). */
   method("read", function (kind) {
+    checkCallbackNames();
     if (kind === "state") return toJson(state);
     if (kind === "status") {
       return toJson({
@@ -1113,6 +1175,7 @@
   /** How many records of `kind` are named `name` (what the waits poll). */
   method("count", function (kind, name) {
     if (!hasOwn(READABLE, kind)) throw new ErrorCtor("jivo mock: nothing to count as " + kind);
+    if (kind === "violations" || kind === "log") checkCallbackNames();
     var n = 0;
     each(records[kind], function (r) { if (r.name === name) n += 1; });
     return n;

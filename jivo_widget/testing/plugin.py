@@ -5,7 +5,7 @@
   unless relaxed by ``@pytest.mark.jivo_mock(strict=False)`` (closest scope wins) or
   ``--jivo-mock-lax``.
 - The waits time out after ``wait_timeout`` ms: the marker's, else ``--jivo-mock-wait-timeout``,
-  else the ``jivo_mock_wait_timeout`` ini key, else 5000.
+  else the ``jivo_mock_wait_timeout`` ini key, else ``DEFAULT_WAIT_TIMEOUT_MS``.
 - Chromium: ``--jivo-chromium`` > ``jivo_chromium`` ini > ``$JIVO_CHROMIUM`` > Playwright's
   download > system Chromium, merged into ``browser_type_launch_args`` by ``_launch``.
 """
@@ -75,7 +75,7 @@ def _timeout(value: object, where: str) -> float:
 
 
 def configured_wait_timeout(config: pytest.Config) -> float:
-    """``--jivo-mock-wait-timeout``, else the ``jivo_mock_wait_timeout`` ini key, else 5000 ms.
+    """``--jivo-mock-wait-timeout``, else the ``jivo_mock_wait_timeout`` ini key, else the default.
 
     Raises ``pytest.UsageError`` for a value that is not a positive number.
     """
@@ -242,7 +242,8 @@ def jivo_mock(page: Page, request: pytest.FixtureRequest) -> Iterator[JivoMock]:
 
     Reads: ``calls(name)``, ``callbacks(name)``, ``results(name)``, ``state()``,
     ``violations``, ``page_errors``. Waits: ``wait_for_load()``, ``wait_for_call(name, count)``,
-    ``wait_for_callback(name)``: they give up after ``wait_timeout`` ms (5000 by default) and
+    ``wait_for_callback(name)``: they give up after ``wait_timeout`` ms (by default
+    ``DEFAULT_WAIT_TIMEOUT_MS`` of :mod:`jivo_widget.testing.controller`) and
     say why the widget did not load (HTTP errors, CSP, page errors, no loader requested, a page
     loaded before this fixture was set up...).
     Actions: ``fire(callback, *args)``, ``visitor_introduces(name=..., email=...)``,
@@ -251,7 +252,7 @@ def jivo_mock(page: Page, request: pytest.FixtureRequest) -> Iterator[JivoMock]:
     ``set_chat_mode("offline")``, ``set_visitor_number_error("...")``.
 
     Contract violations (calls before jivo_onLoadCallback, unknown or undocumented methods,
-    wrong argument types, > 10 custom fields...) and uncaught page errors fail the test after
+    wrong argument types, too many custom fields...) and uncaught page errors fail the test after
     its body. Relax with ``@pytest.mark.jivo_mock(strict=False)`` / ``allow_page_errors=True``
     or ``--jivo-mock-lax``; the marker also takes ``wait_timeout`` (ms; or
     ``--jivo-mock-wait-timeout``, or the ``jivo_mock_wait_timeout`` ini key), ``chat_mode``,

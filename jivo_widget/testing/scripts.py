@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import asdict, dataclass
-from importlib import resources
 from typing import Any, Literal
 
-from jivo_widget import catalog
+from jivo_widget import _resources, catalog
 from jivo_widget.serialize import script_json
 
-__all__ = ["MOCK_EVENT", "MockOptions", "mock_init_script", "mock_loader_script"]
-
-#: Name of the ``CustomEvent`` the mock dispatches on ``window`` for every record.
-MOCK_EVENT = "jivo-mock"
+__all__ = ["MockOptions", "mock_init_script", "mock_loader_script"]
 
 ChatMode = Literal["online", "offline"]
 
@@ -60,7 +56,7 @@ class MockOptions:
 
 @functools.cache
 def _mock_source() -> str:
-    return resources.files("jivo_widget.testing").joinpath("mock_widget.js").read_text("utf-8")
+    return _resources.read_text("testing/mock_widget.js")
 
 
 @functools.cache

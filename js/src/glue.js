@@ -61,7 +61,8 @@
  * Size matters: this runs inline on every page, and every visitor pays for every byte of it
  * (the benchmark page's whole glue has a budget of 1,250 B gzip). So the glue does not carry
  * Jivo's 13 callback names (about 90 B gzip with the check): `on()` cannot tell a misspelt
- * `jivo_on` name from a real one, and registers a handler that Jivo never calls.
+ * `jivo_on` name from a real one, and registers a handler that Jivo never calls. Tests catch
+ * it instead: the mocked widget reports every `jivo_on*` global that is not a Jivo callback.
  *
  * @param {Window} window
  * @param {Document} document

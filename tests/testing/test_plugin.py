@@ -1,4 +1,8 @@
-"""The pytest plugin as a user runs it: inner pytest runs in subprocesses (pytester)."""
+"""The pytest plugin as a user runs it: inner pytest runs in subprocesses (pytester).
+
+Strict teardown, markers and page errors; page code that tries to make a failing test pass;
+the wait timeout from marker, option and ini key; the fixture-ordering trap.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,10 @@ def open_shop(page, head=""):
     html = "<!doctype html><head>" + head + "</head><body>" + LOADER + "</body>"
     page.route(SHOP, lambda route: route.fulfill(body=html, content_type="text/html"))
     page.goto(SHOP)
+
+
+def settle(page):
+    page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 20))")
 """
 
 UNDOCUMENTED = (
@@ -278,3 +286,200 @@ def test_plugin_defines_no_live_server_fixture(pytester: pytest.Pytester) -> Non
     )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'live_server' not found*"])
+
+
+def test_misspelt_callbacks_fail_a_strict_test_naming_the_real_ones(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        SHOP
+        + """
+from jivo_widget import Widget
+
+
+def test_typos(page, jivo_mock):
+    glue = str(Widget(widget_id="AbCdEf1234").render())
+    head = "<script>window.jivo_onIntroduce = function () {};</script>"
+    html = "<!doctype html><head>" + head + "</head><body>" + glue + "</body>"
+    page.route(SHOP, lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(SHOP)
+    jivo_mock.wait_for_load()
+    page.evaluate("() => jivoWidget.on('jivo_onOpne', function () {})")
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(failed=1)
+    typo = "not a Jivo callback, so Jivo never calls it"
+    result.stdout.fnmatch_lines(
+        [
+            "jivo_mock: 2 Jivo contract violation(s):",
+            f"  - window.jivo_onIntroduce: {typo} (did you mean jivo_onIntroduction?)",
+            f"  - window.jivo_onOpne: {typo} (did you mean jivo_onOpen?)",
+        ]
+    )
+
+
+# ---------------------------------------------------------------------- strict mode under attack
+# Page code cannot make a failing test pass.
+
+# Each inner test misuses Jivo's API (or throws) and then tries to hide it; each must fail.
+ATTEMPTS = {
+    "report_channel_overwritten_then_navigated": """
+    page.evaluate("() => { window.__jivoMockReport = () => 0; jivo_api.makeCoffee(); }")
+    page.goto("about:blank")
+""",
+    "violations_cleared": """
+    page.evaluate("() => { jivo_api.makeCoffee(); __jivoMock.violations.length = 0; }")
+""",
+    "mock_replaced": """
+    page.evaluate("() => { jivo_api.makeCoffee(); window.__jivoMock = {violations: []}; }")
+""",
+    "method_replaced": """
+    page.evaluate("() => { jivo_api.setCustomData = () => ({result: 'ok'}); }")
+""",
+    "jivo_api_replaced": """
+    page.evaluate("() => { window.jivo_api = {setUserToken() {}}; }")
+""",
+    "error_hidden_by_onerror": """
+    page.evaluate("() => { onerror = () => true; setTimeout(() => { throw Error('hidden'); }); }")
+    settle(page)
+""",
+    "error_reported_with_report_error": """
+    page.evaluate("() => reportError(new TypeError('from a handler'))")
+    settle(page)
+""",
+}
+
+EXPECTED = {
+    "report_channel_overwritten_then_navigated": "jivo_api.makeCoffee(): not a Jivo method",
+    "violations_cleared": "jivo_api.makeCoffee(): not a Jivo method",
+    "mock_replaced": "jivo_api.makeCoffee(): not a Jivo method",
+    "method_replaced": "jivo_api.setCustomData: page code tried to replace it (assignment)*",
+    "jivo_api_replaced": "window.jivo_api: page code tried to replace it*",
+    "error_hidden_by_onerror": "Error: hidden (hidden from the browser: the page cancelled*",
+    "error_reported_with_report_error": "TypeError: from a handler",
+}
+
+
+def test_tampering_pages_still_fail_strict_tests(pytester: pytest.Pytester) -> None:
+    tests = "".join(
+        f"\n\ndef test_{name}(page, jivo_mock):\n    open_shop(page)\n    jivo_mock.wait_for_load()"
+        f"{body}"
+        for name, body in ATTEMPTS.items()
+    )
+    pytester.makepyfile(SHOP + tests)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", "-W", "error")
+    result.assert_outcomes(failed=len(ATTEMPTS))
+    for name, message in EXPECTED.items():
+        result.stdout.fnmatch_lines(
+            [f"*_ test_{name}?chromium? _*", "jivo_mock: 1 *", f"  - {message}"]
+        )
+
+
+# ---------------------------------------------------------------------- waits
+
+
+WAITS = """
+import pytest
+
+
+def test_option_beats_ini(jivo_mock):
+    assert jivo_mock.wait_timeout == {expected}
+
+
+@pytest.mark.jivo_mock(wait_timeout=250)
+def test_marker_beats_option(jivo_mock):
+    assert jivo_mock.wait_timeout == 250
+
+
+@pytest.mark.jivo_mock(wait_timeout=0)
+def test_zero_is_refused(jivo_mock):
+    pass
+
+
+@pytest.mark.jivo_mock(wait_timeout="5s")
+def test_text_is_refused(jivo_mock):
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [((), 400), (("--jivo-mock-wait-timeout", "300"), 300)],
+    ids=["ini", "option"],
+)
+def test_wait_timeout_from_marker_option_and_ini(
+    pytester: pytest.Pytester, args: tuple[str, ...], expected: int
+) -> None:
+    pytester.makeini("[pytest]\njivo_mock_wait_timeout = 400\n")
+    pytester.makepyfile(WAITS.format(expected=expected))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    result.assert_outcomes(passed=2, errors=2)
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.jivo_mock: wait_timeout must be a number of milliseconds > 0, got 0*"]
+    )
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.jivo_mock: wait_timeout must be a number of milliseconds > 0, got '5s'*"]
+    )
+
+
+def test_a_bad_option_or_ini_value_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_nothing(jivo_mock):\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--jivo-mock-wait-timeout=-1")
+    result.stderr.fnmatch_lines(
+        ["*--jivo-mock-wait-timeout must be a number of milliseconds > 0, got '-1'*"]
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    pytester.makeini("[pytest]\njivo_mock_wait_timeout = soon\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.stderr.fnmatch_lines(
+        ["*jivo_mock_wait_timeout (ini) must be a number of milliseconds > 0, got 'soon'*"]
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+TRAP = """
+import pytest
+
+SHOP = "https://shop.test/"
+
+
+@pytest.fixture
+def shop(page):
+    page.route(SHOP, lambda route: route.fulfill(body="<p>shop</p>", content_type="text/html"))
+    page.goto(SHOP)
+    return page
+
+
+def test_trap(shop, jivo_mock):  # shop navigates before jivo_mock is set up
+    jivo_mock.wait_for_load()
+
+
+@pytest.fixture
+def good_shop(page, jivo_mock):
+    page.route(SHOP, lambda route: route.fulfill(body="<p>shop</p>", content_type="text/html"))
+    page.goto(SHOP)
+    return page
+
+
+def test_no_trap(good_shop, jivo_mock):
+    jivo_mock.wait_for_load()
+"""
+
+
+def test_the_fixture_ordering_trap_is_named(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\njivo_mock_wait_timeout = 300\n")
+    pytester.makepyfile(TRAP)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--tb=short")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_trap?chromium? _*",
+            "E   AssertionError: the Jivo widget did not load within 300 ms*",
+            "E     - the page already showed https://shop.test/ when the jivo_mock fixture *",
+            "*_ test_no_trap?chromium? _*",
+        ]
+    )
+    no_trap = result.stdout.str().split(" test_no_trap[chromium] ")[1]
+    assert "already showed" not in no_trap
+    assert "no Jivo loader URL was requested" in no_trap

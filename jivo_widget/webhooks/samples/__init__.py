@@ -11,19 +11,18 @@ real-world type variance: ids as strings and numbers, ``visitor.number`` as ``"2
 from __future__ import annotations
 
 import json
-from importlib import resources
 from typing import Any
 
+from jivo_widget import _resources
+
 __all__ = ["load", "load_bytes", "names"]
+
+_FOLDER = "webhooks/samples"
 
 
 def names() -> list[str]:
     """The event names that have a sample, sorted."""
-    return sorted(
-        entry.name.removesuffix(".json")
-        for entry in resources.files(__name__).iterdir()
-        if entry.name.endswith(".json")
-    )
+    return _resources.listing(_FOLDER, ".json")
 
 
 def load_bytes(event_name: str) -> bytes:
@@ -31,7 +30,7 @@ def load_bytes(event_name: str) -> bytes:
     if event_name not in names():
         known = ", ".join(names())
         raise KeyError(f"no sample for event {event_name!r}; samples exist for: {known}")
-    return resources.files(__name__).joinpath(f"{event_name}.json").read_bytes()
+    return _resources.read_bytes(f"{_FOLDER}/{event_name}.json")
 
 
 def load(event_name: str) -> dict[str, Any]:
