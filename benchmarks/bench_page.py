@@ -50,13 +50,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
-from jivo_widget import Widget, strategies
-from jivo_widget.facade import Facade
-from jivo_widget.lazy import OPTIONS, SAVE_DATA_GUARDED, facade_function, strategy_function
-from jivo_widget.render import asset, template_environment
-from jivo_widget.strategies import register_strategy
+from jivo_widget import Widget
 from jivo_widget.testing.chromium import find_chromium
 from jivo_widget.testing.controller import JIVO_URL
 from jivo_widget.testing.scripts import mock_init_script
@@ -259,40 +253,19 @@ class Config:
     describe: str = ""
     targeted: bool = True  # the 0-bytes / 1.05x TBT targets apply
 
-    def widget_html(self) -> str:
+    def widget(self) -> Widget | None:
         if self.strategy is None:
-            return ""
-        model = OPTIONS.get(self.strategy)
-        built = model(**(self.options or {})) if model is not None else None
-        function = strategy_function(asset(f"strategies/{self.strategy}.min.js"), built)
-        facade = Facade() if self.facade else None
-        html = ""
-        if facade is not None:
-            function = facade_function(
-                asset("facade.min.js"),
-                function,
-                timeout=facade.timeout,
-                guard=self.strategy in SAVE_DATA_GUARDED,
-            )
-            html = (
-                template_environment()
-                .get_template("jivo_widget/facade.html.j2")
-                .render(
-                    facade=facade,
-                    colors=facade.colors(),
-                    css=Markup(asset("facade.min.css")),
-                    nonce_attr="",
-                )
-            )
-        # Until Widget(strategy=..., facade=...) takes them: the same function, handed to the
-        # glue as a site strategy.
-        name = f"bench-{self.name}"
-        register_strategy(name, source=f"return ({function})(load, w, d);", replace=True)
-        try:
-            widget = Widget(widget_id=WIDGET_ID, strategy=name)
-        finally:
-            del strategies._registry[name]
-        return html + str(widget.render(user_token="u-42"))
+            return None
+        return Widget(
+            widget_id=WIDGET_ID,
+            strategy=self.strategy,
+            strategy_options=self.options,
+            facade=self.facade,
+        )
+
+    def widget_html(self) -> str:
+        widget = self.widget()
+        return "" if widget is None else str(widget.render(user_token="u-42"))
 
 
 CONFIGS = [

@@ -1,22 +1,16 @@
 """Fixtures of the glue's browser tests: the glue added late, the lazy strategies and the
-facade (``lazy_glue``, ``lazy_page``), the page's uncaught errors."""
+facade (``lazy_widget``, ``lazy_page``), the page's uncaught errors."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from markupsafe import Markup
 from playwright.sync_api import Page
 
-from jivo_widget import Widget, strategies
-from jivo_widget.facade import Facade
-from jivo_widget.lazy import OPTIONS, SAVE_DATA_GUARDED, facade_function, strategy_function
-from jivo_widget.render import asset, template_environment
-from jivo_widget.strategies import register_strategy
+from jivo_widget import Widget
 from jivo_widget.testing import JivoMock
 
 _INJECT = """([data, code]) => {
@@ -43,70 +37,28 @@ def inject_glue() -> InjectGlue:
 WIDGET_ID = "AbCdEf1234"
 LOADER = f"https://code.jivosite.com/widget/{WIDGET_ID}"
 
-_names = itertools.count()
 
-
-@dataclass(frozen=True)
-class LazyGlue:
-    """A Widget's glue with a lazy strategy (and the facade): ``render()`` gives the HTML."""
-
-    widget: Widget
-    facade: Facade | None
-
-    def facade_html(self, nonce: str | None = None) -> str:
-        if self.facade is None:
-            return ""
-        template = template_environment().get_template("jivo_widget/facade.html.j2")
-        return template.render(
-            facade=self.facade,
-            colors=self.facade.colors(self.widget.color),
-            css=Markup(asset("facade.min.css")),
-            nonce_attr=Markup(f' nonce="{nonce}"') if nonce else "",
-        )
-
-    def render(self, **request: Any) -> str:
-        return self.facade_html(request.get("nonce")) + str(self.widget.render(**request))
-
-
-def strategy_source(
-    strategy: str, options: dict[str, Any] | None = None, facade: Facade | None = None
-) -> str:
-    """The strategy function a Widget with these settings hands to the glue (JS source)."""
-    model = OPTIONS.get(strategy)
-    built = model(**(options or {})) if model is not None else None
-    function = strategy_function(asset(f"strategies/{strategy}.min.js"), built)
-    if facade is not None:
-        function = facade_function(
-            asset("facade.min.js"),
-            function,
-            timeout=facade.timeout,
-            guard=strategy in SAVE_DATA_GUARDED,
-        )
-    return function
-
-
-def make_lazy_glue(
+def make_lazy_widget(
     strategy: str,
     options: dict[str, Any] | None = None,
     facade: bool | dict[str, Any] = False,
     **widget_fields: Any,
-) -> LazyGlue:
-    """A :class:`LazyGlue` for ``strategy`` (a built-in name) with its ``options``."""
-    facade_model = Facade(**facade) if isinstance(facade, dict) else Facade() if facade else None
-    source = strategy_source(strategy, options, facade_model)
-    name = f"lazy-{strategy}-{next(_names)}"
-    register_strategy(name, source=f"return ({source})(load, w, d);")
-    try:
-        widget = Widget(widget_id=WIDGET_ID, strategy=name, **widget_fields)
-    finally:
-        del strategies._registry[name]
-    return LazyGlue(widget=widget, facade=facade_model)
+) -> Widget:
+    """A Widget with ``strategy`` and its ``options``, and the facade if asked."""
+    return Widget(
+        widget_id=WIDGET_ID,
+        strategy=strategy,
+        strategy_options=options,
+        facade=facade,
+        **widget_fields,
+    )
 
 
 @pytest.fixture
-def lazy_glue() -> Callable[..., LazyGlue]:
-    """``lazy_glue("click", {"selector": "#chat"}, facade=True)``: see :func:`make_lazy_glue`."""
-    return make_lazy_glue
+def lazy_widget() -> Callable[..., Widget]:
+    """``lazy_widget("click", {"selector": "#chat"}, facade=True)``: see
+    :func:`make_lazy_widget`."""
+    return make_lazy_widget
 
 
 class LazyPage:

@@ -29,11 +29,12 @@ from hypothesis import strategies as st
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page
 
+from jivo_widget import Widget
 from jivo_widget.testing import JivoMock
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-Glue = Callable[..., Any]
+Glue = Callable[..., Widget]
 
 LOADER = "https://code.jivosite.com/widget/AbCdEf1234"
 STRATEGIES = ["eager", "onload", "idle", "interaction", "click", "visible", "consent", "manual"]
@@ -124,7 +125,7 @@ class Batch:
     def frame_html(self, index: int, scenario: Scenario) -> tuple[str, str | None]:
         """The frame's HTML, and the glue's (data, code) to inject later for late orders."""
         glue = self.glue_for(scenario)
-        rendered = glue.render(custom_data=[{"content": f"data-{index}"}])
+        rendered = str(glue.render(custom_data=[{"content": f"data-{index}"}]))
         late = scenario.order in ("ready-first", "glue-late")
         inline = f"issue({_tags(index, 'inline', scenario.count('inline'))});"
         inline += "registerOn();" if scenario.on_moment == "inline" else ""
@@ -141,7 +142,7 @@ class Batch:
                 _script(f"document.addEventListener('DOMContentLoaded', function () {{{dcl}}});")
             )
         elif glue.facade is not None:
-            parts.append(glue.facade_html())
+            parts.append(glue.render_facade())
         if scenario.page_function == "declared-after":
             parts.append("<script>function jivo_onOpen() { seen.push('page:open') }</script>")
         if scenario.page_function == "wrapper-after":
@@ -157,8 +158,8 @@ class Batch:
         if late:
             inject = json.dumps(
                 [
-                    glue.widget.render_data(custom_data=[{"content": f"data-{index}"}]),
-                    glue.widget.renderer.bootstrap,
+                    glue.render_data(custom_data=[{"content": f"data-{index}"}]),
+                    glue.renderer.bootstrap,
                     inline + dcl,
                 ]
             )
@@ -271,7 +272,7 @@ def check(index: int, scenario: Scenario, result: dict[str, Any]) -> None:
 )
 @given(batch=st.lists(scenarios, min_size=8, max_size=14))
 def test_every_call_and_handler_runs_exactly_once(
-    page: Page, jivo_mock: JivoMock, live_server: Any, lazy_glue: Glue, batch: list[Scenario]
+    page: Page, jivo_mock: JivoMock, live_server: Any, lazy_widget: Glue, batch: list[Scenario]
 ) -> None:
     cache: dict[tuple[str, bool, float], Any] = {}
 
@@ -287,7 +288,7 @@ def test_every_call_and_handler_runs_exactly_once(
                     " window.frameIndex + '=yes') >= 0"
                 },
             }.get(scenario.strategy)
-            cache[key] = lazy_glue(
+            cache[key] = lazy_widget(
                 scenario.strategy, options, facade=scenario.facade, handlers=HANDLERS
             )
         return cache[key]

@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from jivo_widget import Widget
 from jivo_widget.testing import JivoMock
 
 pytestmark = pytest.mark.browser
 
-Glue = Callable[..., Any]
+Glue = Callable[..., Widget]
 
 AXE = Path(__file__).resolve().parents[2] / "js" / "node_modules" / "axe-core" / "axe.min.js"
 LOADER = re.compile(r"^https://code\.jivosite\.com/widget/")
@@ -82,10 +83,10 @@ def says(page: Page, text: str) -> None:
 
 
 def test_a_button_named_open_chat_in_the_widget_colour_bottom_right(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue, axe_source: str
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue, axe_source: str
 ) -> None:
-    glue = lazy_glue("manual", facade=True, color="#0b5fff")
-    lazy_page.open("<p>Products</p>", after=glue.render(user_token="u-1"))
+    glue = lazy_widget("manual", facade=True, color="#0b5fff")
+    lazy_page.open("<p>Products</p>", after=str(glue.render(user_token="u-1")))
     launcher = button(page)
     expect(launcher).to_be_visible()
     style = launcher.evaluate(
@@ -106,7 +107,7 @@ def test_agent_photo_name_status_and_left_corner(
     page: Page,
     jivo_mock: JivoMock,
     lazy_page: Any,
-    lazy_glue: Glue,
+    lazy_widget: Glue,
     live_server: Any,
     axe_source: str,
 ) -> None:
@@ -120,7 +121,7 @@ def test_agent_photo_name_status_and_left_corner(
         "color": "#ffcc00",
     }
     # Inside <main> this time: the facade is a landmark wherever it is put.
-    lazy_page.open(lazy_glue("manual", facade=facade).render() + "<p>Products</p>")
+    lazy_page.open(str(lazy_widget("manual", facade=facade).render()) + "<p>Products</p>")
     launcher = button(page, "Chat with us Anna · We're online")
     expect(launcher).to_be_visible()
     expect(page.locator("#jivo-facade img")).to_have_js_property("complete", True)
@@ -135,10 +136,11 @@ def test_agent_photo_name_status_and_left_corner(
 
 
 def test_click_loads_opens_the_chat_and_gives_way_to_jivos_label(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue, axe_source: str
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue, axe_source: str
 ) -> None:
     held = held_loader(page)
-    lazy_page.open("<p>Products</p>", after=lazy_glue("manual", facade=True).render(user_token="u"))
+    widget = lazy_widget("manual", facade=True)
+    lazy_page.open("<p>Products</p>", after=str(widget.render(user_token="u")))
     button(page).click()
     # Loading: said in the live region, shown on the button; a second click changes nothing.
     says(page, "Loading the chat…")
@@ -157,9 +159,9 @@ def test_click_loads_opens_the_chat_and_gives_way_to_jivos_label(
 
 @pytest.mark.parametrize("key", ["Enter", " "])
 def test_keyboard_focus_is_visible_and_a_key_opens_the_chat(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue, key: str
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue, key: str
 ) -> None:
-    lazy_page.open("<p>Products</p>", after=lazy_glue("manual", facade=True).render())
+    lazy_page.open("<p>Products</p>", after=str(lazy_widget("manual", facade=True).render()))
     page.keyboard.press("Tab")
     expect(button(page)).to_be_focused()
     outline = button(page).evaluate(
@@ -173,7 +175,7 @@ def test_keyboard_focus_is_visible_and_a_key_opens_the_chat(
 
 
 def test_reduced_motion_stops_the_animation(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     held_loader(page)  # stays loading
     motion = (
@@ -181,7 +183,7 @@ def test_reduced_motion_stops_the_animation(
         " const b = getComputedStyle(document.querySelector('#jivo-facade button'));"
         " return [s.animationName, b.transitionDuration]; }"
     )
-    lazy_page.open("<p>Products</p>", after=lazy_glue("manual", facade=True).render())
+    lazy_page.open("<p>Products</p>", after=str(lazy_widget("manual", facade=True).render()))
     button(page).click()
     says(page, "Loading the chat…")
     assert page.evaluate(motion) == ["jivo-facade-pulse", "0.15s, 0.15s"]
@@ -190,11 +192,11 @@ def test_reduced_motion_stops_the_animation(
 
 
 def test_when_jivo_does_not_load_it_says_so_and_offers_the_fallback_link(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue, axe_source: str
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue, axe_source: str
 ) -> None:
     page.route(LOADER, lambda route: route.abort())  # blocked by an extension, say
     facade = {"timeout": 0.2, "fallback_url": MAILTO, "fallback_text": "Email us"}
-    lazy_page.open("<p>Products</p>", after=lazy_glue("manual", facade=facade).render())
+    lazy_page.open("<p>Products</p>", after=str(lazy_widget("manual", facade=facade).render()))
     link = page.get_by_role("link", name="Email us")
     expect(link).to_be_hidden()
     button(page).click()
@@ -210,10 +212,11 @@ def test_when_jivo_does_not_load_it_says_so_and_offers_the_fallback_link(
 
 
 def test_removed_when_the_strategy_loads_jivo_without_a_click(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     page.add_init_script(IDLE_STUB)
-    lazy_page.open("<p>Products</p>", after=lazy_glue("idle", facade=True).render(user_token="i"))
+    widget = lazy_widget("idle", facade=True)
+    lazy_page.open("<p>Products</p>", after=str(widget.render(user_token="i")))
     lazy_page.settle()
     expect(button(page)).to_be_visible()
     page.evaluate("idleRequests.forEach(callback => callback())")
@@ -223,28 +226,28 @@ def test_removed_when_the_strategy_loads_jivo_without_a_click(
 
 
 def test_removed_at_once_when_jivo_is_already_on_the_page(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     loader = '<script src="https://code.jivosite.com/widget/AbCdEf1234"></script>'
-    lazy_page.open(loader + lazy_glue("manual", facade=True).render(user_token="early"))
+    lazy_page.open(loader + str(lazy_widget("manual", facade=True).render(user_token="early")))
     expect(page.locator("#jivo-facade")).to_have_count(0)
     jivo_mock.wait_for_call("setUserToken")
 
 
 def test_style_carries_the_nonce_under_a_strict_csp(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     policy = (
         "default-src 'self'; script-src 'nonce-n0nce' 'strict-dynamic'; style-src 'nonce-n0nce'"
     )
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
-    glue = lazy_glue("manual", facade=True)
-    lazy_page.open("<p>Products</p>", head=meta, after=glue.render(nonce="n0nce"))
+    glue = lazy_widget("manual", facade=True)
+    lazy_page.open("<p>Products</p>", head=meta, after=str(glue.render(nonce="n0nce")))
     assert button(page).evaluate("b => getComputedStyle(b.parentNode).position") == "fixed"
     button(page).click()
     jivo_mock.wait_for_call("open")
     # The control: the same page without the nonce is not styled.
-    lazy_page.open("<p>Products</p>", head=meta, after=glue.render())
+    lazy_page.open("<p>Products</p>", head=meta, after=str(glue.render()))
     assert button(page).evaluate("b => getComputedStyle(b.parentNode).position") == "static"
 
 
@@ -259,14 +262,15 @@ def test_save_data_or_2g_leaves_only_the_facade_click(
     page: Page,
     jivo_mock: JivoMock,
     lazy_page: Any,
-    lazy_glue: Glue,
+    lazy_widget: Glue,
     strategy: str,
     save_data: str,
     connection: str,
 ) -> None:
     page.add_init_script(SAVE_DATA % (save_data, connection))
     page.add_init_script(IDLE_STUB)
-    lazy_page.open("<p>Products</p>", after=lazy_glue(strategy, facade=True).render(user_token="s"))
+    widget = lazy_widget(strategy, facade=True)
+    lazy_page.open("<p>Products</p>", after=str(widget.render(user_token="s")))
     lazy_page.settle()
     page.keyboard.press("a")
     page.mouse.wheel(0, 200)
@@ -279,12 +283,12 @@ def test_save_data_or_2g_leaves_only_the_facade_click(
 
 @pytest.mark.parametrize("facade", [True, False])
 def test_a_fast_connection_or_no_facade_keeps_the_strategy(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue, facade: bool
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue, facade: bool
 ) -> None:
     # Without a facade the guard would leave no way into the chat: it applies only with one.
     connection = "4g" if facade else "2g"
     page.add_init_script(SAVE_DATA % ("false" if facade else "true", connection))
-    lazy_page.open("<p>Products</p>", after=lazy_glue("interaction", facade=facade).render())
+    lazy_page.open("<p>Products</p>", after=str(lazy_widget("interaction", facade=facade).render()))
     lazy_page.settle()
     assert not lazy_page.loader_inserted()
     page.keyboard.press("a")
@@ -292,11 +296,12 @@ def test_a_fast_connection_or_no_facade_keeps_the_strategy(
 
 
 def test_with_consent_the_click_loads_only_after_consent(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     options = {"cookie": "cmp", "cookie_value": "yes"}
     facade = {"timeout": 0.2, "fallback_url": "/contact"}
-    lazy_page.open("<p>Products</p>", after=lazy_glue("consent", options, facade=facade).render())
+    widget = lazy_widget("consent", options, facade=facade)
+    lazy_page.open("<p>Products</p>", after=str(widget.render()))
     button(page).click()
     says(page, "Sorry, the chat did not load. Contact us")
     assert not lazy_page.loader_inserted()

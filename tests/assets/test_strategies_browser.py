@@ -3,7 +3,7 @@
 Each strategy is shown to insert Jivo's loader exactly at its trigger and not before (the page
 has settled: an eager strategy would have loaded by then), to deliver the queued calls once Jivo
 is ready, and to survive what pages do (elements added later, handlers that stop events, CSS
-animations, a consent tool). The glue is built as a Widget builds it (``lazy_glue``).
+animations, a consent tool).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from jivo_widget import Widget
 from jivo_widget.testing import JivoMock
 
 pytestmark = pytest.mark.browser
 
-Glue = Callable[..., Any]
+Glue = Callable[..., Widget]
 
 # requestIdleCallback replaced before any page script: the test decides when the browser is
 # idle, and sees the options the strategy asked for.
@@ -44,10 +45,10 @@ def _delivered(jivo_mock: JivoMock, token: str) -> None:
 
 
 def test_idle_waits_for_the_browser_to_be_idle_after_load(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     page.add_init_script(IDLE_STUB)
-    lazy_page.open(lazy_glue("idle").render(user_token="u-idle"))
+    lazy_page.open(str(lazy_widget("idle").render(user_token="u-idle")))
     lazy_page.settle()
     assert page.evaluate("idleRequests.map(r => r.timeout)") == [5000]  # the default: 5 s
     assert not lazy_page.loader_inserted()
@@ -56,29 +57,29 @@ def test_idle_waits_for_the_browser_to_be_idle_after_load(
 
 
 def test_idle_is_asked_only_after_the_load_event(
-    page: Page, lazy_page: Any, lazy_glue: Glue
+    page: Page, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     page.add_init_script(IDLE_STUB)
     # The glue in <head>, and an image that takes a while: `load` comes well after parsing.
     lazy_page.open(
         "<img src='data:image/svg+xml,<svg xmlns=%22http://www.w3.org/2000/svg%22/>' alt=''>",
-        head=lazy_glue("idle", {"timeout": 1.5}).render(),
+        head=str(lazy_widget("idle", {"timeout": 1.5}).render()),
     )
     lazy_page.settle()
     assert page.evaluate("idleRequests.map(r => [r.state, r.timeout])") == [["complete", 1500]]
 
 
 def test_idle_without_request_idle_callback_loads_after_the_load_event(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     # Safari has no requestIdleCallback.
     page.add_init_script("delete window.requestIdleCallback")
-    lazy_page.open(lazy_glue("idle").render(user_token="u-safari"))
+    lazy_page.open(str(lazy_widget("idle").render(user_token="u-safari")))
     _delivered(jivo_mock, "u-safari")
 
 
 def test_idle_loads_on_a_page_that_is_never_idle(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     # react-live-chat-loader's pitfall (its #144): a page busy in every frame never gives the
     # browser an idle period, so a strategy waiting for idleness alone never loads. The timeout
@@ -87,21 +88,21 @@ def test_idle_loads_on_a_page_that_is_never_idle(
         "<script>(function frame() { var t = performance.now();"
         " while (performance.now() - t < 30) {} requestAnimationFrame(frame); })();</script>"
     )
-    lazy_page.open(lazy_glue("idle", {"timeout": 0.3}).render(user_token="u-busy") + busy)
+    lazy_page.open(str(lazy_widget("idle", {"timeout": 0.3}).render(user_token="u-busy")) + busy)
     _delivered(jivo_mock, "u-busy")
 
 
 def test_idle_when_the_glue_arrives_after_the_page_loaded(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     page.add_init_script(IDLE_STUB)
-    glue = lazy_glue("idle")
+    glue = lazy_widget("idle")
     lazy_page.open("<p>an SPA</p>")
     lazy_page.settle()
     page.evaluate(
         """([data, code]) => { const s = document.createElement("script");
         s.dataset.jivo = data; s.textContent = code; document.body.appendChild(s); }""",
-        [glue.widget.render_data(user_token="u-spa"), glue.widget.renderer.bootstrap],
+        [glue.render_data(user_token="u-spa"), glue.renderer.bootstrap],
     )
     assert page.evaluate("idleRequests.length") == 1
     page.evaluate(FIRE_IDLE)
@@ -119,9 +120,9 @@ INTERACTIONS = {
 
 @pytest.mark.parametrize("interaction", sorted(INTERACTIONS))
 def test_interaction_loads_on_the_first_sign_of_the_visitor(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue, interaction: str
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue, interaction: str
 ) -> None:
-    lazy_page.open(lazy_glue("interaction").render(user_token="u-act") + TALL)
+    lazy_page.open(str(lazy_widget("interaction").render(user_token="u-act")) + TALL)
     lazy_page.settle()
     page.mouse.move(50, 50)  # moving the mouse is not an interaction
     lazy_page.settle()
@@ -137,9 +138,9 @@ def test_interaction_loads_on_the_first_sign_of_the_visitor(
 
 @pytest.mark.browser_context_args(has_touch=True)
 def test_interaction_loads_on_a_touch(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
-    lazy_page.open(lazy_glue("interaction").render(user_token="u-touch") + TALL)
+    lazy_page.open(str(lazy_widget("interaction").render(user_token="u-touch")) + TALL)
     lazy_page.settle()
     assert not lazy_page.loader_inserted()
     page.touchscreen.tap(40, 200)
@@ -147,13 +148,13 @@ def test_interaction_loads_on_a_touch(
 
 
 def test_interaction_is_seen_even_when_the_page_stops_the_event(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     stopper = (
         "<script>window.addEventListener('keydown', e => e.stopImmediatePropagation(), true);"
         "document.addEventListener('keydown', e => e.stopPropagation(), true);</script>"
     )
-    lazy_page.open(lazy_glue("interaction").render(user_token="u-stop") + stopper)
+    lazy_page.open(str(lazy_widget("interaction").render(user_token="u-stop")) + stopper)
     lazy_page.settle()
     page.keyboard.press("a")
     _delivered(jivo_mock, "u-stop")
@@ -165,10 +166,10 @@ CHAT_LINK = "<p><button class='chat-now'><span>Chat</span> with us</button> <a h
 
 
 def test_click_loads_on_a_matching_element_and_opens_the_chat(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
-    glue = lazy_glue("click", {"selector": ".chat-now"})
-    lazy_page.open(glue.render(user_token="u-click") + CHAT_LINK)
+    glue = lazy_widget("click", {"selector": ".chat-now"})
+    lazy_page.open(str(glue.render(user_token="u-click")) + CHAT_LINK)
     lazy_page.settle()
     page.click("a[href='#x']")  # not a match
     page.mouse.wheel(0, 100)
@@ -186,10 +187,10 @@ def test_click_loads_on_a_matching_element_and_opens_the_chat(
 
 
 def test_click_counts_elements_added_later_and_clicks_the_page_stops(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
-    glue = lazy_glue("click", {"selector": "[data-chat]", "open": False})
-    lazy_page.open(glue.render(user_token="u-late") + "<div id='app'></div>")
+    glue = lazy_widget("click", {"selector": "[data-chat]", "open": False})
+    lazy_page.open(str(glue.render(user_token="u-late")) + "<div id='app'></div>")
     lazy_page.settle()
     page.evaluate(
         "const b = document.createElement('button'); b.dataset.chat = ''; b.textContent = 'Help';"
@@ -203,9 +204,10 @@ def test_click_counts_elements_added_later_and_clicks_the_page_stops(
 
 @pytest.mark.jivo_mock(allow_page_errors=True)
 def test_click_with_a_selector_the_browser_cannot_parse_reports_it_once(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue, seen_errors: list[str]
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue, seen_errors: list[str]
 ) -> None:
-    lazy_page.open(lazy_glue("click", {"selector": "button:unknown(("}).render() + CHAT_LINK)
+    widget = lazy_widget("click", {"selector": "button:unknown(("})
+    lazy_page.open(str(widget.render()) + CHAT_LINK)
     lazy_page.settle()
     page.click(".chat-now")
     lazy_page.settle()
@@ -217,7 +219,7 @@ def test_click_with_a_selector_the_browser_cannot_parse_reports_it_once(
 
 
 def test_click_loader_carries_the_nonce_under_a_strict_csp(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     policy = "script-src 'nonce-n0nce' 'strict-dynamic'"
     head = (
@@ -226,8 +228,8 @@ def test_click_loader_carries_the_nonce_under_a_strict_csp(
         "document.addEventListener('securitypolicyviolation',"
         " e => violations.push(e.violatedDirective + ' ' + e.blockedURI));</script>"
     )
-    glue = lazy_glue("click", {"selector": ".chat-now"})
-    lazy_page.open(glue.render(user_token="u-csp", nonce="n0nce") + CHAT_LINK, head=head)
+    glue = lazy_widget("click", {"selector": ".chat-now"})
+    lazy_page.open(str(glue.render(user_token="u-csp", nonce="n0nce")) + CHAT_LINK, head=head)
     page.click(".chat-now")
     jivo_mock.wait_for_call("open")
     assert page.evaluate("document.querySelector('script[src*=jivosite]').nonce") == "n0nce"
@@ -238,12 +240,12 @@ def test_click_loader_carries_the_nonce_under_a_strict_csp(
 
 
 def test_visible_loads_when_the_element_scrolls_into_view(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
-    glue = lazy_glue("visible", {"selector": "#contact"})
+    glue = lazy_widget("visible", {"selector": "#contact"})
     # The glue comes before the element (in <head>): it waits for the document to be parsed.
     footer = "<footer id='contact'>Contact</footer>"
-    lazy_page.open(TALL + footer, head=glue.render(user_token="u-v"))
+    lazy_page.open(TALL + footer, head=str(glue.render(user_token="u-v")))
     lazy_page.settle()
     assert not lazy_page.loader_inserted()
     page.locator("#contact").scroll_into_view_if_needed()
@@ -251,22 +253,26 @@ def test_visible_loads_when_the_element_scrolls_into_view(
 
 
 def test_visible_margin_loads_before_the_element_is_on_screen(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     near = "<div style='height: 110vh'></div><footer id='contact'>Contact</footer>" + TALL
     lazy_page.open(
-        lazy_glue("visible", {"selector": "#contact", "margin": "50% 0px"}).render(user_token="m")
+        str(
+            lazy_widget("visible", {"selector": "#contact", "margin": "50% 0px"}).render(
+                user_token="m"
+            )
+        )
         + near
     )
     _delivered(jivo_mock, "m")
 
 
 def test_visible_with_no_matching_element_warns_and_waits(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
     warnings: list[str] = []
     page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
-    lazy_page.open(lazy_glue("visible", {"selector": "#nowhere"}).render() + TALL)
+    lazy_page.open(str(lazy_widget("visible", {"selector": "#nowhere"}).render()) + TALL)
     lazy_page.settle()
     page.mouse.wheel(0, 3000)
     lazy_page.settle()
@@ -292,9 +298,9 @@ COOKIE = {"cookie": "cmp_choice", "cookie_value": "all"}
 
 
 def test_consent_loads_nothing_until_the_banner_is_accepted(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
-    lazy_page.open(lazy_glue("consent", COOKIE).render(user_token="u-ok") + BANNER)
+    lazy_page.open(str(lazy_widget("consent", COOKIE).render(user_token="u-ok")) + BANNER)
     lazy_page.settle()
     page.keyboard.press("Tab")
     page.evaluate("jivoWidget.consent()")  # the page signals, but nothing was given yet
@@ -302,15 +308,15 @@ def test_consent_loads_nothing_until_the_banner_is_accepted(
     page.click("#accept")
     _delivered(jivo_mock, "u-ok")
     # Consent remembered: the next page loads at once.
-    lazy_page.open(lazy_glue("consent", COOKIE).render(user_token="u-next"))
+    lazy_page.open(str(lazy_widget("consent", COOKIE).render(user_token="u-next")))
     jivo_mock.wait_for_call("setUserToken")
     assert jivo_mock.calls("setUserToken") == [["u-next"]]
 
 
 def test_consent_rejected_loads_nothing(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
-    lazy_page.open(lazy_glue("consent", COOKIE).render() + BANNER)
+    lazy_page.open(str(lazy_widget("consent", COOKIE).render()) + BANNER)
     page.click("#reject")
     lazy_page.settle()
     assert page.evaluate("document.cookie") == "cmp_choice=none"
@@ -318,12 +324,13 @@ def test_consent_rejected_loads_nothing(
 
 
 def test_consent_by_predicate(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
-    glue = lazy_glue("consent", {"predicate": "return window.cmp && cmp.accepted('chat') === true"})
+    predicate = "return window.cmp && cmp.accepted('chat') === true"
+    glue = lazy_widget("consent", {"predicate": predicate})
     lazy_page.open(
         "<script>window.cmp = {given: [], accepted: c => cmp.given.includes(c)};</script>"
-        + glue.render(user_token="u-pred")
+        + str(glue.render(user_token="u-pred"))
     )
     lazy_page.settle()
     page.evaluate("cmp.given.push('analytics'); jivoWidget.consent()")
@@ -334,10 +341,10 @@ def test_consent_by_predicate(
 
 @pytest.mark.jivo_mock(allow_page_errors=True)
 def test_consent_predicate_that_throws_is_reported_and_counts_as_no(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue, seen_errors: list[str]
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue, seen_errors: list[str]
 ) -> None:
-    glue = lazy_glue("consent", {"predicate": "return cmp.accepted('chat')"})  # no cmp yet
-    lazy_page.open(glue.render())
+    glue = lazy_widget("consent", {"predicate": "return cmp.accepted('chat')"})  # no cmp yet
+    lazy_page.open(str(glue.render()))
     lazy_page.settle()
     # The consent tool calling consent() is not disturbed by the error.
     assert page.evaluate("jivoWidget.consent(); 'went on'") == "went on"
@@ -349,9 +356,9 @@ def test_consent_predicate_that_throws_is_reported_and_counts_as_no(
 
 
 def test_manual_loads_only_when_the_page_says(
-    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_glue: Glue
+    page: Page, jivo_mock: JivoMock, lazy_page: Any, lazy_widget: Glue
 ) -> None:
-    lazy_page.open(lazy_glue("manual").render(user_token="u-man") + TALL + CHAT_LINK)
+    lazy_page.open(str(lazy_widget("manual").render(user_token="u-man")) + TALL + CHAT_LINK)
     lazy_page.settle()
     page.keyboard.press("Tab")
     page.mouse.wheel(0, 500)

@@ -12,13 +12,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from jivo_widget.lazy import (
+from jivo_widget.strategy_options import (
     ClickOptions,
     ConsentOptions,
     IdleOptions,
     VisibleOptions,
-    facade_function,
-    strategy_function,
 )
 
 
@@ -95,13 +93,3 @@ def test_consent_predicate_travels_as_a_checked_function() -> None:
 )
 def test_consent_rules(fields: dict[str, Any], message: str) -> None:
     assert message in _error(ConsentOptions, **fields)
-
-
-def test_a_factory_is_called_with_its_arguments_and_a_plain_strategy_is_itself() -> None:
-    assert strategy_function("e=>{e()}", None) == "e=>{e()}"
-    assert strategy_function("o=>l=>{}", IdleOptions()) == '(o=>l=>{})({"timeout":5000})'
-
-
-def test_the_facade_wraps_the_strategy_with_its_options() -> None:
-    wrapped = facade_function("(o,s)=>s", "e=>{e()}", timeout=2.5, guard=True)
-    assert wrapped == '((o,s)=>s)({"timeout":2500,"guard":true},e=>{e()})'

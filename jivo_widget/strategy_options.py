@@ -1,10 +1,11 @@
-"""The options of the lazy-loading strategies, and how they reach the page.
+"""The options of the built-in loading strategies (``Widget(strategy_options=…)``).
 
 A built-in strategy that takes options (``idle``, ``click``, ``visible``, ``consent``) is a
 *factory* in ``js/src/strategies/``: a function of its options that returns the strategy the
 glue calls, ``strategy(load, window, document)``. Its options are validated here, once per
-Widget, by one model per strategy; they reach the page as arguments of that factory, in the
-bootstrap (so one CSP hash per Widget still covers them)::
+Widget, by one model per strategy (the registry in :mod:`jivo_widget.strategies` names it);
+they reach the page as the arguments of that factory, in the bootstrap, so one CSP hash per
+Widget still covers them (:meth:`StrategyOptions.js_arguments`)::
 
     (<factory>)(<options as JSON>[, <function>...])
 
@@ -13,15 +14,12 @@ bootstrap (so one CSP hash per Widget still covers them)::
 - code (the consent predicate a site writes) is a function made by
   :func:`jivo_widget._jscode.function_expression` after the same checks as a handler's body.
 
-Nothing is ever formatted into JavaScript source. The facade wraps the chosen strategy the same
-way (:func:`facade_function`), and the save-data guard is one of its options.
+Nothing is ever formatted into JavaScript source.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -31,15 +29,11 @@ from jivo_widget import _jscode
 from jivo_widget.serialize import script_json
 
 __all__ = [
-    "OPTIONS",
-    "SAVE_DATA_GUARDED",
     "ClickOptions",
     "ConsentOptions",
     "IdleOptions",
     "StrategyOptions",
     "VisibleOptions",
-    "facade_function",
-    "strategy_function",
 ]
 
 #: What the consent predicate's body is the body of: a function of no arguments.
@@ -178,35 +172,3 @@ class ConsentOptions(StrategyOptions):
         if self.predicate is None:
             return ("null",)
         return (_jscode.function_expression(PREDICATE_PARAMS, self.predicate),)
-
-
-#: The built-in strategies that take options, and the model of each: their assets are factories.
-OPTIONS: Mapping[str, type[StrategyOptions]] = MappingProxyType(
-    {
-        "idle": IdleOptions,
-        "click": ClickOptions,
-        "visible": VisibleOptions,
-        "consent": ConsentOptions,
-    }
-)
-#: The strategies that load without the visitor asking: with the facade, the save-data guard
-#: stops them on save-data or 2g connections (the facade's click is then the way in).
-SAVE_DATA_GUARDED = frozenset({"idle", "interaction"})
-
-
-def strategy_function(asset: str, options: StrategyOptions | None) -> str:
-    """The strategy the glue calls, as JavaScript source: the built-in ``asset`` itself, or,
-    for a factory, the asset called with its validated ``options``."""
-    if options is None:
-        return asset
-    return f"({asset})({options.js_arguments()})"
-
-
-def facade_function(asset: str, strategy: str, *, timeout: float, guard: bool) -> str:
-    """``strategy`` wrapped by the facade's behaviour (``asset``, ``js/src/facade.js``).
-
-    ``timeout``: seconds after a click before the facade says the chat did not load; ``guard``:
-    with save-data or a 2g connection, ``strategy`` is not started (idle and interaction).
-    """
-    options = {"timeout": round(timeout * 1000), "guard": guard}
-    return f"({asset})({script_json(options)},{strategy})"
