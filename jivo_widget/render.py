@@ -164,10 +164,11 @@ class StaticScript:
     """The glue's static part as a file (external mode): immutable, named by its content.
 
     ``name`` (``jivo-widget.<12 hex of sha256>.js``), ``text`` (its UTF-8 content),
-    ``integrity`` (the ``sha384-…`` for ``<script integrity>``) and ``url`` (where pages load
-    it from: the Widget's ``static_url`` joined with ``name``). Serve it with a long cache
-    lifetime (``Cache-Control: public, max-age=31536000, immutable``): another config gives
-    another name.
+    ``integrity`` (the ``sha384-…`` for ``<script integrity>``), ``url`` (where pages load
+    it from: the Widget's ``static_url`` joined with ``name``) and ``headers`` to serve it with:
+    a year's immutable caching, since another config gives another name. A framework
+    integration answers ``url`` with ``text`` and ``headers``; ``jivo-widget static-js DIR``
+    (or :meth:`write`) puts it among a site's static files instead.
     """
 
     def __init__(self, text: str, static_url: str) -> None:
@@ -176,7 +177,11 @@ class StaticScript:
         self.name = f"jivo-widget.{digest[:12]}.js"
         self.url = static_url + self.name
         self.integrity = _sha("sha384", text).strip("'")
-        self.media_type = "text/javascript; charset=utf-8"
+        #: The response headers to serve it with (its name changes with its content).
+        self.headers = {
+            "Content-Type": "text/javascript; charset=utf-8",
+            "Cache-Control": "public, max-age=31536000, immutable",
+        }
 
     def write(self, directory: str | Path) -> Path:
         """Write the file into ``directory`` (created if missing); returns its path."""

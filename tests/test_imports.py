@@ -24,6 +24,7 @@ PENDING: list[set[str]] = [
         "jivo_widget.cli.compile",
         "jivo_widget.cli.demo",
         "jivo_widget.cli.render",
+        "jivo_widget.cli.static_js",
         "jivo_widget.cli.token",
         "jivo_widget.cli.webhooks",
     },

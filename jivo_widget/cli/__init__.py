@@ -34,7 +34,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def _register_commands() -> None:
     # Each command lives in its own module; importing registers it on ``cli``.
-    from jivo_widget.cli import compile, demo, render, token, webhooks  # noqa: F401
+    from jivo_widget.cli import compile, demo, render, static_js, token, webhooks  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> Any:

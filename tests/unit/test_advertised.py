@@ -50,5 +50,5 @@ def test_help_advertises_only_existing_commands() -> None:
     assert result.exit_code == 0, result.output
     summary = result.output.split("Options:")[0]
     assert "Render JivoChat glue, receive Jivo webhooks, and run the demo site." in summary
-    listed = set(re.findall(r"^  (\w+)  ", result.output.split("Commands:")[1], re.M))
+    listed = set(re.findall(r"^  ([\w-]+)  ", result.output.split("Commands:")[1], re.M))
     assert listed == set(cli.commands)
