@@ -1,9 +1,10 @@
 """Property: every queued ``jivo_api`` call and every handler runs exactly once, whatever the
 strategy and the timing.
 
-Hypothesis draws batches of scenarios: a loading strategy (with or without the facade), an
-order of arrival (the glue first; Jivo's loader before the glue; Jivo already initialised when
-the glue comes; the glue added after the page loaded, as an SPA does), the moments at which
+Hypothesis draws batches of scenarios: a loading strategy (with or without the facade), the
+glue inline or external (its static part a file, ``static_url``), an order of arrival (the
+glue first; Jivo's loader before the glue; Jivo already initialised when the glue comes; the
+glue added after the page loaded, as an SPA does), the moments at which
 the page queues calls (in the glue's data, right after the glue, at DOMContentLoaded, before the
 trigger, right after it, after Jivo is ready) and registers a handler, and how the page defines
 its own ``jivo_onOpen`` (none, a declaration before or after the glue, the wrapper pattern).
@@ -13,7 +14,8 @@ stage by stage (settle, calls, trigger, calls, Jivo ready, calls, jivo_onOpen fi
 Checked in every frame: the calls arrive in the order they were made, each once; the configured
 ``jivo_onLoadCallback`` handler ran once; each ``jivo_onOpen`` handler ran once per time Jivo
 fired it since the handler existed; the mock saw no contract violation and no page error.
-(Handlers compiled from Python join the same fan-out as the raw JS handlers here.)
+(Handlers compiled from Python are not wired into ``Widget`` yet; they are to join the same
+handlers object, and so this fan-out.)
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ FACADE_TRIGGER = "var b = document.querySelector('#jivo-facade button'); if (b) 
 class Scenario:
     strategy: str
     facade: bool
+    external: bool  # the glue's static part as a file (static_url), its data inline
     idle_timeout: float
     order: str
     page_function: str
@@ -97,6 +100,7 @@ scenarios = st.builds(
     Scenario,
     strategy=st.sampled_from(STRATEGIES),
     facade=st.booleans(),
+    external=st.booleans(),
     idle_timeout=st.sampled_from([0.05, 0.5]),
     order=st.sampled_from(ORDERS),
     page_function=st.sampled_from(PAGE_FUNCTIONS),
@@ -155,11 +159,15 @@ class Batch:
             "<footer id='contact'>Contact</footer>"
         )
         inject = None
+        script = glue.static_script
+        if script is not None:
+            self.server.add(script.url, script.text, "text/javascript")
         if late:
             inject = json.dumps(
                 [
                     glue.render_data(custom_data=[{"content": f"data-{index}"}]),
-                    glue.renderer.bootstrap,
+                    glue.renderer.bootstrap if script is None else None,
+                    None if script is None else [script.url, script.integrity],
                     inline + dcl,
                 ]
             )
@@ -185,10 +193,19 @@ class Batch:
                 return
             if scenario.order == "ready-first":
                 frame.wait_for_function("window.__jivoMock.loaded")
+            # Inline: the script runs as it is added. External: once its file has loaded.
             frame.evaluate(
-                """([data, code, after]) => { const s = document.createElement("script");
-                s.dataset.jivo = data; s.textContent = code; document.body.appendChild(s);
-                (0, eval)(after); }""",
+                """([data, code, file, after]) => new Promise((resolve, reject) => {
+                const s = document.createElement("script");
+                s.dataset.jivo = data;
+                const go = () => { (0, eval)(after); resolve(); };
+                if (file) {
+                  [s.src, s.integrity, s.crossOrigin] = [file[0], file[1], "anonymous"];
+                  s.onload = go; s.onerror = reject;
+                  document.body.appendChild(s);
+                } else {
+                  s.textContent = code; document.body.appendChild(s); go();
+                } })""",
                 json.loads(injections[index]),
             )
 
@@ -274,10 +291,10 @@ def check(index: int, scenario: Scenario, result: dict[str, Any]) -> None:
 def test_every_call_and_handler_runs_exactly_once(
     page: Page, jivo_mock: JivoMock, live_server: Any, lazy_widget: Glue, batch: list[Scenario]
 ) -> None:
-    cache: dict[tuple[str, bool, float], Any] = {}
+    cache: dict[tuple[str, bool, bool, float], Any] = {}
 
     def glue_for(scenario: Scenario) -> Any:
-        key = (scenario.strategy, scenario.facade, scenario.idle_timeout)
+        key = (scenario.strategy, scenario.facade, scenario.external, scenario.idle_timeout)
         if key not in cache:
             options = {
                 "idle": {"timeout": scenario.idle_timeout},
@@ -289,7 +306,11 @@ def test_every_call_and_handler_runs_exactly_once(
                 },
             }.get(scenario.strategy)
             cache[key] = lazy_widget(
-                scenario.strategy, options, facade=scenario.facade, handlers=HANDLERS
+                scenario.strategy,
+                options,
+                facade=scenario.facade,
+                handlers=HANDLERS,
+                static_url="/static/" if scenario.external else None,
             )
         return cache[key]
 
