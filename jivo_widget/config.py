@@ -472,7 +472,7 @@ class Widget(_Model):
         """CSP ``script-src`` hash sources of the glue's script, static.
 
         Only the bootstrap (the script's text) is hashed (``'sha256-…'``); its data attribute
-        is not. In external mode: the file's ``'sha384-…'``, which the browser matches with
+        is not. In external mode: the file's ``'sha256-…'``, which the browser matches with
         the script's integrity attribute (or allow the file's origin instead). For hash mode
         also allow the loader (its origin, or ``'strict-dynamic'``).
         """

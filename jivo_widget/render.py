@@ -27,7 +27,8 @@ everything that depends only on them:
 
 **External mode** (``static_url``): the bootstrap is not inlined but served as a static,
 immutable file named by its content (:class:`StaticScript`: ``jivo-widget.<hash>.js``), and
-the page gets ``<script src=… integrity="sha384-…" crossorigin="anonymous" data-jivo='…'>``
+the page gets ``<script src=… integrity="sha256-…" data-jivo='…'>`` (``crossorigin`` too when
+the file is on another origin)
 (``templates/jivo_widget/glue_external.html.j2``): only the request's data is inline, and a
 repeat view fetches nothing. The glue reads its data and nonce from ``document.currentScript``,
 which is that element in both modes.
@@ -155,7 +156,7 @@ def _with_facade(strategy_function: str, facade: Facade, *, guard: bool) -> str:
 
 
 def _sha(name: str, text: str) -> str:
-    """A CSP hash source of ``text``: ``'sha256-…'`` or ``'sha384-…'``."""
+    """A CSP hash source of ``text`` by the hashlib algorithm ``name``: ``'sha256-…'``."""
     digest = hashlib.new(name, text.encode("utf-8")).digest()
     return f"'{name}-{base64.b64encode(digest).decode()}'"
 
@@ -164,7 +165,7 @@ class StaticScript:
     """The glue's static part as a file (external mode): immutable, named by its content.
 
     ``name`` (``jivo-widget.<12 hex of sha256>.js``), ``text`` (its UTF-8 content),
-    ``integrity`` (the ``sha384-…`` for ``<script integrity>``), ``url`` (where pages load
+    ``integrity`` (the ``sha256-…`` for ``<script integrity>``), ``url`` (where pages load
     it from: the Widget's ``static_url`` joined with ``name``) and ``headers`` to serve it with:
     a year's immutable caching, since another config gives another name. A framework
     integration answers ``url`` with ``text`` and ``headers``; ``jivo-widget static-js DIR``
@@ -176,7 +177,11 @@ class StaticScript:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         self.name = f"jivo-widget.{digest[:12]}.js"
         self.url = static_url + self.name
-        self.integrity = _sha("sha384", text).strip("'")
+        # sha256: as strong as SRI needs, and 20 characters shorter than sha384 on every page.
+        self.integrity = _sha("sha256", text).strip("'")
+        #: A file from another origin (a CDN) needs a CORS request for SRI; one on the site
+        #: does not, and the attribute would cost every page a few bytes.
+        self.cross_origin = not static_url.startswith("/")
         #: The response headers to serve it with (its name changes with its content).
         self.headers = {
             "Content-Type": "text/javascript; charset=utf-8",
@@ -256,7 +261,7 @@ class Renderer:
             None if static_url is None else StaticScript(self.bootstrap, static_url)
         )
         #: ``script-src`` sources of the glue's script: the sha256 of the inline script, or in
-        #: external mode the sha384 of the file (CSP matches it with the integrity attribute).
+        #: external mode of the file (CSP matches it with the integrity attribute).
         self.csp_hashes: tuple[str, ...] = (
             (_sha("sha256", self.bootstrap),)
             if self.static_script is None

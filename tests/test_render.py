@@ -325,14 +325,17 @@ def test_external_mode_inlines_only_the_requests_data() -> None:
     assert script.text == widget.renderer.bootstrap  # the same glue, in a file
     sha = hashlib.sha256(script.text.encode()).hexdigest()[:12]
     assert script.name == f"jivo-widget.{sha}.js" and script.url == f"/static/jivo/{script.name}"
-    sri = base64.b64encode(hashlib.sha384(script.text.encode()).digest()).decode()
-    assert script.integrity == f"sha384-{sri}"
-    assert widget.csp_hashes() == (f"'sha384-{sri}'",)
+    sri = base64.b64encode(hashlib.sha256(script.text.encode()).digest()).decode()
+    assert script.integrity == f"sha256-{sri}"
+    assert widget.csp_hashes() == (f"'sha256-{sri}'",)
     html = str(widget.render(user_token="u-'42'", nonce="n0nce"))
     assert html == (
-        f'<script src="{script.url}" integrity="{script.integrity}" crossorigin="anonymous"'
-        ' nonce="n0nce" data-jivo=\'[["setUserToken",["u-\\u002742\\u0027"]]]\'></script>'
+        f'<script src="{script.url}" integrity="{script.integrity}"'
+        """ nonce="n0nce" data-jivo='[["setUserToken",["u-\\u002742\\u0027"]]]'></script>"""
     )
+    # From another origin (a CDN): a CORS request, which SRI needs there.
+    cdn = str(Widget(widget_id=ID, static_url="https://cdn.example/j/").render())
+    assert ' integrity="sha256-' in cdn and ' crossorigin="anonymous" data-jivo=' in cdn
     # Another config, another file: a cached old copy can never be used for it.
     other = Widget(widget_id=ID, static_url="/static/jivo/", handlers={"jivo_onOpen": "g()"})
     assert other.static_script is not None and other.static_script.name != script.name
