@@ -28,7 +28,8 @@ page calling ``jivoWidget.load()``, a click on the facade). Measured in the page
 Targets (issue 11): 0 Jivo bytes before the trigger and TBT ≤ 1.05x the no-widget page for
 idle (before idle), interaction, click, visible, consent and the facade; eager as the baseline;
 the first queued call within 100 ms of ``jivo_onLoadCallback``. Writes the chart
-``benchmarks/page_performance.png`` (TBT and Jivo bytes per configuration).
+``benchmarks/page_performance.png`` (TBT and Jivo bytes per configuration) and the figures the
+demo's strategy switcher shows (``jivo_widget/demo/page_costs.json``).
 
 Run alone: ``python -m benchmarks.bench_page [--runs N] [--only NAME ...]``.
 """
@@ -40,6 +41,7 @@ import gzip
 import io
 import itertools
 import json
+import os
 import statistics
 import threading
 import time
@@ -57,6 +59,8 @@ from jivo_widget.testing.scripts import mock_init_script
 
 HERE = Path(__file__).resolve().parent
 CHART = HERE / "page_performance.png"
+#: The figures the demo's strategy switcher shows (package data, committed with the chart).
+DEMO_COSTS = HERE.parent / "jivo_widget" / "demo" / "page_costs.json"
 WIDGET_ID = "AbCdEf1234"
 CPU_THROTTLE = 4
 WINDOW_MS = 4000  # the visitor does nothing this long after navigation starts
@@ -626,6 +630,22 @@ def main(argv: list[str] | None = None) -> None:
     rows = summary(results, configs)
     print_table(rows, results, args.runs)
     chart(rows, CHART)
+    if not args.only:  # a partial run does not replace the demo's figures
+        DEMO_COSTS.write_text(
+            json.dumps(
+                {
+                    "measured": time.strftime("%Y-%m-%d"),
+                    "runs": args.runs,
+                    "load_average": round(os.getloadavg()[0], 1),
+                    "rows": [
+                        {k: row[k] for k in ("name", "kb_before", "tbt_before", "ratio")}
+                        for row in rows
+                    ],
+                },
+                indent=1,
+            )
+            + "\n"
+        )
     print(f"\nchart: {CHART.relative_to(HERE.parent)} ({time.perf_counter() - started:.0f} s)")
     if args.json:
         args.json.write_text(
