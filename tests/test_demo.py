@@ -158,5 +158,5 @@ def test_consent_strategy_waits_for_the_banner(page: Page, demo_url: str) -> Non
     page.goto(demo_url + "?strategy=consent")
     page.wait_for_load_state("load")
     assert page.evaluate("typeof window.jivo_api") == "undefined"
-    page.get_by_role("button", name="Accept").click()
+    page.get_by_role("button", name="Accept", exact=True).click()
     expect(page.locator("#jivo-log")).to_contain_text("setUserToken")
