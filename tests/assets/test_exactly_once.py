@@ -16,17 +16,24 @@ Checked in every frame: the calls arrive in the order they were made, each once;
 fired it since the handler existed; the mock saw no contract violation and no page error.
 (Handlers compiled from Python are not wired into ``Widget`` yet; they are to join the same
 handlers object, and so this fan-out.)
+
+Cost: a batch is one page load, ≈ 2 s. ``make test`` runs two covering batches (every strategy in
+each: inline without the facade, then external with it; between them every order of arrival,
+every way of defining ``jivo_onOpen``, every call moment) and ``$JIVO_WIDGET_PROPERTY_BATCHES`` (default 2) drawn ones;
+a thorough run sets it higher, e.g. ``JIVO_WIDGET_PROPERTY_BATCHES=50 pytest
+--timeout=1800 tests/assets/test_exactly_once.py`` (``make test-thorough``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page
@@ -108,6 +115,34 @@ scenarios = st.builds(
     on_moment=st.none()
     | st.sampled_from(["inline", "before-trigger", "after-trigger", "after-load"]),
 )
+
+
+#: Drawn batches per run (besides the covering ones below).
+BATCHES = int(os.environ.get("JIVO_WIDGET_PROPERTY_BATCHES", "2"))
+
+
+def _covering(facade: bool, external: bool, shift: int) -> list[Scenario]:
+    """One scenario per strategy; orders, page functions, call moments and the moment of
+    ``jivoWidget.on`` rotate with ``shift``, so two batches cover each of them."""
+    on_moments = [None, "inline", "before-trigger", "after-trigger", "after-load"]
+    return [
+        Scenario(
+            strategy=strategy,
+            facade=facade,
+            external=external,
+            idle_timeout=0.05,
+            order=ORDERS[(i + shift) % len(ORDERS)],
+            page_function=PAGE_FUNCTIONS[(i + shift) % len(PAGE_FUNCTIONS)],
+            calls=tuple((MOMENTS[(i + j + shift) % len(MOMENTS)], 1 + j % 2) for j in range(3)),
+            on_moment=on_moments[(i + shift) % len(on_moments)],
+        )
+        for i, strategy in enumerate(STRATEGIES)
+    ]
+
+
+#: Every strategy with and without the facade, inline and external (the first batch inline
+#: without the facade, the second external with it), every order, page function and moment.
+COVERING = [_covering(False, False, 0), _covering(True, True, 1)]
 
 
 def _script(code: str) -> str:
@@ -283,11 +318,13 @@ def check(index: int, scenario: Scenario, result: dict[str, Any]) -> None:
 
 
 @settings(
-    max_examples=10,
+    max_examples=BATCHES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(batch=st.lists(scenarios, min_size=8, max_size=14))
+@example(batch=COVERING[0])
+@example(batch=COVERING[1])
 def test_every_call_and_handler_runs_exactly_once(
     page: Page, jivo_mock: JivoMock, live_server: Any, lazy_widget: Glue, batch: list[Scenario]
 ) -> None:
