@@ -17,11 +17,11 @@ fired it since the handler existed; the mock saw no contract violation and no pa
 (Handlers compiled from Python are not wired into ``Widget`` yet; they are to join the same
 handlers object, and so this fan-out.)
 
-Cost: a batch is one page load, ≈ 2 s. ``make test`` runs two covering batches (every strategy in
-each: inline without the facade, then external with it; between them every order of arrival,
-every way of defining ``jivo_onOpen``, every call moment) and ``$JIVO_WIDGET_PROPERTY_BATCHES`` (default 2) drawn ones;
-a thorough run sets it higher, e.g. ``JIVO_WIDGET_PROPERTY_BATCHES=50 pytest
---timeout=1800 tests/assets/test_exactly_once.py`` (``make test-thorough``).
+Cost: a batch is one page load, ≈ 2 s. ``make test`` runs two covering batches (every
+strategy in each: inline without the facade, then external with it; between them every order
+of arrival, every way of defining ``jivo_onOpen``, every call moment) and
+``$JIVO_WIDGET_PROPERTY_BATCHES`` (default 2) drawn ones; a thorough run sets it higher:
+``make test-thorough`` runs 50.
 """
 
 from __future__ import annotations
