@@ -5,7 +5,7 @@ the page, in the Widget's colour and corner, that costs no Jivo bytes until the 
 it: then the widget loads and its chat opens. Its markup is
 ``templates/jivo_widget/facade.html.j2``, its style ``js/src/facade.css`` (shipped minified)
 and its behaviour ``js/src/facade.js``, which wraps the Widget's strategy
-(:func:`jivo_widget.lazy.facade_function`). The renderer fills the template with a
+(``_with_facade`` in :mod:`jivo_widget.render`). The renderer fills the template with a
 :class:`Facade` (``facade``), its :meth:`Facade.colors` (``colors``), the minified CSS (``css``)
 and the request's nonce attribute (``nonce_attr``: the ``<style>`` needs it under a CSP).
 
@@ -13,7 +13,7 @@ Accessibility: a real ``<button>`` (keyboard-operable, Enter and Space included)
 visible text (``label``, "Open chat" by default, then the agent's name and status line); a
 visible focus ring; no motion under ``prefers-reduced-motion``; the loading and failure messages
 in a polite live region; text in black or white, whichever contrasts more with the colour
-(WCAG's formula). ``tests/assets/test_facade.py`` runs axe-core on it.
+(WCAG's formula). ``tests/assets/test_facade_browser.py`` runs axe-core on it.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
  * widget is wanted (its HTML and CSS: templates/jivo_widget/facade.html.j2, facade.css).
  *
  * A strategy decorator: the renderer calls it once with the facade's options (JSON from
- * jivo_widget/lazy.py) and the Widget's strategy; the glue calls what it returns, as any
+ * jivo_widget/render.py) and the Widget's strategy; the glue calls what it returns, as any
  * strategy: strategy(load, window, document).
  *
  * - A click on the facade's button (Enter and Space click a <button>) asks for the widget and

@@ -3,7 +3,7 @@
  * matches `options.selector` (a "Chat with us" button, a help link), and open the chat then.
  *
  * A factory: the renderer calls it once with the Widget's options (JSON from
- * jivo_widget/lazy.py), and the glue calls what it returns: strategy(load, window, document).
+ * jivo_widget/strategy_options.py), and the glue calls what it returns: strategy(load, window, document).
  *
  * - Delegated: one listener on the window, in the capture phase, checks each click's target
  *   with closest(), so elements added later (an SPA's views) count, and a page handler that

@@ -5,7 +5,7 @@
  * page calls `jivoWidget.consent()` (from its consent tool's "accepted" event).
  *
  * A factory: the renderer calls it once with the Widget's options (JSON from
- * jivo_widget/lazy.py) and the predicate (a function the site wrote, syntax-checked like a
+ * jivo_widget/strategy_options.py) and the predicate (a function the site wrote, syntax-checked like a
  * handler, or null); the glue calls what it returns: strategy(load, window, document).
  *
  * - It returns its check: the facade's click asks through it, so a click on the facade before

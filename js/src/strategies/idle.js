@@ -3,7 +3,7 @@
  * window's `load` event, and at the latest `options.timeout` ms after it.
  *
  * A factory: the renderer calls it once with the Widget's options (JSON from
- * jivo_widget/lazy.py), and the glue calls what it returns: strategy(load, window, document).
+ * jivo_widget/strategy_options.py), and the glue calls what it returns: strategy(load, window, document).
  *
  * Why one idle callback with a timeout: react-live-chat-loader waits for two consecutive idle
  * periods longer than 49 ms, which a page running an animation never has, so its chat never

@@ -4,7 +4,7 @@
  * viewport: "200px" loads a little before), seen by an IntersectionObserver.
  *
  * A factory: the renderer calls it once with the Widget's options (JSON from
- * jivo_widget/lazy.py), and the glue calls what it returns: strategy(load, window, document).
+ * jivo_widget/strategy_options.py), and the glue calls what it returns: strategy(load, window, document).
  *
  * The elements are looked up once the document is parsed (the glue may run in <head>, before
  * them); elements added later are not watched. No element matching is worth a console
