@@ -61,7 +61,7 @@ $(STAMP_ASYNC): pyproject.toml Makefile
 test: venv venv-django6 venv-async chromium $(JS_DEPS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The exactly-once property test with 50 drawn batches instead of make test's 2 (≈ 2 min).
+# The exactly-once property test with 50 drawn batches instead of make test's 2 (≈ 2-4 min).
 test-thorough: venv chromium $(JS_DEPS)
 	JIVO_WIDGET_PROPERTY_BATCHES=50 $(PY) -m pytest --timeout=1800 tests/assets/test_exactly_once.py
 
