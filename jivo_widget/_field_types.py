@@ -30,6 +30,7 @@ __all__ = [
     "HttpUrl",
     "JsonObject",
     "LoaderUrl",
+    "StaticUrl",
     "Text",
     "callers_stacklevel",
     "read_json_object",
@@ -68,6 +69,19 @@ def _loader_url(value: str) -> str:
             "loader_url",
             "must be an https URL or a /path on this site (the URL rule: a real host, no user@, "
             "no backslash, whitespace, control or invisible characters), got {value!r}",
+            value=value,
+        )
+    return value
+
+
+def _static_url(value: str) -> str:
+    # Where the glue's static file is served (external mode): on the site or an https origin,
+    # by the one URL rule, as a folder the file's name is appended to.
+    if not (is_root_path(value) or is_http_url(value, https_only=True)) or not value.endswith("/"):
+        raise fail(
+            "static_url",
+            "must be a /path/ on this site or an https URL (the URL rule), ending with '/', "
+            "got {value!r}",
             value=value,
         )
     return value
@@ -137,6 +151,8 @@ def _json_object(value: dict[str, Any]) -> dict[str, Any]:
 ClientAttributes = dict[str, Annotated[str | int | float, BeforeValidator(_attribute_value)]]
 #: An explicit loader URL: an https URL or a path on the site.
 LoaderUrl = Annotated[str, AfterValidator(_loader_url)]
+#: Where the glue's static file is served: a /path/ or an https URL, ending with "/".
+StaticUrl = Annotated[str, AfterValidator(_static_url)]
 #: A JSON object the glue can serialize, nested at most :data:`RULES_MAX_DEPTH` deep.
 JsonObject = Annotated[dict[str, Any], AfterValidator(_json_object)]
 

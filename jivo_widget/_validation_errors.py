@@ -71,8 +71,12 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return error_location(parts) or "config"
 
 
-def format_validation_error(exc: ValidationError) -> str:
-    """One line naming every failing config field and its rule (union duplicates removed)."""
+def format_validation_error(exc: ValidationError, within: tuple[str, ...] = ()) -> str:
+    """One line naming every failing config field and its rule (union duplicates removed).
+
+    ``within``: the path of the field whose value ``exc`` is about (``("strategy_options",)``
+    when a model validated that field's value on its own).
+    """
     seen: dict[str, str] = {}
     for error in exc.errors(include_url=False):
         message = error["msg"]
@@ -80,7 +84,7 @@ def format_validation_error(exc: ValidationError) -> str:
             message = f"{message}, got {type(error['input']).__name__}"
         elif error["type"] == "extra_forbidden":
             message = "unknown field"
-        seen.setdefault(_location(error["loc"]), message)
+        seen.setdefault(_location((*within, *error["loc"])), message)
     return "; ".join(f"{where}: {message}" for where, message in seen.items())
 
 

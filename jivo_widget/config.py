@@ -29,6 +29,7 @@ from pydantic import (
     Field,
     SerializationInfo,
     SerializerFunctionWrapHandler,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_serializer,
@@ -43,16 +44,19 @@ from jivo_widget._field_types import (
     HttpUrl,
     JsonObject,
     LoaderUrl,
+    StaticUrl,
     Text,
     callers_stacklevel,
     read_json_object,
 )
 from jivo_widget._request import STRICT_ENV, RequestValidator, TextRule
-from jivo_widget._validation_errors import config_errors, fail
+from jivo_widget._validation_errors import config_errors, fail, format_validation_error
 from jivo_widget.errors import JivoConfigError, JivoConfigWarning
+from jivo_widget.facade import Facade
 from jivo_widget.pages import IpNetwork, PathPattern
-from jivo_widget.render import Call, Renderer, call
+from jivo_widget.render import Call, Renderer, StaticScript, call
 from jivo_widget.strategies import STRATEGIES
+from jivo_widget.strategy_options import StrategyOptions
 
 __all__ = [
     "REVEAL_SECRETS",
@@ -141,7 +145,18 @@ class Widget(_Model):
     #: Explicit loader URL (a self-hosted or mocked loader); overrides ``loader_host``.
     loader_url: LoaderUrl | None = None
     enabled: bool = True
+    #: When the glue injects Jivo's loader: a registered strategy (see jivo_widget.strategies).
     strategy: str = "eager"
+    #: The strategy's options: ``{"timeout": 5}`` (idle), ``{"selector": ".chat"}`` (click,
+    #: visible), ``{"cookie": …, "cookie_value": …}`` or ``{"predicate": …}`` (consent).
+    strategy_options: dict[str, Any] | None = None
+    #: A launcher in the look of Jivo's label until the widget is wanted: ``True``, or a
+    #: mapping of :class:`~jivo_widget.facade.Facade`'s fields (label, texts, fallback link…).
+    facade: Facade | None = None
+    #: External mode: the glue's static part is a file served under this /path/ or https URL
+    #: (``widget.static_script``; ``jivo-widget static-js DIR`` writes it); pages inline only
+    #: the request's data.
+    static_url: StaticUrl | None = None
     invitation: Invitation | None = None
     #: Proactive rules JSON (``setRules``); a str/path is a JSON file (see :meth:`from_file`).
     rules: JsonObject | None = None
@@ -218,6 +233,14 @@ class Widget(_Model):
                 value=value,
             )
         return value
+
+    @field_validator("facade", mode="before")
+    @classmethod
+    def _facade_switch(cls, value: Any) -> Any:
+        # facade=True: the defaults; False: none (a TOML `facade = false`).
+        if value is True:
+            return Facade()
+        return None if value is False else value
 
     @field_validator("rules", mode="before")
     @classmethod
@@ -427,11 +450,17 @@ class Widget(_Model):
     @cached_property
     def renderer(self) -> Renderer:
         """The prepared glue (built with the Widget): the renderer of this Widget's values."""
+        facade = self.facade
+        if facade is not None and facade.color is None and self.color is not None:
+            facade = facade.model_copy(update={"color": self.color})  # the widget's colour
         return Renderer(
             widget_id=self.widget_id,
             loader_src=self.loader_src,
             handlers=self.handlers,
             strategy=self.strategy,
+            strategy_options=self._strategy_options(),
+            facade=facade,
+            static_url=self.static_url,
             client_attributes=self.client_attributes,
             static_calls=self._static_calls(),
         )
@@ -451,6 +480,28 @@ class Widget(_Model):
             )
         except JivoConfigError as exc:  # each option is checked above but for the claims' size
             raise JivoConfigError(f"identity_{exc}") from None
+
+    def _strategy_options(self) -> StrategyOptions | None:
+        """``strategy_options`` validated by the model the strategy registered (its defaults
+        when not given); a strategy without a model takes none."""
+        model = STRATEGIES[self.strategy].options
+        if model is None:
+            if self.strategy_options is not None:
+                raise JivoConfigError(
+                    f"strategy_options: the {self.strategy!r} strategy takes no options"
+                )
+            return None
+        try:
+            return model.model_validate(self.strategy_options or {})
+        except ValidationError as exc:
+            raise JivoConfigError(
+                format_validation_error(exc, within=("strategy_options",))
+            ) from None
+
+    @property
+    def static_script(self) -> StaticScript | None:
+        """External mode (``static_url``): the glue's static file to serve, else ``None``."""
+        return self.renderer.static_script
 
     def _static_calls(self) -> list[Call]:
         """The calls every page of this Widget makes, besides its client attributes."""
@@ -529,13 +580,22 @@ class Widget(_Model):
         request = self._request(_arguments(locals()), strict)
         return self.renderer.data(request) if self.enabled else ""
 
+    def render_facade(self, *, nonce: str | None = None, strict: bool | None = None) -> Markup:
+        """Only the facade's markup (empty without a facade, or when disabled).
+
+        For pages that place the glue themselves (:meth:`render_data`): put this in the page
+        too, before or after the glue's script. ``nonce`` goes on its ``<style>``.
+        """
+        request = self._request({"nonce": nonce}, strict)
+        return self.renderer.facade_html(request) if self.enabled else Markup("")
+
     def _request(self, values: dict[str, Any], strict: bool | None) -> dict[str, Any]:
         """Validate render() arguments into plain dicts; typed models are accepted as dicts."""
         if strict is None:
             strict = self.strict
         elif type(strict) is not bool:
             raise JivoConfigError("strict: must be True, False or None")
-        contact, custom_data = values["contact"], values["custom_data"]
+        contact, custom_data = values.get("contact"), values.get("custom_data")
         if isinstance(contact, BaseModel):
             values["contact"] = _fields(contact)
         if (
@@ -557,12 +617,19 @@ class Widget(_Model):
         return request
 
     def csp_hashes(self) -> tuple[str, ...]:
-        """CSP ``script-src`` hash sources (``'sha256-…'``) of the inline scripts, static.
+        """CSP ``script-src`` hash sources of the glue's script, static.
 
-        Only the bootstrap (the script's text) is hashed; its data attribute is not. For hash mode
+        Only the bootstrap (the script's text) is hashed (``'sha256-…'``); its data attribute
+        is not. In external mode: the file's ``'sha256-…'``, which the browser matches with
+        the script's integrity attribute (or allow the file's origin instead). For hash mode
         also allow the loader (its origin, or ``'strict-dynamic'``).
         """
         return self.renderer.csp_hashes if self.enabled else ()
+
+    def csp_style_hashes(self) -> tuple[str, ...]:
+        """CSP ``style-src`` hash sources of the facade's ``<style>`` (none without the facade):
+        for a policy without ``'unsafe-inline'`` that does not pass the nonce."""
+        return self.renderer.csp_style_hashes if self.enabled else ()
 
 
 # --------------------------------------------------------------------------- per request

@@ -1,8 +1,14 @@
 """Loading strategies: *when* the glue injects Jivo's loader script.
 
 ``Widget(strategy="eager")`` (the default) injects the loader from the glue at once, while the
-page is still loading; ``"onload"`` injects it after the window ``load`` event. A site adds its
-own with :func:`register_strategy` and selects it by name.
+page is still loading; ``"onload"`` after the window ``load`` event; the lazy ones only when
+the widget is wanted: ``"idle"`` (the first idle period after ``load``, at most
+``strategy_options={"timeout": 5}`` seconds later), ``"interaction"`` (the first scroll,
+pointer, key or touch), ``"click"`` (a click on ``strategy_options={"selector": …}``, which
+also opens the chat), ``"visible"`` (an element matching ``selector`` scrolls into view),
+``"consent"`` (a cookie or a predicate says yes, re-checked on ``jivoWidget.consent()``) and
+``"manual"`` (only ``jivoWidget.load()``). A site adds its own with :func:`register_strategy`
+and selects it by name.
 
 A strategy is a name plus one JavaScript function that the glue calls once, as
 ``strategy(load, window, document)``; it calls ``load()`` when the time has come (``load()`` is
@@ -12,7 +18,8 @@ consent...) is one :func:`register_strategy` call; neither the renderer nor the 
 changes.
 
 The built-in strategies are readable sources in the repository's ``js/src/strategies/``,
-shipped minified in ``jivo_widget/assets/strategies/`` (see ``js/build.mjs``). A site's own
+shipped minified in ``jivo_widget/assets/strategies/`` (see ``js/build.mjs``); one with
+``options`` is a factory of them (see :mod:`jivo_widget.strategy_options`). A site's own
 strategy is a JS fragment, the body of ``function (load, w, d) {...}``: ``w`` is window, ``d``
 document.
 """
@@ -24,6 +31,13 @@ from types import MappingProxyType
 
 from jivo_widget import _jscode
 from jivo_widget.errors import JivoConfigError
+from jivo_widget.strategy_options import (
+    ClickOptions,
+    ConsentOptions,
+    IdleOptions,
+    StrategyOptions,
+    VisibleOptions,
+)
 
 __all__ = ["FRAGMENT_PARAMS", "STRATEGIES", "LoadingStrategy", "register_strategy"]
 
@@ -43,6 +57,12 @@ class LoadingStrategy:
     source: str | None = None
     #: ...or a built-in: a minified function in ``jivo_widget/assets/`` (path inside it).
     asset: str | None = None
+    #: The model of its options (``Widget(strategy_options=…)``), for a built-in whose asset is
+    #: a factory of them; ``None``: it takes none.
+    options: type[StrategyOptions] | None = None
+    #: Loads without the visitor asking: with the facade, a visitor who saves data
+    #: (``navigator.connection.saveData``) or is on 2g gets only the facade's click.
+    save_data_guard: bool = False
 
 
 _registry: dict[str, LoadingStrategy] = {}
@@ -90,21 +110,57 @@ def _add(strategy: LoadingStrategy, *, replace: bool) -> LoadingStrategy:
     return strategy
 
 
-_add(
-    LoadingStrategy(
-        name="eager",
-        template=None,
-        doc="inject the async loader script at once, while the page is still loading",
-        asset="strategies/eager.min.js",
-    ),
-    replace=False,
+def _built_in(
+    name: str,
+    doc: str,
+    options: type[StrategyOptions] | None = None,
+    *,
+    save_data_guard: bool = False,
+) -> None:
+    _add(
+        LoadingStrategy(
+            name=name,
+            template=None,
+            doc=doc,
+            asset=f"strategies/{name}.min.js",
+            options=options,
+            save_data_guard=save_data_guard,
+        ),
+        replace=False,
+    )
+
+
+_built_in("eager", "inject the async loader script at once, while the page is still loading")
+_built_in(
+    "onload",
+    "inject the loader after the window 'load' event (at once if the page already loaded)",
 )
-_add(
-    LoadingStrategy(
-        name="onload",
-        template=None,
-        doc="inject the loader after the window 'load' event (at once if the page already loaded)",
-        asset="strategies/onload.min.js",
-    ),
-    replace=False,
+_built_in(
+    "idle",
+    "inject the loader in the first idle period after 'load', at most `timeout` s later",
+    IdleOptions,
+    save_data_guard=True,
 )
+_built_in(
+    "interaction",
+    "inject the loader on the first scroll, pointer press, key press or touch",
+    save_data_guard=True,
+)
+_built_in(
+    "click",
+    "inject the loader on a click on an element matching `selector` (added later too), "
+    "and open the chat",
+    ClickOptions,
+)
+_built_in(
+    "visible",
+    "inject the loader when an element matching `selector` comes into view",
+    VisibleOptions,
+)
+_built_in(
+    "consent",
+    "inject the loader once a cookie or a predicate says the visitor consents "
+    "(checked again on jivoWidget.consent())",
+    ConsentOptions,
+)
+_built_in("manual", "never inject the loader by itself: only jivoWidget.load() does")

@@ -23,6 +23,10 @@ is accepted when it is, whole:
   scripts need) and private-use code points.
   A backslash is refused before the path, where browsers read it as ``/`` and end the host.
 
+A ``mailto:`` link (a facade's fallback link) is accepted by :func:`is_mailto`: ``mailto:``, one
+address whose domain is a host name as above, then optionally ``?`` and header fields made of the
+same visible characters as a URL's tail.
+
 What is not checked: whether a punycode label decodes to a valid international name (a browser
 refuses a malformed one: a dead link, never another host). The differential tests compare this
 rule with urllib and with Chromium's ``new URL()`` on generated strings.
@@ -43,11 +47,13 @@ from pydantic_core import core_schema as cs
 __all__ = [
     "HTTPS_URL_PATTERN",
     "HTTP_URL_PATTERN",
+    "MAILTO_PATTERN",
     "ROOT_PATH_PATTERN",
     "URL_ERROR",
     "URL_RULE",
     "HttpUrlRule",
     "is_http_url",
+    "is_mailto",
     "is_root_path",
     "url_schema",
 ]
@@ -129,6 +135,11 @@ HTTPS_URL_PATTERN = rf"^{_HTTPS}://{_HOST}{_PORT}?{_TAIL}$"
 #: A root-relative path on the site's own origin: "/" not followed by "/" or "\" (browsers read
 #: both as the start of another host), and no backslash at all (the browser's "/").
 ROOT_PATH_PATTERN = rf"^/(?:[^/\\{_INVISIBLE}][^\\{_INVISIBLE}]*)?$"
+# An address's local part: RFC 5322's atom characters and dots ("%" and "?" would be read as
+# escapes and the start of the headers).
+_LOCAL_PART = r"[A-Za-z0-9.!#$&'*+/=^_`{|}~-]+"
+#: A ``mailto:`` link to one address on a host name, with optional ``?subject=…`` headers.
+MAILTO_PATTERN = rf"^[Mm][Aa][Ii][Ll][Tt][Oo]:{_LOCAL_PART}@{_NAME}(?:\?{_TAIL_CHAR}*)?$"
 
 
 def url_schema(*, https_only: bool = False) -> cs.CoreSchema:
@@ -158,6 +169,7 @@ class HttpUrlRule:
 _URL = SchemaValidator(url_schema())
 _HTTPS_URL = SchemaValidator(url_schema(https_only=True))
 _ROOT_PATH = SchemaValidator(cs.str_schema(strict=True, pattern=ROOT_PATH_PATTERN))
+_MAILTO = SchemaValidator(cs.str_schema(strict=True, pattern=MAILTO_PATTERN))
 
 
 def is_http_url(value: str, *, https_only: bool = False) -> bool:
@@ -173,6 +185,15 @@ def is_root_path(value: str) -> bool:
     """Whether ``value`` is a path on the site's own origin (``/static/x.js``), by the rule."""
     try:
         _ROOT_PATH.validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def is_mailto(value: str) -> bool:
+    """Whether ``value`` is a ``mailto:`` link to one address on a host name, by the rule."""
+    try:
+        _MAILTO.validate_python(value)
     except ValidationError:
         return False
     return True

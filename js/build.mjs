@@ -1,6 +1,7 @@
 // Builds what jivo-widget ships into pages from the readable sources: every src/**/*.js (one
 // `export default function (...) {...}` each) becomes OUT_DIR/**/*.min.js, the same function as
-// a bare function expression, minified by the terser version pinned in package-lock.json.
+// a bare function expression, minified by the terser version pinned in package-lock.json; every
+// src/**/*.css becomes OUT_DIR/**/*.min.css, minified by the pinned lightningcss.
 //
 //     npm ci && node build.mjs ../jivo_widget/assets     (or: make js)
 //
@@ -9,6 +10,7 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { transform } from "lightningcss";
 import { minify } from "terser";
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), "src");
@@ -37,8 +39,27 @@ async function* sources(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* sources(path);
-    else if (entry.name.endsWith(".js")) yield path;
+    else if (/\.(js|css)$/.test(entry.name)) yield path;
   }
+}
+
+async function minifyScript(path) {
+  const { code } = await minify(await readFile(path, "utf8"), OPTIONS);
+  // `export default function(…){…}` or, for an arrow, `export default (…)=>{…};`
+  const expression = EXPORT.test(code) ? code.replace(EXPORT, "").replace(/;$/, "") : "";
+  if (typeof new Function(`return (${expression})`)() !== "function") {
+    throw new Error(`${path}: must hold one \`export default function (...) {...}\`, got ${code}`);
+  }
+  return expression;
+}
+
+function minifyStyle(path, source) {
+  // No `targets`: the CSS is written for the browsers the glue supports and is kept as written
+  // (no prefixes added, nothing lowered); only whitespace, comments and spellings shrink.
+  const { code } = transform({ filename: path, code: source, minify: true });
+  const css = code.toString();
+  if (/<\/style/i.test(css)) throw new Error(`${path}: must not contain "</style"`);
+  return css;
 }
 
 async function build(outDir) {
@@ -46,13 +67,10 @@ async function build(outDir) {
   for await (const path of sources(SRC)) paths.push(path);
   paths.sort(); // the same order, and so the same output, on every machine
   for (const path of paths) {
-    const { code } = await minify(await readFile(path, "utf8"), OPTIONS);
-    // `export default function(…){…}` or, for an arrow, `export default (…)=>{…};`
-    const expression = EXPORT.test(code) ? code.replace(EXPORT, "").replace(/;$/, "") : "";
-    if (typeof new Function(`return (${expression})`)() !== "function") {
-      throw new Error(`${path}: must hold one \`export default function (...) {...}\`, got ${code}`);
-    }
-    const target = join(outDir, relative(SRC, path).replace(/\.js$/, ".min.js"));
+    const expression = path.endsWith(".css")
+      ? minifyStyle(path, await readFile(path))
+      : await minifyScript(path);
+    const target = join(outDir, relative(SRC, path).replace(/\.(js|css)$/, ".min.$1"));
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, expression + "\n");
     console.log(`${relative(process.cwd(), target)}: ${expression.length} bytes`);

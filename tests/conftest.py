@@ -32,15 +32,21 @@ class LiveServer:
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[str, bytes]] = {}
-        pages = self.pages
+        self.headers: dict[str, dict[str, str]] = {}
+        #: The paths requested, in order (what a browser did not take from its cache).
+        self.requested: list[str] = []
+        pages, headers, requested = self.pages, self.headers, self.requested
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
+                requested.append(path)
                 content_type, body = pages.get(path, ("text/plain", b""))
                 self.send_response(200 if path in pages else 404)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in headers.get(path, {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -56,9 +62,17 @@ class LiveServer:
         )
         self._thread.start()
 
-    def add(self, path: str, body: str, content_type: str = "text/html; charset=utf-8") -> str:
-        """Serve ``body`` at ``path``; returns the absolute URL."""
+    def add(
+        self,
+        path: str,
+        body: str,
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> str:
+        """Serve ``body`` at ``path`` (with ``headers`` besides the type and length); returns
+        the absolute URL."""
         self.pages[path] = (content_type, body.encode("utf-8"))
+        self.headers[path] = dict(headers or {})
         return self.url + path
 
     def close(self) -> None:

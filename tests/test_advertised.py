@@ -33,6 +33,7 @@ def test_extras_are_only_for_what_works() -> None:
         "flask",
         "django",
         "callbacks",
+        "bench",
         "dev",
     }
 
@@ -51,5 +52,5 @@ def test_help_advertises_only_existing_commands() -> None:
     assert result.exit_code == 0, result.output
     summary = result.output.split("Options:")[0]
     assert "Render JivoChat glue, receive Jivo webhooks, and run the demo site." in summary
-    listed = set(re.findall(r"^  (\w+)  ", result.output.split("Commands:")[1], re.M))
+    listed = set(re.findall(r"^  ([\w-]+)  ", result.output.split("Commands:")[1], re.M))
     assert listed == set(COMMANDS)

@@ -209,8 +209,9 @@ def test_handler_code_must_be_strings() -> None:
 
 
 def test_unknown_strategy_lists_the_registered_ones() -> None:
-    assert error_of(widget_id=ID, strategy="idle") == (
-        "strategy: must be one of eager, onload, got 'idle'"
+    assert error_of(widget_id=ID, strategy="sometimes") == (
+        "strategy: must be one of eager, onload, idle, interaction, click, visible, consent, "
+        "manual, got 'sometimes'"
     )
 
 
@@ -637,3 +638,74 @@ def test_an_empty_contact_sends_nothing(contact: dict[str, Any]) -> None:
 def test_a_contact_emptied_by_lenient_dropping_sends_nothing() -> None:
     widget = Widget(widget_id=ID, strict=False)
     assert json.loads(widget.render_data(contact={"phone": 5551234})) == []
+
+
+# --------------------------------------------------------------------------- lazy loading
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"strategy": "click"}, "strategy_options.selector: Field required"),
+        (
+            {"strategy": "click", "strategy_options": {"selector": ".x", "open": "yes"}},
+            "strategy_options.open: Input should be a valid boolean",
+        ),
+        (
+            {"strategy": "visible", "strategy_options": {"selector": ".x", "margin": "1em"}},
+            "strategy_options.margin: String should match pattern",
+        ),
+        (
+            {"strategy": "idle", "strategy_options": {"timout": 3}},
+            "strategy_options.timout: unknown field",
+        ),
+        (
+            {"strategy": "idle", "strategy_options": {"timeout": 0}},
+            "strategy_options.timeout: Input should be greater than 0",
+        ),
+        (
+            {"strategy": "consent"},
+            "strategy_options: needs cookie and cookie_value, or predicate (or both)",
+        ),
+        (
+            {"strategy": "consent", "strategy_options": {"predicate": "return ok("}},
+            "strategy_options.predicate: line 1",
+        ),
+        (
+            {"strategy": "eager", "strategy_options": {"timeout": 3}},
+            "strategy_options: the 'eager' strategy takes no options",
+        ),
+        ({"facade": {"label": ""}}, "facade.label: String should have at least 1 character"),
+        ({"facade": {"position": "top"}}, "facade.position: Input should be 'right' or 'left'"),
+        ({"facade": {"fallback_url": "javascript:alert(1)"}}, "facade.fallback_url: " + URL_RULE),
+        ({"facade": "yes"}, "facade: Input should be a valid dictionary or instance of Facade"),
+        ({"static_url": "/static"}, "static_url: must be a /path/ on this site or an https"),
+        ({"static_url": "http://cdn.example/"}, "static_url: must be a /path/"),
+        ({"static_url": "//cdn.example/"}, "static_url: must be a /path/"),
+    ],
+)
+def test_lazy_loading_config_errors_name_the_field(config: dict[str, Any], message: str) -> None:
+    assert error_of(widget_id=ID, **config).startswith(message)
+
+
+def test_strategy_options_default_and_facade_switch() -> None:
+    widget = Widget(widget_id=ID, strategy="idle", facade=True)
+    assert widget.strategy_options is None and widget.facade is not None
+    assert widget.facade.label == "Open chat"
+    assert Widget(widget_id=ID, facade=False).facade is None
+    assert Widget(widget_id=ID, static_url="https://cdn.example/jivo/").static_url
+
+
+def test_lazy_loading_from_toml(tmp_path: Path) -> None:
+    path = tmp_path / "jivo.toml"
+    path.write_text(
+        'widget_id = "AbCdEf1234"\nstrategy = "click"\nstatic_url = "/static/jivo/"\n'
+        '[strategy_options]\nselector = ".chat-now"\n'
+        '[facade]\nlabel = "Chat with us"\nfallback_url = "mailto:help@shop.example"\n'
+        "timeout = 8\n"
+    )
+    widget = Widget.from_file(path)
+    assert widget.strategy_options == {"selector": ".chat-now"}
+    assert widget.facade is not None and widget.facade.timeout == 8.0
+    assert widget.static_script is not None
+    assert widget.static_script.url.startswith("/static/jivo/jivo-widget.")

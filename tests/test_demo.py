@@ -137,3 +137,26 @@ def test_bad_config_exits_2_naming_the_field(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "widget_id" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_strategy_switcher_with_the_facade_loads_nothing_before_the_click(
+    page: Page, demo_url: str
+) -> None:
+    page.goto(demo_url + "?strategy=click&facade=1")
+    expect(page.locator("#current-strategy")).to_have_text("click")
+    expect(page.locator("#costs")).to_contain_text("facade")  # the measured cost is shown
+    page.wait_for_load_state("load")
+    assert page.evaluate("typeof window.jivo_api") == "undefined"
+    page.get_by_role("button", name="Open chat").click()
+    log = page.locator("#jivo-log")
+    expect(log).to_contain_text("setUserToken")
+    expect(log).to_contain_text("open")
+    expect(page.locator("#jivo-facade")).to_have_count(0)
+
+
+def test_consent_strategy_waits_for_the_banner(page: Page, demo_url: str) -> None:
+    page.goto(demo_url + "?strategy=consent")
+    page.wait_for_load_state("load")
+    assert page.evaluate("typeof window.jivo_api") == "undefined"
+    page.get_by_role("button", name="Accept", exact=True).click()
+    expect(page.locator("#jivo-log")).to_contain_text("setUserToken")

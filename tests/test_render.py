@@ -169,11 +169,27 @@ def test_disabled_widget_still_validates_its_config() -> None:
         Widget(widget_id=ID, enabled=False, color="red")
 
 
+#: Options each built-in strategy with a model can be given (its required ones included).
+EXAMPLE_OPTIONS: dict[str, dict[str, Any]] = {
+    "click": {"selector": ".chat"},
+    "visible": {"selector": "#contact", "margin": "100px"},
+    "consent": {"cookie": "cmp", "cookie_value": "yes"},
+    "idle": {"timeout": 2},
+}
+
+
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
 def test_each_strategy_renders_its_function(strategy: str) -> None:
-    boot = Widget(widget_id=ID, strategy=strategy).renderer.bootstrap
-    function = asset(str(STRATEGIES[strategy].asset))
-    assert boot.endswith(f",{function})")  # the core's last argument
+    registered = STRATEGIES[strategy]
+    options = EXAMPLE_OPTIONS.get(strategy)
+    boot = Widget(widget_id=ID, strategy=strategy, strategy_options=options).renderer.bootstrap
+    function = asset(str(registered.asset))
+    if registered.options is None:
+        assert options is None
+        assert boot.endswith(f",{function})")  # the core's last argument
+    else:  # a factory, called with its validated options
+        arguments = registered.options.model_validate(options).js_arguments()
+        assert boot.endswith(f",({function})({arguments}))")
 
 
 def test_eager_and_onload_differ() -> None:
@@ -251,3 +267,84 @@ def test_the_renderer_is_prepared_once_per_widget() -> None:
     copy = widget.model_copy(update={"color": "#112233"})
     assert copy.renderer is not widget.renderer
     assert copy == Widget(widget_id=ID, color="#112233")
+
+
+# --------------------------------------------------------------------- facade and external
+
+
+def _style(html: str) -> str:
+    return html.split("<style", 1)[1].split(">", 1)[1].split("</style>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "guard"),
+    [("idle", True), ("interaction", True), ("click", False), ("manual", False)],
+)
+def test_the_facade_wraps_the_strategy_and_guards_only_unasked_loading(
+    strategy: str, guard: bool
+) -> None:
+    options = EXAMPLE_OPTIONS.get(strategy)
+    plain = Widget(widget_id=ID, strategy=strategy, strategy_options=options)
+    faced = Widget(
+        widget_id=ID, strategy=strategy, strategy_options=options, facade={"timeout": 2.5}
+    )
+    function = plain.renderer.bootstrap.removeprefix(
+        f"({asset('glue.min.js')})(window,document,"
+    ).split(',{"jivo_onLoadCallback":[]},', 1)[1][:-1]
+    wrapped = f'({asset("facade.min.js")})({{"timeout":2500,"guard":{str(guard).lower()}}},'
+    assert faced.renderer.bootstrap.endswith(f",{wrapped}{function}))")
+
+
+def test_the_facade_markup_comes_first_with_the_nonce_on_its_style() -> None:
+    widget = Widget(widget_id=ID, facade={"label": "Chat <now>"}, color="#ffcc00")
+    html = str(widget.render(user_token="u", nonce="n0nce"))
+    assert html.startswith('<div id="jivo-facade" role="region" aria-label="Chat"')
+    assert '<style nonce="n0nce">' in html and '<script nonce="n0nce"' in html
+    assert "Chat &lt;now&gt;" in html  # escaped
+    style = _style(html)
+    assert style.startswith(asset("facade.min.css"))
+    # The Widget's colour, with the text colour that contrasts more (black on yellow).
+    assert style.endswith("#jivo-facade{--jivo-facade-bg:#ffcc00;--jivo-facade-fg:#000}")
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert widget.csp_style_hashes() == (f"'sha256-{digest}'",)
+    assert str(widget.render_facade(nonce="n0nce")) == html.split("<script", 1)[0]
+    assert str(widget.render_facade()) == html.split("<script", 1)[0].replace(' nonce="n0nce"', "")
+    assert Widget(widget_id=ID).csp_style_hashes() == ()
+    assert str(Widget(widget_id=ID).render_facade()) == ""
+
+
+def test_the_facades_own_colour_wins() -> None:
+    widget = Widget(widget_id=ID, color="#ffcc00", facade={"color": "#0b5fff"})
+    assert _style(str(widget.render())).endswith("--jivo-facade-bg:#0b5fff;--jivo-facade-fg:#fff}")
+
+
+def test_external_mode_inlines_only_the_requests_data() -> None:
+    widget = Widget(widget_id=ID, static_url="/static/jivo/", handlers={"jivo_onOpen": "f()"})
+    script = widget.static_script
+    assert script is not None
+    assert script.text == widget.renderer.bootstrap  # the same glue, in a file
+    sha = hashlib.sha256(script.text.encode()).hexdigest()[:12]
+    assert script.name == f"jivo-widget.{sha}.js" and script.url == f"/static/jivo/{script.name}"
+    sri = base64.b64encode(hashlib.sha256(script.text.encode()).digest()).decode()
+    assert script.integrity == f"sha256-{sri}"
+    assert widget.csp_hashes() == (f"'sha256-{sri}'",)
+    html = str(widget.render(user_token="u-'42'", nonce="n0nce"))
+    assert html == (
+        f'<script src="{script.url}" integrity="{script.integrity}"'
+        """ nonce="n0nce" data-jivo='[["setUserToken",["u-\\u002742\\u0027"]]]'></script>"""
+    )
+    # From another origin (a CDN): a CORS request, which SRI needs there.
+    cdn = str(Widget(widget_id=ID, static_url="https://cdn.example/j/").render())
+    assert ' integrity="sha256-' in cdn and ' crossorigin="anonymous" data-jivo=' in cdn
+    # Another config, another file: a cached old copy can never be used for it.
+    other = Widget(widget_id=ID, static_url="/static/jivo/", handlers={"jivo_onOpen": "g()"})
+    assert other.static_script is not None and other.static_script.name != script.name
+    assert Widget(widget_id=ID).static_script is None
+
+
+def test_the_static_file_is_written_where_asked(tmp_path: Path) -> None:
+    script = Widget(widget_id=ID, static_url="https://cdn.example/j/").static_script
+    assert script is not None
+    path = script.write(tmp_path / "static")
+    assert path == tmp_path / "static" / script.name
+    assert path.read_bytes() == script.text.encode("utf-8")

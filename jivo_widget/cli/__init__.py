@@ -1,8 +1,8 @@
 """The ``jivo-widget`` command line: one command per module.
 
-``render`` (:mod:`.render`), ``compile`` and ``check`` (:mod:`.compile`), ``token``
-(:mod:`.token`), ``serve`` (:mod:`.serve`), ``trigger`` (:mod:`.trigger`), ``events``
-(:mod:`.events`), ``demo`` (:mod:`.demo`). The group and the
+``render`` (:mod:`.render`), ``static-js`` (:mod:`.static_js`), ``compile`` and ``check``
+(:mod:`.compile`), ``token`` (:mod:`.token`), ``serve`` (:mod:`.serve`), ``trigger``
+(:mod:`.trigger`), ``events`` (:mod:`.events`), ``demo`` (:mod:`.demo`). The group and the
 exit statuses live in :mod:`._group`; the webhook commands' shared options in :mod:`._options`.
 
 Exit statuses: 0 ok, 1 runtime failure, 2 bad usage or input, chosen by the error's class.

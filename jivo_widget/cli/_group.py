@@ -37,6 +37,7 @@ COMMANDS: Mapping[str, str] = {
     "events": "jivo_widget.cli.events:events",
     "render": "jivo_widget.cli.render:render",
     "serve": "jivo_widget.cli.serve:serve",
+    "static-js": "jivo_widget.cli.static_js:static_js",
     "token": "jivo_widget.cli.token:token",
     "trigger": "jivo_widget.cli.trigger:trigger",
 }

@@ -25,6 +25,7 @@ from jivo_widget.webhooks.decode import pretty_json
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "DEMO_STRATEGIES",
     "DEMO_VISITOR",
     "INTEGRATIONS",
     "DemoSettings",
@@ -39,6 +40,19 @@ DEFAULT_CONFIG = _resources.path("demo/jivo.toml")
 
 #: Where the demo serves the mocked widget's loader (``{id}`` is the widget id).
 MOCK_LOADER_PATH = "/_jivo/mock/widget/{widget_id}"
+
+#: What the strategy switcher offers (``/?strategy=…&facade=1``): each strategy's options as
+#: the demo page needs them (its chat button, its footer, its consent banner).
+DEMO_STRATEGIES: dict[str, dict[str, Any] | None] = {
+    "eager": None,
+    "onload": None,
+    "idle": None,
+    "interaction": None,
+    "click": {"selector": ".chat-now"},
+    "visible": {"selector": "#contact"},
+    "consent": {"cookie": "demo_consent", "cookie_value": "yes"},
+    "manual": None,
+}
 
 #: The signed-in-looking visitor every demo page renders for.
 DEMO_VISITOR: dict[str, Any] = {
@@ -118,6 +132,13 @@ def demo_loader_script(widget_id: str) -> bytes:
     return mock_loader_script(widget_id).encode("utf-8")
 
 
+def page_costs() -> list[dict[str, Any]]:
+    """The cost of each loading strategy as ``make bench`` last measured it (what its page
+    benchmark writes to ``demo/page_costs.json``): shown beside the strategy switcher."""
+    rows: list[dict[str, Any]] = json.loads(_resources.read_text("demo/page_costs.json"))["rows"]
+    return rows
+
+
 def _pages() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_resources.path("demo/pages"))),
@@ -128,7 +149,16 @@ def _pages() -> jinja2.Environment:
 
 def create_app(settings: DemoSettings) -> Starlette:
     """Build the demo site. Raises :class:`JivoConfigError` for a bad config."""
-    widget = load_widget(settings)
+    configured = load_widget(settings)
+    # The switcher's variants, built (validated, prepared) once each.
+    variants = {
+        (name, facade): configured.model_copy(
+            update={"strategy": name, "strategy_options": options, "facade": facade}
+        )
+        for name, options in DEMO_STRATEGIES.items()
+        for facade in (False, True)
+    }
+    costs = page_costs()
     hooks = build_hooks(secret=settings.secret, store=settings.store)
     pages = _pages()
     shop_page = pages.get_template("shop.html")
@@ -139,6 +169,10 @@ def create_app(settings: DemoSettings) -> Starlette:
 
     async def shop(request: Request) -> Response:
         nonce = secrets.token_urlsafe(16)
+        # The config's own strategy unless the switcher chose another (unknown: ignored).
+        strategy = request.query_params.get("strategy", configured.strategy)
+        facade = request.query_params.get("facade") == "1"
+        widget = variants.get((strategy, facade), configured)
         glue = widget.render(**DEMO_VISITOR, nonce=nonce)
         html = shop_page.render(
             glue=glue,
@@ -146,6 +180,8 @@ def create_app(settings: DemoSettings) -> Starlette:
             nonce=nonce,
             real=settings.real,
             widget=widget,
+            strategies=list(DEMO_STRATEGIES),
+            costs=costs,
             visitor=DEMO_VISITOR,
             webhook_url=webhook_url(request),
             integrations=INTEGRATIONS,

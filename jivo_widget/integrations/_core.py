@@ -35,6 +35,7 @@ from jivo_widget._request import STRICT_ENV, strict_from_environment
 from jivo_widget.config import Widget
 from jivo_widget.errors import JivoConfigError
 from jivo_widget.pages import page_rules
+from jivo_widget.render import StaticScript
 
 __all__ = [
     "CLEAR_HISTORY_KEY",
@@ -50,6 +51,7 @@ __all__ = [
     "layered",
     "render_page",
     "render_parameters",
+    "served_static_script",
     "strict_for",
     "user_identity",
     "visitor_id_of",
@@ -289,6 +291,17 @@ def widget_from_setting(value: object, *, name: str, base_dir: Path | None = Non
         return widget.model_copy(update=data) if data else widget
     except JivoConfigError as exc:
         raise JivoConfigError(f"{name}: {exc}") from None
+
+
+def served_static_script(widget: Widget) -> StaticScript | None:
+    """External mode's file when the site itself serves it (``static_url`` a ``/path/``):
+    the integrations answer its ``url`` with its ``text`` and ``headers``. ``None`` without
+    external mode, or when ``static_url`` is another origin (a CDN serves what
+    ``jivo-widget static-js`` wrote)."""
+    script = widget.static_script
+    if script is None or script.cross_origin:
+        return None
+    return script
 
 
 # --------------------------------------------------------------------------- identity helpers

@@ -18,6 +18,8 @@
   ``.update(custom_data=[...])``).
 - Per-page rules (``exclude_paths``, ``internal_ips``, ``enabled_environments``) see
   ``request.path`` and ``request.remote_addr``.
+- External mode (``static_url`` a ``/path/``): the app serves the glue's file at
+  ``widget.static_script.url`` itself, with its year-long immutable caching headers.
 - Lenient rendering, strict when ``app.debug`` or ``app.testing`` (or the Widget or
   ``JIVO_WIDGET_STRICT`` say so).
 """
@@ -38,16 +40,19 @@ from jivo_widget.integrations._core import (
     Identity,
     Page,
     PageOptions,
+    served_static_script,
     strict_for,
     user_identity,
     widget_from_setting,
 )
 from jivo_widget.integrations.jinja import JivoExtension, context_nonce
 
-__all__ = ["SETTING", "JivoWidget", "page_options"]
+__all__ = ["SETTING", "STATIC_ENDPOINT", "JivoWidget", "page_options"]
 
 #: The ``app.config`` key holding the widget's config.
 SETTING = "JIVO_WIDGET"
+#: The endpoint serving external mode's file (``url_for`` gives ``widget.static_script.url``).
+STATIC_ENDPOINT = "jivo_widget_static_script"
 _EXTENSION = "jivo_widget"
 _OPTIONS = "_jivo_widget_options"
 
@@ -105,6 +110,13 @@ class JivoWidget:
         env.add_extension(JivoExtension)
         env.jivo_widget_config = widget  # type: ignore[attr-defined]  # JivoExtension's
         env.jivo_widget_page = self._page  # type: ignore[attr-defined]
+        script = served_static_script(widget)
+        if script is not None:
+            app.add_url_rule(
+                script.url,
+                endpoint=STATIC_ENDPOINT,
+                view_func=lambda: flask.Response(script.text, headers=script.headers),
+            )
         try:
             from flask_login import user_logged_out
         except ImportError:

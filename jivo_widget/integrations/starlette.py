@@ -18,6 +18,8 @@
   (a flag in ``request.session``: needs Starlette's ``SessionMiddleware``).
 - :func:`page_options` lets an endpoint switch its page's widget off or add data.
 - Per-page rules see ``request.url.path`` and ``request.client.host``.
+- External mode (``static_url`` a ``/path/``): :func:`static_script_routes` serves the glue's
+  file, ``routes=[*static_script_routes(widget), ...]`` (before a ``Mount`` of the same path).
 - Lenient rendering; strict with ``strict=True``, or when the app runs with ``debug=True``, or
   when the Widget or ``JIVO_WIDGET_STRICT`` say so.
 """
@@ -30,6 +32,8 @@ from typing import Any
 
 from jinja2.runtime import Context
 from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from jivo_widget.config import Widget
@@ -38,6 +42,7 @@ from jivo_widget.integrations._core import (
     Identity,
     Page,
     PageOptions,
+    served_static_script,
     strict_for,
     user_identity,
 )
@@ -51,6 +56,7 @@ __all__ = [
     "install_jivo_widget",
     "page_options",
     "request_user_identity",
+    "static_script_routes",
 ]
 
 #: ``identity=``: this request's render() arguments, or ``None``.
@@ -182,3 +188,20 @@ def install_jivo_widget(
     env.add_extension(JivoExtension)
     env.jivo_widget_config = widget  # type: ignore[attr-defined]  # JivoExtension's
     env.jivo_widget_page = page  # type: ignore[attr-defined]
+
+
+def static_script_routes(widget: Widget) -> list[Route]:
+    """The route serving external mode's file at ``widget.static_script.url``, with its
+    year-long immutable caching headers; none without external mode or when ``static_url`` is
+    another origin. Starlette: ``Starlette(routes=[*static_script_routes(widget), ...])``;
+    FastAPI: ``app.router.routes[:0] = static_script_routes(widget)``. Put it before a
+    ``Mount`` of the same path, which would otherwise answer first."""
+    script = served_static_script(widget)
+    if script is None:
+        return []
+    body = script.text.encode("utf-8")
+
+    async def static_script(request: Request) -> Response:
+        return Response(body, headers=script.headers)
+
+    return [Route(script.url, static_script, methods=["GET", "HEAD"], name="jivo_widget_static")]

@@ -1,9 +1,9 @@
-"""The JavaScript shipped into pages is the pinned minifier's output of the readable sources.
+"""The JavaScript and CSS shipped into pages are the pinned minifiers' output of the sources.
 
-``jivo_widget/assets/**/*.min.js`` are committed build outputs of ``js/src/**/*.js``
-(``make js``). Here the build runs again from scratch — ``npm ci`` from the lockfile in a
-fresh directory, then ``js/build.mjs`` — and every shipped byte must match: an asset edited by
-hand, or a source changed without rebuilding, fails.
+``jivo_widget/assets/**/*.min.js`` and ``*.min.css`` are committed build outputs of
+``js/src/**/*.js`` and ``*.css`` (``make js``). Here the build runs again from scratch — ``npm
+ci`` from the lockfile in a fresh directory, then ``js/build.mjs`` — and every shipped byte must
+match: an asset edited by hand, or a source changed without rebuilding, fails.
 """
 
 from __future__ import annotations
@@ -58,19 +58,35 @@ def test_shipped_assets_are_the_pinned_minifier_output_of_the_sources(rebuilt: P
 
 
 def test_every_source_has_its_asset_and_the_glue_is_made_of_them() -> None:
-    sources = sorted(str(p.relative_to(JS / "src")) for p in (JS / "src").rglob("*.js"))
-    assert sources == ["glue.js", "strategies/eager.js", "strategies/onload.js"]
+    sources = sorted(str(p.relative_to(JS / "src")) for p in (JS / "src").rglob("*.*"))
+    assert sources == [
+        "facade.css",
+        "facade.js",
+        "glue.js",
+        "strategies/click.js",
+        "strategies/consent.js",
+        "strategies/eager.js",
+        "strategies/idle.js",
+        "strategies/interaction.js",
+        "strategies/manual.js",
+        "strategies/onload.js",
+        "strategies/visible.js",
+    ]
     boot = Widget(widget_id="AbCdEf1234", strategy="onload").renderer.bootstrap
     assert boot.startswith(f"({asset('glue.min.js')})(window,document,")
     assert boot.endswith(f",{asset('strategies/onload.min.js')})")
 
 
-def test_the_pinned_minifier_is_exact() -> None:
+@pytest.mark.parametrize(
+    ("package", "version"),
+    [("terser", "5.51.2"), ("lightningcss", "1.33.0"), ("axe-core", "4.14.1")],
+)
+def test_the_pinned_js_tools_are_exact(package: str, version: str) -> None:
     # `npm ci` installs exactly the lockfile; the manifest pins an exact version too, so a
-    # regenerated lockfile cannot move to another terser by accident.
+    # regenerated lockfile cannot move to another minifier (or axe-core) by accident.
     manifest = (JS / "package.json").read_text()
-    assert '"terser": "5.51.2"' in manifest
+    assert f'"{package}": "{version}"' in manifest
     assert (
-        '"node_modules/terser": {\n      "version": "5.51.2"'
+        f'"node_modules/{package}": {{\n      "version": "{version}"'
         in (JS / "package-lock.json").read_text()
     )

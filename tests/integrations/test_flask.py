@@ -210,6 +210,59 @@ def test_strict_when_testing_or_debug_lenient_in_production(
         flask.render_template_string(BASE)
 
 
+# ------------------------------------------------------------------ page performance options
+
+PERFORMANCE = {
+    "strategy": "click",
+    "strategy_options": {"selector": ".chat-now"},
+    "facade": {"label": "Talk to us"},
+    "static_url": "/static/jivo/",
+}
+
+
+def test_the_page_performance_options_pass_through_and_the_app_serves_the_file() -> None:
+    app = make_app(**PERFORMANCE)
+    JivoWidget(app)
+    script = JivoWidget.widget(app).static_script
+    assert script is not None
+    client = app.test_client()
+    html = client.get("/").text
+    assert 'id="jivo-facade"' in html and "Talk to us" in html
+    assert f'<script src="{script.url}" integrity="{script.integrity}"' in html
+    # Flask's own /static/<path:filename> route does not shadow the file
+    served = client.get(script.url)
+    assert served.status_code == 200
+    assert served.data == script.text.encode()
+    assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert served.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert client.get("/static/jivo/jivo-widget.000000000000.js").status_code == 404
+
+
+def test_a_file_on_a_cdn_is_not_served_by_the_app() -> None:
+    app = make_app(static_url="https://cdn.example/jivo/")
+    JivoWidget(app)
+    script = JivoWidget.widget(app).static_script
+    assert script is not None
+    assert not any(rule.rule.endswith(script.name) for rule in app.url_map.iter_rules())
+
+
+def test_page_performance_options_from_a_toml_file_and_their_errors(tmp_path: Any) -> None:
+    (tmp_path / "jivo.toml").write_text(
+        f'widget_id = "{ID}"\nstrategy = "idle"\nfacade = true\n[strategy_options]\ntimeout = 3\n'
+    )
+    app = make_app()
+    app.root_path = str(tmp_path)
+    app.config["JIVO_WIDGET"] = {"config": "jivo.toml"}
+    JivoWidget(app)
+    html = app.test_client().get("/").text
+    assert 'id="jivo-facade"' in html and '({"timeout":3000})' in html
+    assert JivoWidget.widget(app).strategy_options == {"timeout": 3}
+    with pytest.raises(
+        JivoConfigError, match=r'app.config\["JIVO_WIDGET"\]: strategy_options.timeout'
+    ):
+        JivoWidget(make_app(strategy="idle", strategy_options={"timeout": -1}))
+
+
 # ------------------------------------------------------------------ in a browser
 
 

@@ -151,3 +151,36 @@ def test_visitor_id_in_the_tag_and_the_global_is_signed(env: jinja2.Environment)
 def test_visitor_id_without_a_secret_in_a_strict_session_raises(env: jinja2.Environment) -> None:
     with pytest.raises(JivoConfigError, match=r"^visitor_id: needs the Widget's identity_secret"):
         env.from_string("{% jivo_widget visitor_id='7' %}").render()
+
+
+def test_a_static_site_names_the_file_static_js_writes(tmp_path: Any) -> None:
+    """A static site generator: the strategy, its options and the facade pass through the
+    Widget; the page names, with its integrity, the very file ``jivo-widget static-js`` writes
+    into the site's output."""
+    import base64
+    import hashlib
+
+    from click.testing import CliRunner
+
+    from jivo_widget.cli.static_js import static_js
+
+    config = tmp_path / "jivo.toml"
+    config.write_text(
+        f'widget_id = "{ID}"\nstrategy = "visible"\nstatic_url = "/assets/jivo/"\nfacade = true\n'
+        '[strategy_options]\nselector = "#contact"\n'
+    )
+    environment = jinja2.Environment(
+        extensions=["jivo_widget.integrations.jinja.JivoExtension"], autoescape=True
+    )
+    environment.jivo_widget_config = Widget.from_file(config)  # type: ignore[attr-defined]
+    html = environment.from_string("{% jivo_widget %}").render()
+    assert 'id="jivo-facade"' in html
+    match = re.search(r'<script src="/assets/jivo/([^"]+)" integrity="sha256-([^"]+)"', html)
+    assert match, html
+    result = CliRunner().invoke(
+        static_js, [str(tmp_path / "site" / "assets" / "jivo"), "--config", str(config)]
+    )
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "site" / "assets" / "jivo" / match.group(1)).read_bytes()
+    assert base64.b64encode(hashlib.sha256(written).digest()).decode() == match.group(2)
+    assert '"#contact"' in written.decode()  # the strategy's options are in the file

@@ -23,7 +23,8 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import HTTPConnection
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.testclient import TestClient
 
@@ -33,6 +34,7 @@ from jivo_widget.integrations.starlette import (
     clear_history_next_page,
     install_jivo_widget,
     page_options,
+    static_script_routes,
 )
 from jivo_widget.testing import JivoMock
 
@@ -202,6 +204,80 @@ def test_fastapi_with_the_webhook_router(tmp_path: Any) -> None:
     with TestClient(app) as client:
         assert calls(client.get("/").text) == [["setUserToken", ["f"]]]
         assert client.get("/healthz").status_code == 200
+
+
+# ------------------------------------------------------------------ page performance options
+
+#: A lazy strategy with its options, the facade, and external mode with the file on the site.
+PERFORMANCE = Widget(
+    widget_id=ID,
+    strategy="click",
+    strategy_options={"selector": ".chat-now"},
+    facade={"label": "Talk to us"},
+    static_url="/static/jivo/",
+)
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def external_app(static_dir: Any) -> Starlette:
+    """An app serving external mode's file before a Mount of the same /static/ path."""
+    tpl = templates()
+    install_jivo_widget(tpl, PERFORMANCE)
+
+    async def index(request: Any) -> Response:
+        return tpl.TemplateResponse(request, "base.html")
+
+    return Starlette(
+        routes=[
+            *static_script_routes(PERFORMANCE),
+            Route("/", index),
+            Mount("/static", StaticFiles(directory=static_dir)),
+        ]
+    )
+
+
+def test_page_performance_options_and_the_served_file_in_starlette_and_fastapi(
+    tmp_path: Any,
+) -> None:
+    script = PERFORMANCE.static_script
+    assert script is not None
+    fastapi = FastAPI()
+    fastapi.mount("/static", StaticFiles(directory=tmp_path))
+    fastapi.router.routes[:0] = static_script_routes(PERFORMANCE)
+    for app in (external_app(tmp_path), fastapi):
+        with TestClient(app) as client:
+            if app is not fastapi:
+                html = client.get("/").text
+                assert 'id="jivo-facade"' in html and "Talk to us" in html
+                assert f'<script src="{script.url}" integrity="{script.integrity}"' in html
+            served = client.get(script.url)
+            assert served.status_code == 200
+            assert served.content == script.text.encode()
+            assert served.headers["cache-control"] == IMMUTABLE
+            assert served.headers["content-type"] == "text/javascript; charset=utf-8"
+            assert client.head(script.url).status_code == 200
+            assert client.get("/static/jivo/jivo-widget.000000000000.js").status_code == 404
+
+
+def test_no_route_without_external_mode_or_for_a_cdn() -> None:
+    assert static_script_routes(Widget(widget_id=ID)) == []
+    assert static_script_routes(Widget(widget_id=ID, static_url="https://cdn.example/j/")) == []
+
+
+@pytest.mark.browser
+def test_external_mode_served_by_the_app_in_a_browser(
+    page: BrowserPage, jivo_mock: JivoMock, serve_asgi: Callable[[Any], str], tmp_path: Any
+) -> None:
+    """The file the app serves passes Subresource Integrity; nothing of Jivo's loads before
+    the facade's click, which loads the widget and opens the chat."""
+    loader: list[str] = []
+    page.on("request", lambda r: loader.append(r.url) if "/widget/" in r.url else None)
+    page.goto(serve_asgi(external_app(tmp_path)) + "/")
+    page.wait_for_function("typeof window.jivoWidget === 'object'")
+    assert loader == []
+    page.get_by_role("button", name="Talk to us").click()
+    jivo_mock.wait_for_call("open")
+    assert len(loader) == 1
 
 
 @pytest.mark.browser

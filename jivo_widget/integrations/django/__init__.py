@@ -21,6 +21,8 @@
 - Views: :func:`jivo_widget_options` (``@jivo_widget_options(enabled=False)``) and, with
   :class:`~jivo_widget.integrations.django.middleware.JivoWidgetMiddleware`,
   ``request.jivo_widget.update(custom_data=[...])``.
+- External mode (``static_url`` a ``/path/``): ``path("", include(
+  "jivo_widget.integrations.django.urls"))`` serves the glue's file.
 - Lenient rendering; strict under ``DEBUG``, in Django's test runner, or when the Widget or
   ``JIVO_WIDGET_STRICT`` say so.
 """

@@ -8,7 +8,7 @@ from django.contrib.auth import alogout, get_user_model, login, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import include, path
 
 from jivo_widget.integrations.django import jivo_widget_options
 
@@ -111,4 +111,5 @@ urlpatterns: list[Any] = [
     path("missing", not_found),
     path("tagged", tagged),
     path("admin/x", page),
+    path("", include("jivo_widget.integrations.django.urls")),
 ]

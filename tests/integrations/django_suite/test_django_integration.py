@@ -56,6 +56,10 @@ def test_e001_missing_setting(settings: Any, capsys: pytest.CaptureFixture[str])
         ({"widget_id": "no way"}, "JIVO_WIDGET: widget_id: must be 4-32 letters"),
         ({"widget_id": ID, "colour": "#fff"}, "JIVO_WIDGET: colour: unknown field"),
         ({"widget_id": ID, "exclude_paths": ["admin/*"]}, "JIVO_WIDGET: exclude_paths[0]: a glob"),
+        (
+            {"widget_id": ID, "strategy": "click", "strategy_options": {"selector": ""}},
+            "JIVO_WIDGET: strategy_options.selector: ",
+        ),
         ("AbCdEf1234", "JIVO_WIDGET: must be a dict of Widget fields"),
         ({"config": "missing.toml"}, "JIVO_WIDGET: "),
     ],
@@ -102,6 +106,45 @@ def test_w001_middleware_above_authentication(
 ) -> None:
     settings.MIDDLEWARE = [SESSION, INSERT, AUTH]
     assert "(jivo_widget.W001)" in check_output(capsys)
+
+
+# ------------------------------------------------------------------ page performance options
+
+
+def test_page_performance_options_and_the_served_file(settings: Any, tmp_path: Any) -> None:
+    """Strategy, its options, the facade and external mode pass through the setting (here from
+    a TOML file); the URLconf serves the file the pages name, with immutable caching."""
+    (tmp_path / "jivo.toml").write_text(
+        f'widget_id = "{ID}"\nstrategy = "click"\nstatic_url = "/jivo/"\n'
+        '[strategy_options]\nselector = ".chat-now"\n[facade]\nlabel = "Talk to us"\n'
+    )
+    settings.BASE_DIR = tmp_path
+    settings.JIVO_WIDGET = {"config": "jivo.toml"}
+    from jivo_widget.integrations.django import conf
+
+    script = conf.widget().static_script
+    assert script is not None and script.url.startswith("/jivo/jivo-widget.")
+    client = Client()
+    html = client.get("/").content.decode()
+    assert 'id="jivo-facade"' in html and "Talk to us" in html
+    assert f'<script src="{script.url}" integrity="{script.integrity}"' in html
+    served = client.get(script.url)
+    assert served.status_code == 200
+    assert served.content == script.text.encode()
+    assert served["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert served["Content-Type"] == "text/javascript; charset=utf-8"
+    # another name, or the right name under another path: not this config's file
+    assert client.get("/jivo/jivo-widget.000000000000.js").status_code == 404
+    assert client.get("/elsewhere/" + script.name).status_code == 404
+
+
+def test_no_file_without_external_mode(settings: Any) -> None:
+    settings.JIVO_WIDGET = {"widget_id": ID, "static_url": "https://cdn.example/jivo/"}
+    from jivo_widget.integrations.django import conf
+
+    script = conf.widget().static_script
+    assert script is not None
+    assert Client().get("/jivo/" + script.name).status_code == 404
 
 
 # ------------------------------------------------------------------ the tag and identity
