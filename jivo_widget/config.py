@@ -42,6 +42,7 @@ from jivo_widget._field_types import (
     callers_stacklevel,
     read_json_object,
 )
+from jivo_widget._python_callbacks import CallbacksModule, callbacks_modules, compile_modules
 from jivo_widget._request import STRICT_ENV, RequestValidator, TextRule
 from jivo_widget._validation_errors import config_errors, fail
 from jivo_widget.errors import JivoConfigError, JivoConfigWarning
@@ -51,6 +52,7 @@ from jivo_widget.strategies import STRATEGIES
 __all__ = [
     "RULES_MAX_DEPTH",
     "STRICT_ENV",
+    "CallbacksModule",
     "Contact",
     "CustomField",
     "Invitation",
@@ -138,6 +140,10 @@ class Widget(_Model):
     color2: Color | None = None
     #: Raw JS bodies per catalog callback name; each becomes ``function (<catalog params>) {…}``.
     handlers: Handlers = Field(default_factory=dict)
+    #: Python callbacks compiled into the glue: a callbacks module's path (in TOML relative to
+    #: the TOML file), an imported module, functions, or a list of them (see
+    #: :mod:`jivo_widget._python_callbacks`); they run after the ``handlers`` of each callback.
+    callbacks: tuple[CallbacksModule, ...] = ()
     #: Invalid per-request data: ``True`` raises, ``False`` drops it and logs a warning (pages
     #: stay up), ``None`` (default) lets ``render(strict=…)`` or ``$JIVO_WIDGET_STRICT`` decide.
     strict: bool | None = None
@@ -226,6 +232,11 @@ class Widget(_Model):
                     )
         return checked
 
+    @field_validator("callbacks", mode="before")
+    @classmethod
+    def _callbacks_modules(cls, value: Any) -> Any:
+        return callbacks_modules(value)
+
     @field_validator("color2")
     @classmethod
     def _color2_needs_color(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -259,20 +270,28 @@ class Widget(_Model):
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base_dir: Path | None = None) -> Widget:
-        """Build from a dict (TOML, settings); a str ``rules`` is a JSON file under ``base_dir``."""
+        """Build from a dict (TOML, settings); a str ``rules`` is a JSON file and a str
+        ``callbacks`` (or each str of a list) a Python file, both under ``base_dir``."""
         if not isinstance(data, Mapping):
             raise JivoConfigError(f"config: must be a table/mapping, got {type(data).__name__}")
         values = dict(data)
-        rules = values.get("rules")
-        if isinstance(rules, str) and base_dir is not None:
-            values["rules"] = base_dir / rules
+        if base_dir is not None:
+            rules = values.get("rules")
+            if isinstance(rules, str):
+                values["rules"] = base_dir / rules
+            callbacks = values.get("callbacks")
+            if isinstance(callbacks, str):
+                values["callbacks"] = base_dir / callbacks
+            elif isinstance(callbacks, list):
+                values["callbacks"] = [base_dir / c if isinstance(c, str) else c for c in callbacks]
         return cls(**values)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Widget:
         """Read a TOML file whose keys are :class:`Widget` fields.
 
-        ``rules`` may be a table or the path of a JSON file, relative to the TOML file.
+        ``rules`` may be a table or the path of a JSON file, and ``callbacks`` the path of a
+        Python callbacks file (or a list of paths), relative to the TOML file.
         """
         path = Path(path)
         try:
@@ -303,11 +322,16 @@ class Widget(_Model):
 
     @cached_property
     def renderer(self) -> Renderer:
-        """The prepared glue (built with the Widget): the renderer of this Widget's values."""
+        """The prepared glue (built with the Widget): the renderer of this Widget's values.
+
+        Python ``callbacks`` are compiled here, once per Widget (and, through the compiler's
+        cache, once per content of their files).
+        """
         return Renderer(
             widget_id=self.widget_id,
             loader_src=self.loader_src,
             handlers=self.handlers,
+            callbacks=compile_modules(self.callbacks),
             strategy=self.strategy,
             client_attributes=self.client_attributes,
             static_calls=self._static_calls(),

@@ -14,6 +14,11 @@ everything that depends only on them:
                {"jivo_onLoadCallback":[],"jivo_onOpen":[function(){\n<handler body>\n}], ...},
                <strategy function>)
 
+  With compiled Python callbacks (JavaScript expressions from :mod:`jivo_widget.transpile`,
+  each evaluating to ``{"jivo_onX": [function, ...]}``), the handlers argument becomes
+  ``(<join>)({...configured...},<module>,...)`` (``assets/callbacks.min.js``): still static,
+  inside the same script, nonce and hash;
+
 - the static calls (colour, rules, invitation) serialized;
 - the outer HTML (``templates/jivo_widget/glue.html.j2``) cut into literal pieces around its two
   per-request slots (nonce attribute, data attribute) *before* the bootstrap joins them, so no
@@ -46,6 +51,8 @@ __all__ = ["Call", "Renderer", "asset", "call", "template_environment"]
 
 _GLUE = "jivo_widget/glue.html.j2"
 _CORE = "glue.min.js"
+#: Joins compiled Python callbacks modules to the configured handlers (only when there are any).
+_JOIN_CALLBACKS = "callbacks.min.js"
 # Markers of the slots in the outer HTML. They exist only while that template's own output is
 # cut into pieces, before any configured code is joined in.
 _SLOTS = ("\x00nonce\x00", "\x00data\x00", "\x00bootstrap\x00")
@@ -121,6 +128,19 @@ def _handlers_object(handlers: Mapping[str, Sequence[str]]) -> str:
     return "{" + ",".join(entries) + "}"
 
 
+def _all_handlers(handlers: Mapping[str, Sequence[str]], callbacks: Sequence[str]) -> str:
+    """The core's handlers argument: the configured ones, joined with the compiled modules."""
+    configured = _handlers_object(handlers)
+    if not callbacks:
+        return configured
+    for module in callbacks:
+        # The compiler serializes every string it emits with script_json, so this cannot
+        # happen; checked once per Widget all the same, as site handler code is.
+        if _jscode.SCRIPT_BREAKERS.search(module):
+            raise JivoError("a compiled callbacks module would end the inline <script>")
+    return f"({asset(_JOIN_CALLBACKS)})({','.join([configured, *callbacks])})"
+
+
 def _outer_html(env: jinja2.Environment) -> tuple[str, str, str, str]:
     """The outer HTML cut into its literal pieces: before the nonce, between nonce and data,
     between data and bootstrap, after the bootstrap."""
@@ -140,7 +160,9 @@ class Renderer:
     """The prepared glue of one widget; :meth:`render` is the per-request step.
 
     ``handlers``: JS bodies per catalog callback name, each already checked
-    (:func:`jivo_widget._jscode.check_body`); ``strategy``: a registered strategy's name;
+    (:func:`jivo_widget._jscode.check_body`); ``callbacks``: compiled Python callbacks modules
+    (JavaScript expressions, see :mod:`jivo_widget.transpile`), whose functions run after the
+    configured handlers of the same callback; ``strategy``: a registered strategy's name;
     ``client_attributes``: sent on every page, merged under a request's own;
     ``static_calls``: the other calls every page makes (:func:`call`), after the request's.
     """
@@ -151,6 +173,7 @@ class Renderer:
         widget_id: str,
         loader_src: str,
         handlers: Mapping[str, Sequence[str]] | None = None,
+        callbacks: Sequence[str] = (),
         strategy: str = "eager",
         client_attributes: Mapping[str, Any] | None = None,
         static_calls: Sequence[Call] = (),
@@ -161,7 +184,7 @@ class Renderer:
             "document",
             script_json(widget_id),
             script_json(loader_src),
-            _handlers_object(handlers or {}),
+            _all_handlers(handlers or {}, callbacks),
             _strategy_function(env, STRATEGIES[strategy]),
         )
         #: The script's text: the core called with this widget's configuration.

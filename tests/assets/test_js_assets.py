@@ -59,7 +59,12 @@ def test_shipped_assets_are_the_pinned_minifier_output_of_the_sources(rebuilt: P
 
 def test_every_source_has_its_asset_and_the_glue_is_made_of_them() -> None:
     sources = sorted(str(p.relative_to(JS / "src")) for p in (JS / "src").rglob("*.js"))
-    assert sources == ["glue.js", "strategies/eager.js", "strategies/onload.js"]
+    assert sources == [
+        "callbacks.js",
+        "glue.js",
+        "strategies/eager.js",
+        "strategies/onload.js",
+    ]
     boot = Widget(widget_id="AbCdEf1234", strategy="onload").renderer.bootstrap
     assert boot.startswith(f"({asset('glue.min.js')})(window,document,")
     assert boot.endswith(f",{asset('strategies/onload.min.js')})")
