@@ -127,7 +127,7 @@ def serving() -> Callable[[list[str], Path], AbstractContextManager[str]]:
 DATA = Path(__file__).resolve().parent / "data"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def issue_example() -> Path:
     """The typical callbacks module (tests/data/jivo_callbacks.py): three callbacks reading
     the contact, pushing to window.dataLayer, toggling a class and inviting on /pricing. The

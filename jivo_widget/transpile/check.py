@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -33,10 +34,18 @@ class Plan:
     browser_names: set[str] = field(default_factory=set)
 
 
+# CPython 3.11 keeps the counter of its C-to-Python AST converter per interpreter, not per
+# thread: when the garbage collector runs a finalizer in the middle of one parse, another thread
+# can parse meanwhile, and the first one fails with "SystemError: AST constructor recursion depth
+# mismatch". Widgets (and so their callbacks) may be built in several threads at once.
+_PARSE_LOCK = threading.Lock()
+
+
 def parse(source: str, filename: str) -> ast.Module:
     """Parse ``source``; a syntax error becomes a :class:`CallbackSourceError` at its line."""
     try:
-        return ast.parse(source, filename=filename, type_comments=False)
+        with _PARSE_LOCK:
+            return ast.parse(source, filename=filename, type_comments=False)
     except SyntaxError as exc:
         raise CallbackSourceError(
             [Problem(filename, exc.lineno or 1, exc.offset or 0, f"syntax error: {exc.msg}")]

@@ -7,6 +7,8 @@ recorded calls and fired callbacks: the two stay in step through the catalog.
 
 from __future__ import annotations
 
+import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +20,12 @@ from jivo_widget.testing import JivoMock, fake_browser
 from jivo_widget.testing.fake_browser import FakeBrowser
 from jivo_widget.transpile import CallbackSourceError
 
-EXAMPLE = Path(__file__).parent / "example_callbacks.py"
 CALLBACK = "<callback>"
 
 
-def test_the_issue_example_in_pure_python() -> None:
+def test_the_issue_example_in_pure_python(issue_example: Path) -> None:
     browser = FakeBrowser(url="https://shop.test/pricing?x=1", page={"dataLayer": []})
-    browser.load(EXAMPLE)
+    browser.load(issue_example)
     browser.fire("jivo_onLoadCallback")
     assert browser.calls("showProactiveInvitation") == [["Questions about plans?"]]
     browser.visitor_introduces(name="Ann", email="ann@example.com")
@@ -37,9 +38,10 @@ def test_the_issue_example_in_pure_python() -> None:
     assert not browser.document.body.classList.contains("jivo-open")
 
 
-def test_an_imported_module_is_loaded_from_its_file() -> None:
-    import example_callbacks
-
+def test_an_imported_module_is_loaded_from_its_file(
+    issue_example: Path, import_file: Callable[[Path, str], types.ModuleType]
+) -> None:
+    example_callbacks = import_file(issue_example, "jivo_callbacks")
     browser = FakeBrowser(url="https://shop.test/")
     loaded = browser.load(example_callbacks)
     assert sorted(loaded.handlers) == [
