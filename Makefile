@@ -7,9 +7,30 @@ APT_INSTALL := sh -c '[ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTE
 
 JS_DEPS := js/node_modules/.package-lock.json
 
-.PHONY: venv chromium test lint bench demo clean js
+.PHONY: venv venv-django6 venv-async chromium test lint bench demo clean js
 
 venv: $(STAMP)
+
+# Django 6 (its built-in CSP) needs Python >= 3.12: a second virtualenv, in which
+# tests/integrations/test_django.py runs the Django integration's suite again. The first Python
+# 3.12+ found is used: $(PYTHON_DJANGO6), pyenv's versions, then python3.14..python3.12.
+VENV_DJANGO6 ?= .venv-django6
+STAMP_DJANGO6 := $(VENV_DJANGO6)/.installed
+FIND_PY312 := for p in $(PYTHON_DJANGO6) $$HOME/.pyenv/versions/3.1[2-4]*/bin/python3 \
+	$$(command -v python3.14 python3.13 python3.12 2>/dev/null); do \
+	"$$p" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { echo "$$p"; break; }; done
+
+venv-django6: $(STAMP_DJANGO6)
+
+$(STAMP_DJANGO6): pyproject.toml Makefile
+	@py="$$($(FIND_PY312))"; \
+	if [ -z "$$py" ]; then echo "Django 6 needs Python >= 3.12: none found (set PYTHON_DJANGO6)" >&2; exit 1; fi; \
+	echo "$$py -m venv $(VENV_DJANGO6)"; "$$py" -m venv $(VENV_DJANGO6)
+	$(VENV_DJANGO6)/bin/python -m pip install -q --upgrade pip
+	$(VENV_DJANGO6)/bin/python -m pip install -q -e '.[testing,django]' 'django>=6' \
+		'pytest-django>=4.9' 'django-csp>=4.0' 'pytest-timeout>=2' 'hypothesis>=6'
+	touch $(STAMP_DJANGO6)
 
 $(STAMP): pyproject.toml
 	@# Debian's python3 lacks ensurepip until python3-venv is installed.
@@ -23,7 +44,20 @@ $(STAMP): pyproject.toml
 chromium: venv
 	@$(PY) -m jivo_widget.testing.chromium --ensure
 
-test: venv chromium
+# jivo_mock in async suites: pytest-playwright-asyncio refuses to load beside pytest-playwright,
+# so tests/testing/test_other_runners.py runs its async suite in a virtualenv of its own.
+VENV_ASYNC ?= .venv-async
+STAMP_ASYNC := $(VENV_ASYNC)/.installed
+
+venv-async: $(STAMP_ASYNC)
+
+$(STAMP_ASYNC): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV_ASYNC)
+	$(VENV_ASYNC)/bin/python -m pip install -q --upgrade pip
+	$(VENV_ASYNC)/bin/python -m pip install -q -e '.[testing-async,server]' 'pytest-timeout>=2'
+	touch $(STAMP_ASYNC)
+
+test: venv venv-django6 venv-async chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
@@ -43,9 +77,10 @@ $(JS_DEPS): js/package.json js/package-lock.json
 bench: venv
 	$(PY) -m benchmarks
 
-# The demo serves the mocked widget to your own browser: it needs no Chromium of its own.
+# The demo serves the mocked widget to your own browser: it needs no Chromium of its own. It
+# links to the four example shops (Django, Flask, FastAPI, static site) on ports 8001-8004.
 demo: venv
-	$(VENV)/bin/jivo-widget demo --config examples/demo/jivo.toml
+	$(PY) examples/demo/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache js/node_modules
+	rm -rf $(VENV) $(VENV_DJANGO6) $(VENV_ASYNC) build dist .pytest_cache .mypy_cache .ruff_cache js/node_modules

@@ -46,6 +46,7 @@ from jivo_widget._python_callbacks import CallbacksModule, callbacks_modules, co
 from jivo_widget._request import STRICT_ENV, RequestValidator, TextRule
 from jivo_widget._validation_errors import config_errors, fail
 from jivo_widget.errors import JivoConfigError, JivoConfigWarning
+from jivo_widget.pages import IpNetwork, PathPattern
 from jivo_widget.render import Call, Renderer, call
 from jivo_widget.strategies import STRATEGIES
 
@@ -147,6 +148,12 @@ class Widget(_Model):
     #: Invalid per-request data: ``True`` raises, ``False`` drops it and logs a warning (pages
     #: stay up), ``None`` (default) lets ``render(strict=…)`` or ``$JIVO_WIDGET_STRICT`` decide.
     strict: bool | None = None
+    #: Per-page rules, read by the integrations (see :mod:`jivo_widget.pages`): no widget on
+    #: these paths (globs, or regular expressions starting with ``^``), for visitors from these
+    #: networks, or outside these environments (``$JIVO_WIDGET_ENV``).
+    exclude_paths: list[PathPattern] = Field(default_factory=list)
+    internal_ips: list[IpNetwork] = Field(default_factory=list)
+    enabled_environments: list[str] | None = None
 
     @field_validator("widget_id")
     @classmethod

@@ -28,11 +28,26 @@ from jivo_widget.errors import JivoConfigError
 )
 @click.option("--secret", default="demo-secret", show_default=True, help="Webhook URL secret.")
 @click.option(
+    "--example",
+    "examples",
+    multiple=True,
+    metavar="NAME=URL",
+    help="A running example site to link from the page (repeatable), e.g. Django=http://…/",
+)
+@click.option(
     "--real",
     is_flag=True,
     help="Load Jivo's REAL widget (needs the internet and a real widget id) instead of the mock.",
 )
-def demo(config: Path | None, host: str, port: int, store: str, secret: str, real: bool) -> None:
+def demo(
+    config: Path | None,
+    host: str,
+    port: int,
+    store: str,
+    secret: str,
+    examples: tuple[str, ...],
+    real: bool,
+) -> None:
     """Serve a demo shop page with the widget, a live call log and the webhook receiver."""
     try:
         import uvicorn
@@ -43,9 +58,19 @@ def demo(config: Path | None, host: str, port: int, store: str, secret: str, rea
         raise click.ClickException(
             f"the demo needs the server extra: pip install 'jivo-widget[server]' ({exc})"
         ) from None
+    links = []
+    for spec in examples:
+        name, equals, url = spec.partition("=")
+        if not equals or not name or not url.startswith(("http://", "https://")):
+            raise BadInput(f"--example: expected NAME=http(s)://URL, got {spec!r}")
+        links.append((name, url))
     try:
         settings = DemoSettings(
-            config=config or DEFAULT_CONFIG, store=store, secret=secret, real=real
+            config=config or DEFAULT_CONFIG,
+            store=store,
+            secret=secret,
+            real=real,
+            examples=tuple(links),
         )
         app = create_app(settings)
     except JivoConfigError as exc:

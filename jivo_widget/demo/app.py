@@ -24,6 +24,7 @@ from jivo_widget.testing.scripts import mock_loader_script
 __all__ = [
     "DEFAULT_CONFIG",
     "DEMO_VISITOR",
+    "INTEGRATIONS",
     "DemoSettings",
     "create_app",
     "demo_loader_script",
@@ -54,13 +55,43 @@ class DemoSettings:
     """What the demo site runs with.
 
     ``config``: the widget's TOML file; ``real``: use Jivo's real loader (needs the internet and
-    a real widget id) instead of the mocked widget; ``store``/``secret``: the webhook receiver's.
+    a real widget id) instead of the mocked widget; ``store``/``secret``: the webhook receiver's;
+    ``examples``: running example sites by integration (``("Django", "http://…")``), linked
+    from the page's "Your stack" section.
     """
 
     config: Path = DEFAULT_CONFIG
     store: str = "sqlite:///jivo-demo-events.db"
     secret: str = "demo-secret"
     real: bool = False
+    examples: tuple[tuple[str, str], ...] = ()
+
+
+#: The integrations the page introduces: (name, setup line, template line).
+INTEGRATIONS = (
+    (
+        "Django",
+        'INSTALLED_APPS += ["jivo_widget.integrations.django"]; '
+        'JIVO_WIDGET = {"config": "jivo.toml"}',
+        "{% load jivo %}{% jivo_widget %}",
+    ),
+    (
+        "Flask",
+        'app.config["JIVO_WIDGET"] = {"config": "jivo.toml"}; JivoWidget(app)',
+        "{{ jivo_widget() }}",
+    ),
+    (
+        "FastAPI",
+        'install_jivo_widget(templates, Widget.from_file("jivo.toml"))',
+        "{{ jivo_widget() }}",
+    ),
+    (
+        "Static site",
+        'env.add_extension("jivo_widget.integrations.jinja.JivoExtension"); '
+        "env.jivo_widget_config = widget",
+        "{% jivo_widget %}",
+    ),
+)
 
 
 def load_widget(settings: DemoSettings) -> Widget:
@@ -112,6 +143,8 @@ def create_app(settings: DemoSettings) -> Starlette:
             widget=widget,
             visitor=DEMO_VISITOR,
             webhook_url=f"{request.base_url}jivo/webhook/{settings.secret}",
+            integrations=INTEGRATIONS,
+            examples=dict(settings.examples),
         )
         # 'strict-dynamic' lets the nonce'd glue inject the loader (onload strategy) and lets
         # Jivo's own loader add its scripts in --real mode.

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from jivo_widget.errors import ChromiumNotUsable
 
@@ -36,6 +36,7 @@ __all__ = [
     "chromium_version",
     "find_chromium",
     "install_plan",
+    "launch_options",
     "main",
 ]
 
@@ -193,6 +194,22 @@ NOT_FOUND_HELP = (
     "No usable Chromium found. Install one (Debian/Ubuntu: `sudo apt-get install chromium`, "
     f"or run `make chromium` as root) or set {ENV_VAR} to a Chromium executable."
 )
+
+
+def launch_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Keyword arguments for Playwright's ``chromium.launch(**launch_options())`` outside pytest
+    (``unittest``, Django's ``StaticLiveServerTestCase``): the Chromium the plugin would use
+    (``$JIVO_CHROMIUM``, Playwright's download, then a system Chromium) and its container flags.
+
+    Raises :class:`ChromiumNotUsable` when there is none, or ``$JIVO_CHROMIUM`` does not run.
+    """
+    choice = find_chromium(environ=environ)
+    if choice is None:
+        raise ChromiumNotUsable(NOT_FOUND_HELP)
+    options: dict[str, Any] = {"args": list(LAUNCH_FLAGS)}
+    if choice.path is not None:
+        options["executable_path"] = choice.path
+    return options
 
 
 def _describe(choice: ChromiumChoice) -> str:

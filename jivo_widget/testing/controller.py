@@ -23,15 +23,19 @@ from jivo_widget.testing.scripts import MockOptions, mock_init_script, mock_load
 if TYPE_CHECKING:
     from playwright.sync_api import (
         BrowserContext,
-        ConsoleMessage,
         Page,
-        Request,
-        Response,
         Route,
-        WebError,
     )
 
-__all__ = ["DEFAULT_WAIT_TIMEOUT_MS", "JIVO_URL", "LOADER_URL", "JivoMock"]
+__all__ = [
+    "DEFAULT_WAIT_TIMEOUT_MS",
+    "JIVO_URL",
+    "LOADER_URL",
+    "JivoMock",
+    "MockRecords",
+    "act_payload",
+    "problems_listing",
+]
 
 #: How long the waits wait by default, in ms: a page that loads the widget does so in well under
 #: a second here (the loader is answered locally); a broken one should fail fast and say why.
@@ -86,17 +90,15 @@ _COUNT_AT_LEAST = """([kind, name, count]) => {
 }"""
 
 
-class JivoMock:
-    """The mocked Jivo widget of one page: what the page called, and what the visitor does.
-
-    Created by the ``jivo_mock`` fixture. Reads (``calls``, ``violations``...) cover the page's
-    current document; violations of earlier documents are kept too, so strict teardown sees
-    them after navigations.
-    """
+class MockRecords:
+    """What the mock keeps on the Python side, shared by :class:`JivoMock` (Playwright's sync
+    API) and :class:`~jivo_widget.testing.async_controller.AsyncJivoMock` (its async API):
+    the loader requests it answered, the Jivo requests it aborted, the records the page-side mock
+    reported, and what a diagnosis needs. Nothing here talks to the page."""
 
     def __init__(
         self,
-        page: Page,
+        page: Any,
         options: MockOptions | None = None,
         *,
         wait_timeout: float = DEFAULT_WAIT_TIMEOUT_MS,
@@ -120,21 +122,10 @@ class JivoMock:
         self._navigation_failures: list[str] = []
         self._console_csp: list[str] = []
 
-    # ------------------------------------------------------------------ setup
-
-    def install(self) -> None:
-        """Install the mock on the page's context: init script, loader routes, reporting."""
-        context: BrowserContext = self.page.context
-        if self.page.url not in ("", "about:blank"):
+    def _note_install(self, url: str) -> None:
+        if url not in ("", "about:blank"):
             # The fixture-ordering trap: this document (and its Jivo requests) predates the mock.
-            self._navigated_before = self.page.url
-        context.expose_binding(_BINDING, self._on_report)
-        context.add_init_script(mock_init_script(self.options))
-        context.route(JIVO_URL, self._handle_route)
-        context.on("weberror", self._on_web_error)
-        context.on("console", self._on_console)
-        self.page.on("response", self._on_response)
-        self.page.on("requestfailed", self._on_request_failed)
+            self._navigated_before = url
 
     def _on_report(self, source: Any, text: str) -> None:
         try:
@@ -146,42 +137,188 @@ class JivoMock:
             # name cannot remove records, so it is ignored.
             return
 
-    def _on_web_error(self, web_error: WebError) -> None:
+    def _on_web_error(self, web_error: Any) -> None:  # sync or async API's WebError
         error = web_error.error
         self._web_errors.append(f"{error.name}: {error.message}")
 
-    def _on_console(self, message: ConsoleMessage) -> None:
+    def _on_console(self, message: Any) -> None:
         if message.type == "error" and "Content Security Policy" in message.text:
             self._console_csp.append(message.text)
 
-    def _on_response(self, response: Response) -> None:
+    def _on_response(self, response: Any) -> None:
         with contextlib.suppress(Exception):  # the frame may be gone already
             if response.request.is_navigation_request() and response.frame == self.page.main_frame:
                 self._document = (response.url, response.status, response.status_text)
 
-    def _on_request_failed(self, request: Request) -> None:
+    def _on_request_failed(self, request: Any) -> None:
         with contextlib.suppress(Exception):
             if request.is_navigation_request() and request.frame == self.page.main_frame:
                 self._navigation_failures.append(f"{request.url}: {request.failure}")
 
+    def _loader_body(self, url: str) -> str | None:
+        """The mock's answer to a routed Jivo URL: a loader's script, or ``None`` (abort)."""
+        match = LOADER_URL.match(url)
+        if match is None:
+            self.blocked_requests.append(url)
+            return None
+        raw_id = match.group("id")
+        if raw_id is None:
+            raw_id = match.group("legacy_id")
+        widget_id = None if raw_id is None else unquote(raw_id)
+        self.loader_requests.append(url)
+        return mock_loader_script(widget_id, self.options)
+
+    def _merge_kept(self, kind: str, per_frame: list[list[dict[str, Any]]]) -> list[str]:
+        messages = dict(self._reported[kind])
+        for records in per_frame:
+            for record in records:
+                messages.setdefault(str(record["id"]), str(record["message"]))
+        return list(messages.values())
+
+    def _diagnosis_text(
+        self,
+        url: str,
+        status: dict[str, Any] | None,
+        csp: list[dict[str, Any]],
+        page_errors: list[str],
+        violations: list[str],
+    ) -> str:
+        """Why the widget has not loaded in the current document: one line per finding."""
+        lines: list[str] = []
+        if self._navigated_before:
+            lines.append(
+                f"the page already showed {self._navigated_before} when the jivo_mock fixture was "
+                "set up: a document loaded before the fixture has no mock and its Jivo requests "
+                "are not answered; request jivo_mock before any fixture that navigates (e.g. "
+                "`def shop(page, jivo_mock): ...`), or navigate again after it"
+            )
+        if url in ("", "about:blank"):
+            lines.append("the page has not navigated yet (it is about:blank): call page.goto(...)")
+        elif status is None:
+            lines.append(f"this document ({url}) has no Jivo mock")
+        if self._document and self._document[1] >= 400:
+            doc_url, code, text = self._document
+            lines.append(f"the page answered HTTP {code} ({text}) for {doc_url}")
+        lines += [f"navigation failed: {failure}" for failure in self._navigation_failures]
+        if self.loader_requests:
+            lines.append(f"Jivo loader URLs requested: {', '.join(self.loader_requests)}")
+        elif url not in ("", "about:blank"):
+            lines.append(
+                "no Jivo loader URL was requested (is the glue in this page, is the widget "
+                "enabled, did a script before it fail?)"
+            )
+        if self.blocked_requests:
+            lines.append(
+                "Jivo URLs that are not a loader were aborted: "
+                + ", ".join(self.blocked_requests[:_MAX_LINES])
+            )
+        for event in csp[:_MAX_LINES]:
+            mode = "" if event["disposition"] == "enforce" else " (report-only: not blocked)"
+            lines.append(
+                f"Content Security Policy blocked {event['blocked']} ({event['directive']}){mode}"
+            )
+        lines += [f"console: {text}" for text in self._console_csp[:_MAX_LINES]]
+        if page_errors:
+            lines.append("uncaught page errors: " + "; ".join(page_errors[:_MAX_LINES]))
+        if violations:
+            lines.append("Jivo contract violations: " + "; ".join(violations[:_MAX_LINES]))
+        if status is not None and status["loaderRuns"]:
+            if status["status"] == "destroyed":
+                lines.append(
+                    "the page destroyed the widget (jivo_destroy()) and did not call jivo_init()"
+                )
+            elif status["status"] == "loading":
+                lines.append(
+                    "the loader ran, but jivo_onLoadCallback waits for the document to be parsed "
+                    f"(document.readyState is {status['readyState']!r})"
+                )
+        return "\n".join(f"  - {line}" for line in lines or ["nothing unusual"])
+
+
+def act_payload(args: tuple[Any, ...]) -> str:
+    """The arguments of an action as JSON text (Playwright's own argument passing drops
+    ``"__proto__"`` keys); a ``TypeError`` for anything that is not JSON data."""
+    try:
+        return json.dumps(list(args), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            "jivo_mock: arguments must be JSON data (dict, list, str, int, finite float, "
+            f"bool, None), as Jivo passes: {exc}"
+        ) from None
+
+
+def problems_listing(violations: list[str], page_errors: list[str]) -> str:
+    """The violations and page errors as the failure text lists them."""
+    lines: list[str] = []
+    if violations:
+        lines.append(f"{len(violations)} Jivo contract violation(s):")
+        lines += [f"  - {v}" for v in violations]
+    if page_errors:
+        lines.append(f"{len(page_errors)} page error(s):")
+        lines += [f"  - {e}" for e in page_errors]
+    return "\n".join(lines)
+
+
+class JivoMock(MockRecords):
+    """The mocked Jivo widget of one page: what the page called, and what the visitor does.
+
+    Created by the ``jivo_mock`` fixture, or by hand without pytest (``unittest``, Django's
+    ``StaticLiveServerTestCase``): ``with JivoMock(page) as jivo:`` installs it and, when the
+    block ends without an exception, fails on contract violations and page errors as the
+    fixture does (:meth:`check`). Reads (``calls``, ``violations``...) cover the page's current
+    document; violations of earlier documents are kept too, so the check sees them after
+    navigations.
+    """
+
+    # ------------------------------------------------------------------ setup
+
+    page: Page
+
+    def install(self) -> JivoMock:
+        """Install the mock on the page's context: init script, loader routes, reporting.
+
+        Before the page's first navigation. Returns the mock (``jivo = JivoMock(page).install()``).
+        """
+        context: BrowserContext = self.page.context
+        self._note_install(self.page.url)
+        context.expose_binding(_BINDING, self._on_report)
+        context.add_init_script(mock_init_script(self.options))
+        context.route(JIVO_URL, self._handle_route)
+        context.on("weberror", self._on_web_error)
+        context.on("console", self._on_console)
+        self.page.on("response", self._on_response)
+        self.page.on("requestfailed", self._on_request_failed)
+        return self
+
+    def __enter__(self) -> JivoMock:
+        """``with JivoMock(page) as jivo:`` installs the mock."""
+        return self.install()
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        """Checks the page when the block ended normally (see :meth:`check`)."""
+        if kind is None:
+            self.check()
+
+    def check(self, *, strict: bool = True, allow_page_errors: bool = False) -> None:
+        """Raise ``AssertionError`` listing the contract violations (unless ``strict=False``)
+        and uncaught page errors (unless ``allow_page_errors``), as the pytest plugin fails a
+        test after its body."""
+        violations = self.violations if strict else []
+        page_errors = [] if allow_page_errors else self.page_errors
+        if violations or page_errors:
+            raise AssertionError("jivo_mock: " + problems_listing(violations, page_errors))
+
     def _handle_route(self, route: Route) -> None:
         # A handler that raises leaves the request stalled until goto's timeout: never raise.
-        url = route.request.url
         try:
-            match = LOADER_URL.match(url)
-            if match is None:
-                self.blocked_requests.append(url)
+            body = self._loader_body(route.request.url)
+            if body is None:
                 route.abort("blockedbyclient")
                 return
-            raw_id = match.group("id")
-            if raw_id is None:
-                raw_id = match.group("legacy_id")
-            widget_id = None if raw_id is None else unquote(raw_id)
-            self.loader_requests.append(url)
             route.fulfill(
                 status=200,
                 content_type="application/javascript; charset=utf-8",
-                body=mock_loader_script(widget_id, self.options),
+                body=body,
                 headers={"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*"},
             )
         except Exception:  # see above; the page then sees a failed request
@@ -256,12 +393,11 @@ class JivoMock:
         return [*self._web_errors, *self._kept("page_error", "pageErrors")]
 
     def _kept(self, kind: str, list_name: str) -> list[str]:
-        messages = dict(self._reported[kind])
+        per_frame: list[list[dict[str, Any]]] = []
         for frame in self._frames():
             with contextlib.suppress(Exception):  # frames may detach while we read
-                for record in self._read(list_name, frame) or []:
-                    messages.setdefault(str(record["id"]), str(record["message"]))
-        return list(messages.values())
+                per_frame.append(self._read(list_name, frame) or [])
+        return self._merge_kept(kind, per_frame)
 
     def _frames(self) -> list[Any]:
         if self.page.is_closed():
@@ -346,78 +482,23 @@ class JivoMock:
 
     def _diagnosis(self) -> str:
         """Why the widget has not loaded in the current document: one line per finding."""
-        lines: list[str] = []
-        url = self.page.url
-        if self._navigated_before:
-            lines.append(
-                f"the page already showed {self._navigated_before} when the jivo_mock fixture was "
-                "set up: a document loaded before the fixture has no mock and its Jivo requests "
-                "are not answered; request jivo_mock before any fixture that navigates (e.g. "
-                "`def shop(page, jivo_mock): ...`), or navigate again after it"
-            )
         status: dict[str, Any] | None = None
         with contextlib.suppress(Exception):
             status = self._read("status")
-        if url in ("", "about:blank"):
-            lines.append("the page has not navigated yet (it is about:blank): call page.goto(...)")
-        elif status is None:
-            lines.append(f"this document ({url}) has no Jivo mock")
-        if self._document and self._document[1] >= 400:
-            doc_url, code, text = self._document
-            lines.append(f"the page answered HTTP {code} ({text}) for {doc_url}")
-        lines += [f"navigation failed: {failure}" for failure in self._navigation_failures]
-        if self.loader_requests:
-            lines.append(f"Jivo loader URLs requested: {', '.join(self.loader_requests)}")
-        elif url not in ("", "about:blank"):
-            lines.append(
-                "no Jivo loader URL was requested (is the glue in this page, is the widget "
-                "enabled, did a script before it fail?)"
-            )
-        if self.blocked_requests:
-            lines.append(
-                "Jivo URLs that are not a loader were aborted: "
-                + ", ".join(self.blocked_requests[:_MAX_LINES])
-            )
         csp: list[dict[str, Any]] = []
         with contextlib.suppress(Exception):
             csp = self._read("csp") or []
-        for event in csp[:_MAX_LINES]:
-            mode = "" if event["disposition"] == "enforce" else " (report-only: not blocked)"
-            lines.append(
-                f"Content Security Policy blocked {event['blocked']} ({event['directive']}){mode}"
-            )
-        lines += [f"console: {text}" for text in self._console_csp[:_MAX_LINES]]
+        page_errors: list[str] = []
+        violations: list[str] = []
         with contextlib.suppress(Exception):
-            errors = self.page_errors
-            if errors:
-                lines.append("uncaught page errors: " + "; ".join(errors[:_MAX_LINES]))
+            page_errors = self.page_errors
             violations = self.violations
-            if violations:
-                lines.append("Jivo contract violations: " + "; ".join(violations[:_MAX_LINES]))
-        if status is not None and status["loaderRuns"]:
-            if status["status"] == "destroyed":
-                lines.append(
-                    "the page destroyed the widget (jivo_destroy()) and did not call jivo_init()"
-                )
-            elif status["status"] == "loading":
-                lines.append(
-                    "the loader ran, but jivo_onLoadCallback waits for the document to be parsed "
-                    f"(document.readyState is {status['readyState']!r})"
-                )
-        return "\n".join(f"  - {line}" for line in lines or ["nothing unusual"])
+        return self._diagnosis_text(self.page.url, status, csp, page_errors, violations)
 
     # ------------------------------------------------------------------ actions
 
     def _act(self, action: str, *args: Any) -> None:
-        # JSON text, not Playwright's argument passing: that one drops "__proto__" keys.
-        try:
-            payload = json.dumps(list(args), allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(
-                "jivo_mock: arguments must be JSON data (dict, list, str, int, finite float, "
-                f"bool, None), as Jivo passes: {exc}"
-            ) from None
-        self.page.evaluate(_ACT, [action, payload])
+        self.page.evaluate(_ACT, [action, act_payload(args)])
 
     def fire(self, callback: str, *args: Any) -> None:
         """Fire a Jivo callback as the widget would.

@@ -27,7 +27,7 @@ from jivo_widget.testing.chromium import (
     chromium_version,
     find_chromium,
 )
-from jivo_widget.testing.controller import DEFAULT_WAIT_TIMEOUT_MS, JivoMock
+from jivo_widget.testing.controller import DEFAULT_WAIT_TIMEOUT_MS, JivoMock, problems_listing
 from jivo_widget.testing.scripts import MockOptions
 from jivo_widget.testing.webhooks import jivo_webhooks  # noqa: F401  (registers the fixture)
 
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["MockSettings", "chromium_choice", "jivo_mock"]
 
 MARKER = "jivo_mock"
+#: The entry-point name of pytest-playwright-asyncio, whose `page` is Playwright's async one.
+ASYNC_PLAYWRIGHT_PLUGIN = "playwright-asyncio"
 _CHOICE_KEY = pytest.StashKey[ChromiumChoice | None]()
 _MOCK_KEY = pytest.StashKey["tuple[JivoMock, MockSettings]"]()
 
@@ -189,6 +191,9 @@ def pytest_configure(config: pytest.Config) -> None:
         chromium_choice(config)
     # Registered after every entry point, so its fixture overrides pytest-playwright's.
     config.pluginmanager.import_plugin("jivo_widget.testing._launch")
+    if config.pluginmanager.has_plugin(ASYNC_PLAYWRIGHT_PLUGIN):
+        # An async suite: its `page` is async, so is this jivo_mock (registered later: it wins).
+        config.pluginmanager.import_plugin("jivo_widget.testing._async_fixture")
 
 
 def chromium_choice(config: pytest.Config) -> ChromiumChoice | None:
@@ -305,14 +310,7 @@ def _add_section(item: pytest.Item, mock: JivoMock, settings: MockSettings) -> N
 
 
 def _listing(violations: list[str], page_errors: list[str]) -> str:
-    lines: list[str] = []
-    if violations:
-        lines.append(f"{len(violations)} Jivo contract violation(s):")
-        lines += [f"  - {v}" for v in violations]
-    if page_errors:
-        lines.append(f"{len(page_errors)} page error(s):")
-        lines += [f"  - {e}" for e in page_errors]
-    return "\n".join(lines)
+    return problems_listing(violations, page_errors)
 
 
 def _failure_text(violations: list[str], page_errors: list[str], settings: MockSettings) -> str:

@@ -1,0 +1,1 @@
+"""A small Django shop with the Jivo widget (see ../README.md)."""
