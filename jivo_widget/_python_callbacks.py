@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
 
 from jivo_widget._validation_errors import fail, format_validation_error
 from jivo_widget.errors import JivoConfigError, TranscryptMissing
 
-__all__ = ["CallbacksModule", "callbacks_modules", "compile_modules"]
+__all__ = ["CallbacksModule", "add_function", "callbacks_modules", "compile_modules"]
 
 _WHAT = "a path, a module, a function, or a list of them"
 
@@ -151,6 +152,43 @@ def callbacks_modules(value: Any) -> Any:
                 path=str(module.path),
             )
     return modules
+
+
+def add_function(
+    modules: tuple[CallbacksModule, ...], function: Any
+) -> tuple[CallbacksModule, ...]:
+    """``modules`` with one more function (``@widget.on(...)``): added to the functions already
+    named in its file (one module per file, so helpers are shared), else as a new module.
+
+    Registering a function again is a no-op (a module imported twice must not make it run
+    twice); its whole file already being listed is an error (it would run twice).
+    """
+    if not isinstance(function, types.FunctionType):
+        raise JivoConfigError(
+            f"callbacks: @widget.on(...) decorates a def or async def function, "
+            f"got {type(function).__name__}"
+        )
+    try:
+        path = _function_file(function, "")
+    except PydanticCustomError as exc:
+        raise JivoConfigError(f"callbacks: {exc.message()}") from None
+    key = os.path.realpath(path)
+    out = list(modules)
+    for index, module in enumerate(out):
+        if os.path.realpath(module.path) != key:
+            continue
+        if module.functions is None:
+            raise JivoConfigError(
+                f"callbacks: {function.__name__} is registered with @widget.on(...) and its "
+                f"whole module {module.path} is listed too (it would run twice)"
+            )
+        if function.__name__ in module.functions:
+            return modules
+        out[index] = CallbacksModule(
+            path=module.path, functions=(*module.functions, function.__name__)
+        )
+        return tuple(out)
+    return (*modules, CallbacksModule(path=path, functions=(function.__name__,)))
 
 
 def compile_modules(modules: tuple[CallbacksModule, ...]) -> list[str]:

@@ -14,12 +14,13 @@ with a warning): see :mod:`jivo_widget._request`. Limits and names come from
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 
 from markupsafe import Markup
 from pydantic import (
@@ -42,7 +43,12 @@ from jivo_widget._field_types import (
     callers_stacklevel,
     read_json_object,
 )
-from jivo_widget._python_callbacks import CallbacksModule, callbacks_modules, compile_modules
+from jivo_widget._python_callbacks import (
+    CallbacksModule,
+    add_function,
+    callbacks_modules,
+    compile_modules,
+)
 from jivo_widget._request import STRICT_ENV, RequestValidator, TextRule
 from jivo_widget._validation_errors import config_errors, fail
 from jivo_widget.errors import JivoConfigError, JivoConfigWarning
@@ -117,6 +123,9 @@ class Invitation(_Model):
 
 
 Handlers = dict[str, list[str]]
+_F = TypeVar("_F", bound=Callable[..., Any])
+#: Serializes @widget.on registrations (each reads and replaces a Widget's callbacks).
+_REGISTERING = threading.Lock()
 
 
 class Widget(_Model):
@@ -334,15 +343,56 @@ class Widget(_Model):
         Python ``callbacks`` are compiled here, once per Widget (and, through the compiler's
         cache, once per content of their files).
         """
+        return self._renderer(self.callbacks)
+
+    def _renderer(self, callbacks: tuple[CallbacksModule, ...]) -> Renderer:
         return Renderer(
             widget_id=self.widget_id,
             loader_src=self.loader_src,
             handlers=self.handlers,
-            callbacks=compile_modules(self.callbacks),
+            callbacks=compile_modules(callbacks),
             strategy=self.strategy,
             client_attributes=self.client_attributes,
             static_calls=self._static_calls(),
         )
+
+    def on(self, callback: str) -> Callable[[_F], _F]:
+        """Decorator: the function, written in Python, joins this Widget's glue as one more
+        handler of ``callback`` (``"introduction"``, ``"change_state"``, ``"jivo_onOpen"``…).
+
+        >>> @widget.on("introduction")
+        ... def send_lead() -> None:
+        ...     window.dataLayer.push({"event": "jivo_lead"})
+
+        The function is compiled at once, with this Widget's other Python callbacks of its
+        file (cached by content: Transcrypt runs once per version of the file): what cannot be
+        compiled raises :class:`JivoConfigError` here, when the module defining it is imported,
+        never when a page renders. Register every handler before serving pages: the glue, and
+        so :meth:`csp_hashes`, includes the handlers registered so far. The decorated function
+        is returned unchanged.
+        """
+        from jivo_widget.browser import CALLBACK_ATTRIBUTE
+        from jivo_widget.transpile.check import resolve_callback_name
+
+        if not isinstance(callback, str) or resolve_callback_name(callback) is None:
+            raise JivoConfigError(
+                f"callbacks: @widget.on({callback!r}): not a Jivo callback; "
+                f"valid names: {', '.join(name[len('jivo_on') :] for name in catalog.CALLBACKS)}"
+            )
+
+        def register(function: _F) -> _F:
+            with _REGISTERING:
+                callbacks = add_function(self.callbacks, function)
+                if callbacks != self.callbacks:
+                    setattr(function, CALLBACK_ATTRIBUTE, callback)
+                    renderer = self._renderer(callbacks)  # raises before anything changes
+                    # The Widget is frozen for its users; this is its one sanctioned change,
+                    # made whole: the field and the prepared glue are replaced together.
+                    object.__setattr__(self, "callbacks", callbacks)
+                    self.__dict__["renderer"] = renderer
+            return function
+
+        return register
 
     def _static_calls(self) -> list[Call]:
         """The calls every page of this Widget makes, besides its client attributes."""

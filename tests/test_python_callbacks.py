@@ -394,3 +394,140 @@ def test_configured_handlers_and_callbacks_are_joined_in_order(issue_example: Pa
         "window.dataLayer.push('js');\n}]}"
     )
     assert f"({JOIN})({configured},(function(){{" in boot
+
+
+# ---------------------------------------------------------------------- @widget.on(...)
+
+DECORATED = """
+import json
+
+from jivo_widget import Widget
+from jivo_widget.browser import jivo_api, window
+
+widget = Widget(widget_id="AbCdEf1234", handlers={"jivo_onOpen": "window.opened = true;"})
+
+
+def index() -> str:
+    return json.dumps({"page": "app-index-page"})
+
+
+@widget.on("introduction")
+def send_lead() -> None:
+    info = jivo_api.getContactInfo()
+    window.dataLayer.push({"event": "jivo_lead", "name": info.client_name})
+
+
+@widget.on("jivo_onChangeState")
+async def track_state(state: str) -> None:
+    window.dataLayer.push({"event": "jivo_state", "state": state})
+"""
+
+
+def test_widget_on_compiles_the_decorated_functions_into_its_glue(
+    tmp_path: Path, import_file: ImportFile, transcrypt_runs: list[int]
+) -> None:
+    plain = Widget(widget_id=ID, handlers={"jivo_onOpen": "window.opened = true;"})
+    app = import_file(write(tmp_path / "views.py", DECORATED), "views")
+    widget: Widget = app.widget
+    (module,) = widget.callbacks
+    assert module.functions == ("send_lead", "track_state")
+    assert module.path == tmp_path / "views.py"
+    boot = widget.renderer.bootstrap
+    assert '"jivo_onIntroduction":[' in boot and '"jivo_onChangeState":[' in boot
+    assert "app-index-page" not in boot  # the app's own code stays out
+    # One inline script, whose CSP hash follows the glue as it is now; the configured handler
+    # is still there.
+    assert widget.csp_hashes() == (sha256_source(boot),) != plain.csp_hashes()
+    assert "window.opened = true;" in boot
+    assert expected_in(str(widget.render(nonce="n0nce")), boot)
+    # The functions are returned unchanged (callable in Python, e.g. by fake_browser).
+    assert (
+        app.send_lead.__name__ == "send_lead" and app.send_lead.__jivo_callback__ == "introduction"
+    )
+    assert transcrypt_runs == [1, 1]  # one compile per registration, none per render
+    widget.render(user_token="u-1")
+    assert transcrypt_runs == [1, 1]
+
+
+def expected_in(html: str, bootstrap: str) -> bool:
+    return html.count("<script") == 1 and bootstrap in html
+
+
+def test_widget_on_is_the_same_as_naming_the_functions(
+    tmp_path: Path, import_file: ImportFile
+) -> None:
+    app = import_file(write(tmp_path / "views.py", DECORATED), "views")
+    named = Widget(
+        widget_id=ID,
+        handlers={"jivo_onOpen": "window.opened = true;"},
+        callbacks=[app.send_lead, app.track_state],
+    )
+    assert named.callbacks == app.widget.callbacks
+    assert named.csp_hashes() == app.widget.csp_hashes()
+
+
+def test_widget_on_registering_again_changes_nothing(
+    tmp_path: Path, import_file: ImportFile
+) -> None:
+    # A module imported twice (a reloader, a test) must not make a handler run twice.
+    app = import_file(write(tmp_path / "views.py", DECORATED), "views")
+    before = app.widget.renderer.bootstrap
+    assert app.widget.on("introduction")(app.send_lead) is app.send_lead
+    assert app.widget.renderer.bootstrap == before
+
+
+def test_widget_on_refuses_an_unknown_callback_when_decorating(tmp_path: Path) -> None:
+    widget = Widget(widget_id=ID)
+    with pytest.raises(JivoConfigError) as caught:
+        widget.on("introduce")
+    assert str(caught.value).startswith(
+        "callbacks: @widget.on('introduce'): not a Jivo callback; valid names: LoadCallback, Open,"
+    )
+
+
+def test_widget_on_raises_at_import_and_leaves_the_widget_as_it_was(
+    tmp_path: Path, import_file: ImportFile
+) -> None:
+    source = DECORATED.replace('"state": state}', '"state": (state, 1)}')
+    path = write(tmp_path / "views.py", source)
+    with pytest.raises(CallbackSourceError) as caught:
+        import_file(path, "views")
+    line = (
+        path.read_text()
+        .splitlines()
+        .index('    window.dataLayer.push({"event": "jivo_state", "state": (state, 1)})')
+        + 1
+    )
+    assert str(caught.value).startswith(f"views.py:{line}:")
+    assert "a tuple is not supported" in str(caught.value)
+    # The widget the failed import built keeps only what compiled (send_lead).
+    widget = Widget(widget_id=ID)
+    good = import_file(write(tmp_path / "good.py", DECORATED), "good")
+    before = widget.renderer.bootstrap
+    with pytest.raises(JivoConfigError):
+        widget.on("open")(lambda: None)
+    assert widget.renderer.bootstrap == before and widget.callbacks == ()
+    widget.on("introduction")(good.send_lead)
+    assert len(widget.callbacks) == 1
+
+
+def test_widget_on_and_the_whole_module_would_run_twice(
+    tmp_path: Path, import_file: ImportFile
+) -> None:
+    path = write(
+        tmp_path / "jivo_callbacks.py",
+        """
+        from jivo_widget.browser import console
+
+        def jivo_onOpen() -> None:
+            console.log("opened")
+        """,
+    )
+    callbacks = import_file(path, "jivo_callbacks")
+    widget = Widget(widget_id=ID, callbacks=path)
+    with pytest.raises(JivoConfigError) as caught:
+        widget.on("open")(callbacks.jivo_onOpen)
+    assert str(caught.value) == (
+        f"callbacks: jivo_onOpen is registered with @widget.on(...) and its whole module {path} "
+        "is listed too (it would run twice)"
+    )

@@ -235,3 +235,39 @@ def test_the_csp_hash_covers_the_compiled_callbacks(
     jivo_mock.wait_for_call("setUserToken")
     page.wait_for_function("seen.indexOf('py:load') >= 0")
     assert page.evaluate("violations") == []
+
+
+APP_WITH_DECORATORS = """
+from jivo_widget import Widget
+from jivo_widget.browser import jivo_api, window
+
+widget = Widget(widget_id="AbCdEf1234", handlers={"jivo_onIntroduction": "seen.push('js')"})
+
+
+def view() -> str:
+    return "a page of the app"
+
+
+@widget.on("introduction")
+def send_lead() -> None:
+    window.seen.push("py:" + jivo_api.getContactInfo().client_name)
+"""
+
+
+def test_widget_on_handlers_run_once_in_the_fan_out(
+    page: Page,
+    jivo_mock: JivoMock,
+    live_server: Any,
+    tmp_path: Path,
+    import_file: Callable[[Path, str], Any],
+) -> None:
+    app = import_file(module(tmp_path, APP_WITH_DECORATORS, "views.py"), "views")
+    glue = str(app.widget.render(contact={"name": "Ann"}))
+    page.goto(
+        live_server.add(
+            "/", html(glue, head=PAGE_OWN.replace("jivo_onOpen", "jivo_onIntroduction"))
+        )
+    )
+    jivo_mock.wait_for_load()
+    jivo_mock.visitor_introduces()
+    assert page.evaluate("seen") == ["js", "py:Ann", "page:open"]

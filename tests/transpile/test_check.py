@@ -202,6 +202,18 @@ REFUSED = [
         False,
     ),
     (
+        "unknown widget.on() name",
+        '@widget.on("introduce")\ndef f():\n    pass\n',
+        "cb.py:2:2: @widget.on('introduce'): not a Jivo callback; did you mean 'Introduction'?",
+        False,
+    ),
+    (
+        "widget.on() without a name",
+        "@widget.on(callback)\ndef f():\n    pass\n",
+        'cb.py:2:2: write @widget.on("introduction"): one callback name as a string',
+        False,
+    ),
+    (
         "unknown jivo_api method",
         'jivo_api.showInvitation("hi")\n',
         "cb.py:3:5: jivo_api.showInvitation is not a Jivo method; did you mean showProactiveInvitation?",
@@ -616,3 +628,10 @@ def test_several_threads_check_at_once() -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_widget_on_decorates_a_handler() -> None:
+    # @<widget>.on(...) (Widget.on): the function is compiled out of its app module, where
+    # the widget is not one of the callbacks' names; the decorator itself is not compiled.
+    source = IMPORT + '@widget.on("change_state")\ndef track(state):\n    console.log(state)\n'
+    assert check_source(source, "cb.py") == {"jivo_onChangeState": ["track"]}
