@@ -26,6 +26,7 @@ __all__ = [
     "DEMO_VISITOR",
     "INTEGRATIONS",
     "DemoSettings",
+    "PythonCallbacks",
     "create_app",
     "demo_loader_script",
     "load_widget",
@@ -94,6 +95,34 @@ INTEGRATIONS = (
 )
 
 
+@dataclass(frozen=True)
+class PythonCallbacks:
+    """One callbacks module of the demo widget, as the page shows it: its Python source beside
+    the (readable, unminified) JavaScript it compiles to, which the glue carries minified."""
+
+    name: str
+    python: str
+    javascript: str
+
+
+def python_callbacks(widget: Widget) -> list[PythonCallbacks]:
+    """The widget's Python callbacks modules, each with the JavaScript it compiles to (cache
+    hits: the Widget compiled them already, the readable form once more on the first run)."""
+    if not widget.callbacks:
+        return []
+    from jivo_widget import transpile
+
+    shown = []
+    for module in widget.callbacks:
+        python = module.path.read_text(encoding="utf-8")
+        source = python
+        if module.functions is not None:
+            source = transpile.select_functions(python, module.path.name, module.functions)
+        compiled = transpile.compile_callbacks(source, module.path.name)
+        shown.append(PythonCallbacks(module.path.name, python, compiled.expression))
+    return shown
+
+
 def load_widget(settings: DemoSettings) -> Widget:
     """The demo widget: the TOML config, pointed at the site's own mock unless ``real``.
 
@@ -127,6 +156,7 @@ def _pages() -> jinja2.Environment:
 def create_app(settings: DemoSettings) -> Starlette:
     """Build the demo site. Raises :class:`JivoConfigError` for a bad config."""
     widget = load_widget(settings)
+    callbacks = python_callbacks(widget)
     hooks = build_hooks(secret=settings.secret, store=settings.store)
     pages = _pages()
     shop_page = pages.get_template("shop.html")
@@ -145,6 +175,7 @@ def create_app(settings: DemoSettings) -> Starlette:
             webhook_url=f"{request.base_url}jivo/webhook/{settings.secret}",
             integrations=INTEGRATIONS,
             examples=dict(settings.examples),
+            python_callbacks=callbacks,
         )
         # 'strict-dynamic' lets the nonce'd glue inject the loader (onload strategy) and lets
         # Jivo's own loader add its scripts in --real mode.
