@@ -290,17 +290,7 @@ class Widget(_Model):
         ``callbacks`` (or each str of a list) a Python file, both under ``base_dir``."""
         if not isinstance(data, Mapping):
             raise JivoConfigError(f"config: must be a table/mapping, got {type(data).__name__}")
-        values = dict(data)
-        if base_dir is not None:
-            rules = values.get("rules")
-            if isinstance(rules, str):
-                values["rules"] = base_dir / rules
-            callbacks = values.get("callbacks")
-            if isinstance(callbacks, str):
-                values["callbacks"] = base_dir / callbacks
-            elif isinstance(callbacks, list):
-                values["callbacks"] = [base_dir / c if isinstance(c, str) else c for c in callbacks]
-        return cls(**values)
+        return cls(**files_under(data, base_dir))
 
     @classmethod
     def from_file(cls, path: str | Path) -> Widget:
@@ -496,6 +486,22 @@ class Widget(_Model):
         also allow the loader (its origin, or ``'strict-dynamic'``).
         """
         return self.renderer.csp_hashes if self.enabled else ()
+
+
+def files_under(data: Mapping[str, Any], base_dir: Path | None) -> dict[str, Any]:
+    """``data`` (config values) with its file names made relative to ``base_dir``: a str
+    ``rules`` (a JSON file) and a str ``callbacks`` or each str of a list (Python files)."""
+    values = dict(data)
+    if base_dir is not None:
+        rules = values.get("rules")
+        if isinstance(rules, str):
+            values["rules"] = base_dir / rules
+        callbacks = values.get("callbacks")
+        if isinstance(callbacks, str):
+            values["callbacks"] = base_dir / callbacks
+        elif isinstance(callbacks, list):
+            values["callbacks"] = [base_dir / c if isinstance(c, str) else c for c in callbacks]
+    return values
 
 
 # --------------------------------------------------------------------------- per request

@@ -531,3 +531,58 @@ def test_widget_on_and_the_whole_module_would_run_twice(
         f"callbacks: jivo_onOpen is registered with @widget.on(...) and its whole module {path} "
         "is listed too (it would run twice)"
     )
+
+
+# ---------------------------------------------------------------------- framework settings
+
+CALLBACKS_FILE = """
+from jivo_widget.browser import console
+
+def jivo_onAccept() -> None:
+    console.log("accepted")
+"""
+
+
+def test_setting_paths_are_relative_to_the_apps_directory(tmp_path: Path) -> None:
+    # What Django's JIVO_WIDGET (base_dir: BASE_DIR) and Flask's app.config["JIVO_WIDGET"]
+    # (base_dir: the app's root) go through; the working directory is elsewhere.
+    from jivo_widget.integrations._core import widget_from_setting
+
+    site = tmp_path / "site"
+    site.mkdir()
+    write(site / "jivo_callbacks.py", CALLBACKS_FILE)
+    (site / "jivo.toml").write_text('widget_id = "AbCdEf1234"\n')
+    as_dict = widget_from_setting(
+        {"widget_id": ID, "callbacks": "jivo_callbacks.py"}, name="JIVO_WIDGET", base_dir=site
+    )
+    # An override of the TOML file's values is relative to the same directory.
+    overridden = widget_from_setting(
+        {"config": "jivo.toml", "callbacks": ["jivo_callbacks.py"]},
+        name="JIVO_WIDGET",
+        base_dir=site,
+    )
+    assert as_dict.callbacks == overridden.callbacks
+    assert [m.path for m in as_dict.callbacks] == [site / "jivo_callbacks.py"]
+    assert '"jivo_onAccept":[' in overridden.renderer.bootstrap
+    with pytest.raises(JivoConfigError) as caught:
+        widget_from_setting(
+            {"widget_id": ID, "callbacks": "missing.py"}, name="JIVO_WIDGET", base_dir=site
+        )
+    assert str(caught.value).startswith(
+        f"JIVO_WIDGET: callbacks: cannot read {site / 'missing.py'}"
+    )
+
+
+def test_flask_app_config_compiles_the_callbacks(tmp_path: Path) -> None:
+    import flask
+
+    from jivo_widget.integrations.flask import JivoWidget
+
+    write(tmp_path / "jivo_callbacks.py", CALLBACKS_FILE)
+    app = flask.Flask("shop", root_path=str(tmp_path))
+    app.config["JIVO_WIDGET"] = {"widget_id": ID, "callbacks": "jivo_callbacks.py"}
+    JivoWidget(app)
+    widget = JivoWidget.widget(app)
+    with app.test_request_context("/"):
+        html = flask.render_template_string("{{ jivo_widget() }}")
+    assert '"jivo_onAccept":[' in html and widget.renderer.bootstrap in html
