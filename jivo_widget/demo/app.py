@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import secrets
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from starlette.routing import Mount, Route
 from jivo_widget import _resources
 from jivo_widget.config import Widget
 from jivo_widget.demo.hooks import build_hooks
+from jivo_widget.errors import TranscryptMissing
 from jivo_widget.testing.scripts import mock_loader_script
 
 __all__ = [
@@ -105,6 +107,18 @@ class PythonCallbacks:
     javascript: str
 
 
+def python_callbacks_missing() -> str | None:
+    """Why the demo runs without its Python callbacks (the callbacks extra is not installed:
+    ``pip install 'jivo-widget[server]'`` is enough for the demo), else ``None``."""
+    try:
+        from jivo_widget.transpile import runner
+
+        runner.ensure_available()
+    except TranscryptMissing as exc:
+        return str(exc)
+    return None
+
+
 def python_callbacks(widget: Widget) -> list[PythonCallbacks]:
     """The widget's Python callbacks modules, each with the JavaScript it compiles to (cache
     hits: the Widget compiled them already, the readable form once more on the first run)."""
@@ -128,7 +142,13 @@ def load_widget(settings: DemoSettings) -> Widget:
 
     Raises :class:`~jivo_widget.errors.JivoConfigError` for a missing or invalid config.
     """
-    widget = Widget.from_file(settings.config)
+    if python_callbacks_missing() is None:
+        widget = Widget.from_file(settings.config)
+    else:  # still a demo: the rest of the config, and the page says what to install
+        with settings.config.open("rb") as file:
+            data = tomllib.load(file)
+        data.pop("callbacks", None)
+        widget = Widget.from_mapping(data, base_dir=settings.config.parent)
     if settings.real:
         return widget
     return widget.model_copy(
@@ -157,6 +177,7 @@ def create_app(settings: DemoSettings) -> Starlette:
     """Build the demo site. Raises :class:`JivoConfigError` for a bad config."""
     widget = load_widget(settings)
     callbacks = python_callbacks(widget)
+    callbacks_missing = python_callbacks_missing()
     hooks = build_hooks(secret=settings.secret, store=settings.store)
     pages = _pages()
     shop_page = pages.get_template("shop.html")
@@ -176,6 +197,7 @@ def create_app(settings: DemoSettings) -> Starlette:
             integrations=INTEGRATIONS,
             examples=dict(settings.examples),
             python_callbacks=callbacks,
+            python_callbacks_missing=callbacks_missing,
         )
         # 'strict-dynamic' lets the nonce'd glue inject the loader (onload strategy) and lets
         # Jivo's own loader add its scripts in --real mode.
