@@ -8,6 +8,10 @@
   hit, medians of several runs in this process; target <= 1 s and <= 20 ms. The cache hit is
   also given as a ratio to ``import`` of the cache module in a fresh interpreter (both are
   "the cost of getting the compiled module").
+- Per-request render cost with compiled callbacks: ``Widget.render`` (a token, a contact, a
+  nonce) of a Widget with the 5-callback module, against the same Widget without callbacks in
+  the same run (medians of interleaved rounds); target: unchanged (ratio ~1.0), since the
+  compiled code is part of the static bootstrap.
 
 Run alone: ``python -m benchmarks.bench_callbacks [--runs N]``.
 """
@@ -23,8 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 from pathlib import Path
 
+from jivo_widget import Widget
 from jivo_widget.transpile import compile_callbacks
 
 ISSUE_EXAMPLE = """\
@@ -105,6 +111,7 @@ def fresh_import_seconds(runs: int) -> float:
 FRESH_HIT = """
 import sys, time
 started = time.perf_counter()
+from jivo_widget import Widget
 from jivo_widget.transpile import compile_callbacks
 compiled = compile_callbacks(sys.argv[1], "jivo_callbacks.py", cache_dir=__import__("pathlib").Path(sys.argv[2]))
 assert compiled.from_cache
@@ -126,6 +133,23 @@ def fresh_hit_seconds(source: str, directory: Path, runs: int) -> float:
         for _ in range(runs)
     ]
     return statistics.median(values)
+
+
+def render_cost(directory: Path, rounds: int = 15, number: int = 2000) -> tuple[float, float]:
+    """Median µs per ``render()`` without and with the compiled 5-callback module."""
+    module = directory / "jivo_callbacks.py"
+    module.write_text(FIVE_CALLBACKS, encoding="utf-8")
+    plain = Widget(widget_id="AbCdEf1234")
+    with_callbacks = Widget(widget_id="AbCdEf1234", callbacks=module)
+    request = {"user_token": "u-42", "contact": {"name": "Ann", "email": "ann@example.com"}}
+    times: dict[str, list[float]] = {"plain": [], "callbacks": []}
+    for _ in range(rounds):  # interleaved: the machine's load affects both alike
+        for name, widget in (("plain", plain), ("callbacks", with_callbacks)):
+            seconds = timeit.timeit(
+                lambda w=widget: w.render(**request, nonce="n0nce"), number=number
+            )
+            times[name].append(seconds / number * 1e6)
+    return statistics.median(times["plain"]), statistics.median(times["callbacks"])
 
 
 def main() -> None:
@@ -158,6 +182,7 @@ def main() -> None:
             args.runs * 10,
         )
         fresh = fresh_hit_seconds(FIVE_CALLBACKS, directory, 5)
+        plain_us, callbacks_us = render_cost(directory)
     importing = fresh_import_seconds(5)
     print()
     print("| compile (5 callbacks) | median | min | max |")
@@ -173,6 +198,12 @@ def main() -> None:
     print(
         f"\ncache hit / fresh import of the cache module: {statistics.median(hit) / importing:.2f}"
     )
+    print()
+    print("| render() per request (token, contact, nonce) | median µs |")
+    print("|---|---:|")
+    print(f"| Widget without callbacks (baseline) | {plain_us:.2f} |")
+    print(f"| Widget(callbacks=<5-callback module>) | {callbacks_us:.2f} |")
+    print(f"\nrender with callbacks / without: **{callbacks_us / plain_us:.2f}**")
 
 
 if __name__ == "__main__":

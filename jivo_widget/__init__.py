@@ -5,10 +5,9 @@
 >>> html = widget.render(user_token="u-42")
 """
 
+from jivo_widget._version import __version__
 from jivo_widget.config import Contact, CustomField, Invitation, Widget
 from jivo_widget.errors import JivoConfigError, JivoConfigWarning, JivoError, JivoWarning
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Contact",

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import tomllib
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Final, Self
+from typing import Annotated, Any, Final, Self, TypeVar
 
 from markupsafe import Markup
 from pydantic import (
@@ -49,6 +50,12 @@ from jivo_widget._field_types import (
     callers_stacklevel,
     read_json_object,
 )
+from jivo_widget._python_callbacks import (
+    CallbacksModule,
+    add_function,
+    callbacks_modules,
+    compile_modules,
+)
 from jivo_widget._request import STRICT_ENV, RequestValidator, TextRule
 from jivo_widget._validation_errors import config_errors, fail, format_validation_error
 from jivo_widget.errors import JivoConfigError, JivoConfigWarning
@@ -62,6 +69,7 @@ __all__ = [
     "REVEAL_SECRETS",
     "RULES_MAX_DEPTH",
     "STRICT_ENV",
+    "CallbacksModule",
     "Contact",
     "CustomField",
     "Invitation",
@@ -131,6 +139,9 @@ class Invitation(_Model):
 
 
 Handlers = dict[str, list[str]]
+_F = TypeVar("_F", bound=Callable[..., Any])
+#: Serializes @widget.on registrations (each reads and replaces a Widget's callbacks).
+_REGISTERING = threading.Lock()
 
 
 class Widget(_Model):
@@ -166,6 +177,10 @@ class Widget(_Model):
     color2: Color | None = None
     #: Raw JS bodies per catalog callback name; each becomes ``function (<catalog params>) {…}``.
     handlers: Handlers = Field(default_factory=dict)
+    #: Python callbacks compiled into the glue: a callbacks module's path (in TOML relative to
+    #: the TOML file), an imported module, functions, or a list of them (see
+    #: :mod:`jivo_widget._python_callbacks`); they run after the ``handlers`` of each callback.
+    callbacks: tuple[CallbacksModule, ...] = ()
     #: Invalid per-request data: ``True`` raises, ``False`` drops it and logs a warning (pages
     #: stay up), ``None`` (default) lets ``render(strict=…)`` or ``$JIVO_WIDGET_STRICT`` decide.
     strict: bool | None = None
@@ -283,6 +298,11 @@ class Widget(_Model):
                     )
         return checked
 
+    @field_validator("callbacks", mode="before")
+    @classmethod
+    def _callbacks_modules(cls, value: Any) -> Any:
+        return callbacks_modules(value)
+
     @field_validator("color2")
     @classmethod
     def _color2_needs_color(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -392,20 +412,18 @@ class Widget(_Model):
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base_dir: Path | None = None) -> Widget:
-        """Build from a dict (TOML, settings); a str ``rules`` is a JSON file under ``base_dir``."""
+        """Build from a dict (TOML, settings); a str ``rules`` is a JSON file and a str
+        ``callbacks`` (or each str of a list) a Python file, both under ``base_dir``."""
         if not isinstance(data, Mapping):
             raise JivoConfigError(f"config: must be a table/mapping, got {type(data).__name__}")
-        values = dict(data)
-        rules = values.get("rules")
-        if isinstance(rules, str) and base_dir is not None:
-            values["rules"] = base_dir / rules
-        return cls(**values)
+        return cls(**files_under(data, base_dir))
 
     @classmethod
     def from_file(cls, path: str | Path) -> Widget:
         """Read a TOML file whose keys are :class:`Widget` fields.
 
-        ``rules`` may be a table or the path of a JSON file, relative to the TOML file.
+        ``rules`` may be a table or the path of a JSON file, and ``callbacks`` the path of a
+        Python callbacks file (or a list of paths), relative to the TOML file.
         """
         path = Path(path)
         try:
@@ -449,7 +467,14 @@ class Widget(_Model):
 
     @cached_property
     def renderer(self) -> Renderer:
-        """The prepared glue (built with the Widget): the renderer of this Widget's values."""
+        """The prepared glue (built with the Widget): the renderer of this Widget's values.
+
+        Python ``callbacks`` are compiled here, once per Widget (and, through the compiler's
+        cache, once per content of their files).
+        """
+        return self._renderer(self.callbacks)
+
+    def _renderer(self, callbacks: tuple[CallbacksModule, ...]) -> Renderer:
         facade = self.facade
         if facade is not None and facade.color is None and self.color is not None:
             facade = facade.model_copy(update={"color": self.color})  # the widget's colour
@@ -457,6 +482,7 @@ class Widget(_Model):
             widget_id=self.widget_id,
             loader_src=self.loader_src,
             handlers=self.handlers,
+            callbacks=compile_modules(callbacks),
             strategy=self.strategy,
             strategy_options=self._strategy_options(),
             facade=facade,
@@ -502,6 +528,44 @@ class Widget(_Model):
     def static_script(self) -> StaticScript | None:
         """External mode (``static_url``): the glue's static file to serve, else ``None``."""
         return self.renderer.static_script
+
+    def on(self, callback: str) -> Callable[[_F], _F]:
+        """Decorator: the function, written in Python, joins this Widget's glue as one more
+        handler of ``callback`` (``"introduction"``, ``"change_state"``, ``"jivo_onOpen"``…).
+
+        >>> @widget.on("introduction")
+        ... def send_lead() -> None:
+        ...     window.dataLayer.push({"event": "jivo_lead"})
+
+        The function is compiled at once, with this Widget's other Python callbacks of its
+        file (cached by content: Transcrypt runs once per version of the file): what cannot be
+        compiled raises :class:`JivoConfigError` here, when the module defining it is imported,
+        never when a page renders. Register every handler before serving pages: the glue, and
+        so :meth:`csp_hashes`, includes the handlers registered so far. The decorated function
+        is returned unchanged.
+        """
+        from jivo_widget.browser import CALLBACK_ATTRIBUTE
+        from jivo_widget.transpile.check import resolve_callback_name
+
+        if not isinstance(callback, str) or resolve_callback_name(callback) is None:
+            raise JivoConfigError(
+                f"callbacks: @widget.on({callback!r}): not a Jivo callback; "
+                f"valid names: {', '.join(name[len('jivo_on') :] for name in catalog.CALLBACKS)}"
+            )
+
+        def register(function: _F) -> _F:
+            with _REGISTERING:
+                callbacks = add_function(self.callbacks, function)
+                if callbacks != self.callbacks:
+                    setattr(function, CALLBACK_ATTRIBUTE, callback)
+                    renderer = self._renderer(callbacks)  # raises before anything changes
+                    # The Widget is frozen for its users; this is its one sanctioned change,
+                    # made whole: the field and the prepared glue are replaced together.
+                    object.__setattr__(self, "callbacks", callbacks)
+                    self.__dict__["renderer"] = renderer
+            return function
+
+        return register
 
     def _static_calls(self) -> list[Call]:
         """The calls every page of this Widget makes, besides its client attributes."""
@@ -630,6 +694,22 @@ class Widget(_Model):
         """CSP ``style-src`` hash sources of the facade's ``<style>`` (none without the facade):
         for a policy without ``'unsafe-inline'`` that does not pass the nonce."""
         return self.renderer.csp_style_hashes if self.enabled else ()
+
+
+def files_under(data: Mapping[str, Any], base_dir: Path | None) -> dict[str, Any]:
+    """``data`` (config values) with its file names made relative to ``base_dir``: a str
+    ``rules`` (a JSON file) and a str ``callbacks`` or each str of a list (Python files)."""
+    values = dict(data)
+    if base_dir is not None:
+        rules = values.get("rules")
+        if isinstance(rules, str):
+            values["rules"] = base_dir / rules
+        callbacks = values.get("callbacks")
+        if isinstance(callbacks, str):
+            values["callbacks"] = base_dir / callbacks
+        elif isinstance(callbacks, list):
+            values["callbacks"] = [base_dir / c if isinstance(c, str) else c for c in callbacks]
+    return values
 
 
 # --------------------------------------------------------------------------- per request

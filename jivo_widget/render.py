@@ -18,6 +18,11 @@ everything that depends only on them:
   called with them (``(<factory>)(<options JSON>)``, see :mod:`jivo_widget.strategy_options`),
   and with the facade it is wrapped by the facade's behaviour
   (``(<facade.min.js>)({"timeout":…,"guard":…},<strategy>)``);
+
+  With compiled Python callbacks (JavaScript expressions from :mod:`jivo_widget.transpile`,
+  each evaluating to ``{"jivo_onX": [function, ...]}``), the handlers argument becomes
+  ``(<join>)({...configured...},<module>,...)`` (``assets/callbacks.min.js``): still static,
+  inside the same script, nonce and hash;
 - the static calls (colour, rules, invitation) serialized;
 - the outer HTML (``templates/jivo_widget/glue.html.j2``) cut into literal pieces around its two
   per-request slots (nonce attribute, data attribute) *before* the bootstrap joins them, so no
@@ -67,6 +72,8 @@ _FACADE = "jivo_widget/facade.html.j2"
 _CORE = "glue.min.js"
 _FACADE_SCRIPT = "facade.min.js"
 _FACADE_STYLE = "facade.min.css"
+#: Joins compiled Python callbacks modules to the configured handlers (only when there are any).
+_JOIN_CALLBACKS = "callbacks.min.js"
 # Markers of the slots in the outer HTML. They exist only while that template's own output is
 # cut into pieces, before any configured code is joined in.
 _NONCE, _DATA, _BOOTSTRAP = "\x00nonce\x00", "\x00data\x00", "\x00bootstrap\x00"
@@ -208,6 +215,19 @@ def _handlers_object(handlers: Mapping[str, Sequence[str]]) -> str:
     return "{" + ",".join(entries) + "}"
 
 
+def _all_handlers(handlers: Mapping[str, Sequence[str]], callbacks: Sequence[str]) -> str:
+    """The core's handlers argument: the configured ones, joined with the compiled modules."""
+    configured = _handlers_object(handlers)
+    if not callbacks:
+        return configured
+    for module in callbacks:
+        # The compiler serializes every string it emits with script_json, so this cannot
+        # happen; checked once per Widget all the same, as site handler code is.
+        if _jscode.SCRIPT_BREAKERS.search(module):
+            raise JivoError("a compiled callbacks module would end the inline <script>")
+    return f"({asset(_JOIN_CALLBACKS)})({','.join([configured, *callbacks])})"
+
+
 def _cut(html: str, template: str, slots: Sequence[str]) -> list[str]:
     """``html`` cut into its literal pieces around ``slots`` (each exactly once, in order)."""
     pieces = [html]
@@ -223,7 +243,9 @@ class Renderer:
     """The prepared glue of one widget; :meth:`render` is the per-request step.
 
     ``handlers``: JS bodies per catalog callback name, each already checked
-    (:func:`jivo_widget._jscode.check_body`); ``strategy``: a registered strategy's name;
+    (:func:`jivo_widget._jscode.check_body`); ``callbacks``: compiled Python callbacks modules
+    (JavaScript expressions, see :mod:`jivo_widget.transpile`), whose functions run after the
+    configured handlers of the same callback; ``strategy``: a registered strategy's name;
     ``client_attributes``: sent on every page, merged under a request's own;
     ``static_calls``: the other calls every page makes (:func:`call`), after the request's.
     """
@@ -234,6 +256,7 @@ class Renderer:
         widget_id: str,
         loader_src: str,
         handlers: Mapping[str, Sequence[str]] | None = None,
+        callbacks: Sequence[str] = (),
         strategy: str = "eager",
         strategy_options: StrategyOptions | None = None,
         facade: Facade | None = None,
@@ -251,7 +274,7 @@ class Renderer:
             "document",
             script_json(widget_id),
             script_json(loader_src),
-            _handlers_object(handlers or {}),
+            _all_handlers(handlers or {}, callbacks),
             function,
         )
         #: The script's text: the core called with this widget's configuration.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -329,3 +331,29 @@ def serving() -> Callable[[list[str], Path], AbstractContextManager[str]]:
     with ``--port`` set to a free loopback port, in ``cwd``, until ``/healthz`` answers; yields
     its base URL and stops it afterwards."""
     return _serving
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def issue_example() -> Path:
+    """The typical callbacks module (tests/data/jivo_callbacks.py): three callbacks reading
+    the contact, pushing to window.dataLayer, toggling a class and inviting on /pricing. The
+    README shows the same module (a test keeps them equal)."""
+    return DATA / "jivo_callbacks.py"
+
+
+@pytest.fixture
+def import_file() -> Callable[[Path, str], types.ModuleType]:
+    """``import_file(path, name)``: the file imported as a fresh module (not left in
+    ``sys.modules``), as a site imports its own callbacks module."""
+
+    def load(path: Path, name: str) -> types.ModuleType:
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

@@ -255,7 +255,7 @@ def test_from_file_errors(tmp_path: Path) -> None:
 def test_the_demo_config_is_valid() -> None:
     demo = Path(__file__).resolve().parents[1] / "examples" / "demo" / "jivo.toml"
     widget = Widget.from_file(demo)
-    assert widget.handlers and widget.invitation and widget.color
+    assert widget.callbacks and widget.invitation and widget.color
 
 
 # ------------------------------------------------------------------ per-request data

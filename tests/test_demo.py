@@ -45,9 +45,34 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory, serving: Any) -> Iterator
 
 
 def test_shipped_default_config_is_the_examples_config() -> None:
-    # `make demo` and the examples read examples/demo/jivo.toml; the package ships a copy.
+    # `make demo` and the examples read examples/demo/jivo.toml; the package ships a copy,
+    # and of the Python callbacks it names.
     examples = (ROOT / "examples/demo/jivo.toml").read_bytes()
     assert DEFAULT_CONFIG.read_bytes() == examples
+    callbacks = (ROOT / "examples/demo/jivo_callbacks.py").read_bytes()
+    assert (DEFAULT_CONFIG.parent / "jivo_callbacks.py").read_bytes() == callbacks
+
+
+def test_page_shows_the_python_callbacks_beside_their_javascript_and_runs_them(
+    page: Page, demo_url: str
+) -> None:
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(demo_url)
+    panel = page.locator("#python-callbacks")
+    python = (ROOT / "examples/demo/jivo_callbacks.py").read_text()
+    assert panel.locator("pre.python").inner_text().strip() == python.strip()
+    javascript = panel.locator("pre.javascript").inner_text()
+    assert '"jivo_onIntroduction":' in javascript and "jivo_api.getContactInfo" in javascript
+    status = page.locator("#py-callbacks-status")
+    expect(status).to_have_text("widget loaded; agents are online")
+    page.get_by_role("button", name="introduces themselves").click()
+    expect(status).to_have_text("Ann introduced themselves (ann@example.com)")
+    page.get_by_role("button", name="opens chat").click()
+    expect(status).to_have_text("the chat window opened")
+    assert page.evaluate("document.body.classList.contains('jivo-open')")
+    assert page.evaluate("document.documentElement.dataset.jivo") == "ready"
+    assert problems == []
 
 
 def test_mock_loader_is_built_once_per_widget_id() -> None:

@@ -220,6 +220,10 @@ def test_demo_runs_from_the_installed_wheel(
         assert "setUserToken" in calls
         assert page.evaluate("() => __jivoMock.violations") == []
         assert httpx.get(f"{url}/events").status_code == 200
+        # Its Python callbacks need the callbacks extra: the page runs without them and says so.
+        assert "pip install 'jivo-widget[callbacks]'" in page.inner_text(
+            "#python-callbacks-missing"
+        )
     assert (tmp_path / "jivo-demo-events.db").exists()  # the default store, in the cwd
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import secrets
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from starlette.routing import Mount, Route
 from jivo_widget import _resources
 from jivo_widget.config import Widget
 from jivo_widget.demo.hooks import build_hooks
+from jivo_widget.errors import TranscryptMissing
 from jivo_widget.testing.scripts import mock_loader_script
 from jivo_widget.webhooks.contract import WEBHOOK_PREFIX
 from jivo_widget.webhooks.decode import pretty_json
@@ -29,6 +31,7 @@ __all__ = [
     "DEMO_VISITOR",
     "INTEGRATIONS",
     "DemoSettings",
+    "PythonCallbacks",
     "create_app",
     "demo_loader_script",
     "load_widget",
@@ -110,12 +113,58 @@ INTEGRATIONS = (
 )
 
 
+@dataclass(frozen=True)
+class PythonCallbacks:
+    """One callbacks module of the demo widget, as the page shows it: its Python source beside
+    the (readable, unminified) JavaScript it compiles to, which the glue carries minified."""
+
+    name: str
+    python: str
+    javascript: str
+
+
+def python_callbacks_missing() -> str | None:
+    """Why the demo runs without its Python callbacks (the callbacks extra is not installed:
+    ``pip install 'jivo-widget[server]'`` is enough for the demo), else ``None``."""
+    try:
+        from jivo_widget.transpile import runner
+
+        runner.ensure_available()
+    except TranscryptMissing as exc:
+        return str(exc)
+    return None
+
+
+def python_callbacks(widget: Widget) -> list[PythonCallbacks]:
+    """The widget's Python callbacks modules, each with the JavaScript it compiles to (cache
+    hits: the Widget compiled them already, the readable form once more on the first run)."""
+    if not widget.callbacks:
+        return []
+    from jivo_widget import transpile
+
+    shown = []
+    for module in widget.callbacks:
+        python = module.path.read_text(encoding="utf-8")
+        source = python
+        if module.functions is not None:
+            source = transpile.select_functions(python, module.path.name, module.functions)
+        compiled = transpile.compile_callbacks(source, module.path.name)
+        shown.append(PythonCallbacks(module.path.name, python, compiled.expression))
+    return shown
+
+
 def load_widget(settings: DemoSettings) -> Widget:
     """The demo widget: the TOML config, pointed at the site's own mock unless ``real``.
 
     Raises :class:`~jivo_widget.errors.JivoConfigError` for a missing or invalid config.
     """
-    widget = Widget.from_file(settings.config)
+    if python_callbacks_missing() is None:
+        widget = Widget.from_file(settings.config)
+    else:  # still a demo: the rest of the config, and the page says what to install
+        with settings.config.open("rb") as file:
+            data = tomllib.load(file)
+        data.pop("callbacks", None)
+        widget = Widget.from_mapping(data, base_dir=settings.config.parent)
     if settings.real:
         return widget
     return widget.model_copy(
@@ -159,6 +208,8 @@ def create_app(settings: DemoSettings) -> Starlette:
         for facade in (False, True)
     }
     costs = page_costs()
+    callbacks = python_callbacks(configured)
+    callbacks_missing = python_callbacks_missing()
     hooks = build_hooks(secret=settings.secret, store=settings.store)
     pages = _pages()
     shop_page = pages.get_template("shop.html")
@@ -186,6 +237,8 @@ def create_app(settings: DemoSettings) -> Starlette:
             webhook_url=webhook_url(request),
             integrations=INTEGRATIONS,
             examples=dict(settings.examples),
+            python_callbacks=callbacks,
+            python_callbacks_missing=callbacks_missing,
         )
         # 'strict-dynamic' lets the nonce'd glue inject the loader (onload strategy) and lets
         # Jivo's own loader add its scripts in --real mode.

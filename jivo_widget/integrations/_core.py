@@ -32,7 +32,7 @@ from typing import Any
 from markupsafe import Markup
 
 from jivo_widget._request import STRICT_ENV, strict_from_environment
-from jivo_widget.config import Widget
+from jivo_widget.config import Widget, files_under
 from jivo_widget.errors import JivoConfigError
 from jivo_widget.pages import page_rules
 from jivo_widget.render import StaticScript
@@ -288,7 +288,8 @@ def widget_from_setting(value: object, *, name: str, base_dir: Path | None = Non
         if base_dir is not None and not path.is_absolute():
             path = base_dir / path
         widget = Widget.from_file(path)
-        return widget.model_copy(update=data) if data else widget
+        # Overriding file names are relative to base_dir too, as without "config".
+        return widget.model_copy(update=files_under(data, base_dir)) if data else widget
     except JivoConfigError as exc:
         raise JivoConfigError(f"{name}: {exc}") from None
 

@@ -15,6 +15,7 @@ from jivo_widget.transpile.compiler import (
     compile_callbacks,
     compile_many,
     read_source,
+    select_functions,
 )
 from jivo_widget.transpile.errors import (
     CallbackSourceError,
@@ -33,4 +34,5 @@ __all__ = [
     "compile_callbacks",
     "compile_many",
     "read_source",
+    "select_functions",
 ]

@@ -50,7 +50,7 @@ def cache_dir() -> Path:
 
 @functools.cache
 def _compiler_fingerprint() -> str:
-    from jivo_widget import __version__
+    from jivo_widget._version import __version__
     from jivo_widget.transpile.runner import TRANSCRYPT_VERSION
 
     digest = hashlib.sha256(f"{__version__}\0{TRANSCRYPT_VERSION}\0".encode())

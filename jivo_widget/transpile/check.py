@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -33,10 +34,18 @@ class Plan:
     browser_names: set[str] = field(default_factory=set)
 
 
+# CPython 3.11 keeps the counter of its C-to-Python AST converter per interpreter, not per
+# thread: when the garbage collector runs a finalizer in the middle of one parse, another thread
+# can parse meanwhile, and the first one fails with "SystemError: AST constructor recursion depth
+# mismatch". Widgets (and so their callbacks) may be built in several threads at once.
+_PARSE_LOCK = threading.Lock()
+
+
 def parse(source: str, filename: str) -> ast.Module:
     """Parse ``source``; a syntax error becomes a :class:`CallbackSourceError` at its line."""
     try:
-        return ast.parse(source, filename=filename, type_comments=False)
+        with _PARSE_LOCK:
+            return ast.parse(source, filename=filename, type_comments=False)
     except SyntaxError as exc:
         raise CallbackSourceError(
             [Problem(filename, exc.lineno or 1, exc.offset or 0, f"syntax error: {exc.msg}")]
@@ -296,34 +305,46 @@ class _Checker:
         self.function(fn)
 
     def decorator(self, node: ast.expr, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "on"
-            and "on" in self.plan.browser_names
+        # @on("...") from jivo_widget.browser, or @<widget>.on("...") (Widget.on: the function
+        # is compiled alone, out of its app module, where <widget> is not a name of the
+        # callbacks; the decorator itself is dropped from the output either way).
+        if isinstance(node, ast.Call) and (
+            (
+                isinstance(node.func, ast.Name)
+                and node.func.id == "on"
+                and "on" in self.plan.browser_names
+            )
+            or (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr == "on"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id not in subset.BROWSER_NAMES
+            )
         ):
+            shown = ast.unparse(node.func)
             if (
                 node.keywords
                 or len(node.args) != 1
                 or not isinstance(node.args[0], ast.Constant)
                 or not isinstance(node.args[0].value, str)
             ):
-                self.bad(node, 'write @on("introduction"): one callback name as a string')
+                self.bad(node, f'write @{shown}("introduction"): one callback name as a string')
                 return None
             name = node.args[0].value
             resolved = resolve_callback_name(name)
             if resolved is None:
                 close = difflib.get_close_matches(name, [c[7:] for c in catalog.CALLBACKS], n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.bad(node, f"@on({name!r}): not a Jivo callback{hint}")
+                self.bad(node, f"@{shown}({name!r}): not a Jivo callback{hint}")
                 return None
             if fn.name.startswith("jivo_on") and fn.name != resolved:
-                self.bad(fn, f"{fn.name} is decorated with @on({name!r}); name it differently")
+                self.bad(fn, f"{fn.name} is decorated with @{shown}({name!r}); name it differently")
             return resolved
         self.unsupported(
             node,
             "this decorator",
-            'only @on("callback") from jivo_widget.browser is allowed',
+            'only @on("callback") from jivo_widget.browser (or @widget.on("callback") of a '
+            "Widget) is allowed",
         )
         return None
 

@@ -1,20 +1,24 @@
 """The compile pipeline: check -> lower -> Transcrypt -> link, cached by content.
 
-:func:`compile_callbacks` is what ``jivo-widget compile`` and (later) ``Widget(callbacks=...)``
-call; :class:`CompiledCallbacks` hands out the two forms the toolkit ships: the module
-expression the glue fans out, and the standalone classic script.
+:func:`compile_callbacks` is what ``jivo-widget compile`` and ``Widget(callbacks=...)`` call;
+:class:`CompiledCallbacks` hands out the two forms the toolkit ships: the module expression the
+glue fans out, and the standalone classic script. :func:`select_functions` cuts a module down to
+some of its functions, for callbacks written among other code.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import os
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jivo_widget.transpile import cache, check, link, lower, runner
-from jivo_widget.transpile.errors import CallbackSourceError
+from jivo_widget.transpile.errors import CallbackSourceError, Problem
 
 __all__ = [
     "CompiledCallbacks",
@@ -22,6 +26,7 @@ __all__ = [
     "compile_callbacks",
     "compile_many",
     "read_source",
+    "select_functions",
 ]
 
 
@@ -68,6 +73,42 @@ def _minify(javascript: str) -> str:
 def read_source(path: str | os.PathLike[str]) -> str:
     """A callbacks file's text (UTF-8)."""
     return Path(path).read_text(encoding="utf-8")
+
+
+# A line with its end, as Python's tokenizer counts lines (splitlines() also splits at \f...).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def select_functions(source: str, filename: str, names: Sequence[str]) -> str:
+    """``source`` cut down to the named top-level functions (decorators included) and its
+    ``from jivo_widget.browser import ...`` lines; every other line is left empty, so the
+    checker's ``file:line:col`` are still the user's.
+
+    This is how callbacks written among other code (a web app's module, with its own imports
+    and statements) are compiled alone. Raises :class:`CallbackSourceError` for a syntax error
+    or a name that is not a top-level ``def``/``async def`` of the module.
+    """
+    tree = check.parse(source, filename)
+    keep: set[int] = set()  # line numbers, from 1
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            if node.module in ("jivo_widget.browser", "__future__"):
+                keep.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in names:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            keep.update(range(first, (node.end_lineno or node.lineno) + 1))
+            found.add(node.name)
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise CallbackSourceError(
+            [
+                Problem(filename, 1, 1, f"no top-level function {name!r} (def or async def)")
+                for name in missing
+            ]
+        )
+    lines = _LINE.findall(source)
+    return "".join(line if number in keep else "\n" for number, line in enumerate(lines, start=1))
 
 
 def check_source(source: str, filename: str = "<callbacks>") -> dict[str, list[str]]:

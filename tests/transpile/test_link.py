@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
-from callbacks_corpus import CORPUS
 
 from jivo_widget.transpile import (
     CompiledCallbacks,
@@ -21,8 +21,6 @@ from jivo_widget.transpile import (
     subset,
 )
 from jivo_widget.transpile import check as checker
-
-EXAMPLE = (Path(__file__).parent / "example_callbacks.py").read_text(encoding="utf-8")
 
 # Every name Transcrypt's runtime exports (read from a real compile's import line).
 RUNTIME_IMPORT = "from './org.transcrypt.__runtime__.js'"
@@ -60,8 +58,13 @@ def declared(javascript: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def example() -> CompiledCallbacks:
-    return compile_fresh(EXAMPLE, "jivo_callbacks.py")
+def example_source(issue_example: Path) -> str:
+    return issue_example.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def example(example_source: str) -> CompiledCallbacks:
+    return compile_fresh(example_source, "jivo_callbacks.py")
 
 
 def test_the_standalone_script_is_one_classic_script(example: CompiledCallbacks) -> None:
@@ -77,7 +80,7 @@ def test_the_standalone_script_is_one_classic_script(example: CompiledCallbacks)
             assert done.returncode == 0, done.stderr
 
 
-def test_no_transcrypt_runtime_in_any_corpus_program() -> None:
+def test_no_transcrypt_runtime_in_any_corpus_program(corpus: list[Any]) -> None:
     from jivo_widget.transpile import compile_many
 
     names = runtime_names()
@@ -87,7 +90,7 @@ def test_no_transcrypt_runtime_in_any_corpus_program() -> None:
     banned = names - {"print", "input", "property", "tuple", "bytes", "chr", "ord", "pow"}
     banned |= builtins
     for program, compiled in zip(
-        CORPUS, compile_many([(p.source, "c.py") for p in CORPUS]), strict=True
+        corpus, compile_many([(p.source, "c.py") for p in corpus]), strict=True
     ):
         assert isinstance(compiled, CompiledCallbacks)
         used = identifiers(compiled.expression)
@@ -124,8 +127,8 @@ def test_helper_dependencies_are_closed() -> None:
     assert {"_jw_m_remove", "_jw_m_index", "_jw_eq", "_jw_err", "_jw_native"} <= chosen
 
 
-def test_output_is_deterministic(example: CompiledCallbacks) -> None:
-    again = compile_fresh(EXAMPLE, "jivo_callbacks.py")
+def test_output_is_deterministic(example: CompiledCallbacks, example_source: str) -> None:
+    again = compile_fresh(example_source, "jivo_callbacks.py")
     assert again.expression == example.expression
     assert "Transcrypt'ed" not in example.expression  # Transcrypt's dated header is dropped
 

@@ -7,9 +7,12 @@ recorded calls and fired callbacks: the two stay in step through the catalog.
 
 from __future__ import annotations
 
+import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from playwright.sync_api import Page
 
@@ -18,13 +21,12 @@ from jivo_widget.testing import JivoMock, fake_browser
 from jivo_widget.testing.fake_browser import FakeBrowser
 from jivo_widget.transpile import CallbackSourceError
 
-EXAMPLE = Path(__file__).parent / "example_callbacks.py"
 CALLBACK = "<callback>"
 
 
-def test_the_issue_example_in_pure_python() -> None:
+def test_the_issue_example_in_pure_python(issue_example: Path) -> None:
     browser = FakeBrowser(url="https://shop.test/pricing?x=1", page={"dataLayer": []})
-    browser.load(EXAMPLE)
+    browser.load(issue_example)
     browser.fire("jivo_onLoadCallback")
     assert browser.calls("showProactiveInvitation") == [["Questions about plans?"]]
     browser.visitor_introduces(name="Ann", email="ann@example.com")
@@ -37,9 +39,10 @@ def test_the_issue_example_in_pure_python() -> None:
     assert not browser.document.body.classList.contains("jivo-open")
 
 
-def test_an_imported_module_is_loaded_from_its_file() -> None:
-    import example_callbacks
-
+def test_an_imported_module_is_loaded_from_its_file(
+    issue_example: Path, import_file: Callable[[Path, str], types.ModuleType]
+) -> None:
+    example_callbacks = import_file(issue_example, "jivo_callbacks")
     browser = FakeBrowser(url="https://shop.test/")
     loaded = browser.load(example_callbacks)
     assert sorted(loaded.handlers) == [
@@ -210,3 +213,70 @@ def test_fake_and_mock_answer_alike(
     in_page["calls"] = [[n, a] for n, a in jivo_mock.calls()]
     in_page["callbacks"] = [[n, a] for n, a in jivo_mock.callbacks()]
     assert in_fake(state, url) == in_page
+
+
+# Refusals: the outcomes a well-behaved sequence never meets (invalid fields, a destroyed widget).
+# They are contract violations, so these run with strict=False; "<destroy>" is jivo_destroy().
+REFUSALS: list[tuple[str, list[Any]]] = [
+    ("setCustomData", [{"content": "not a list"}]),
+    ("setCustomData", [[{"title": "no content"}]]),
+    ("setCustomData", [[{"content": "x", "link": "javascript:alert(1)"}]]),
+    ("<destroy>", []),
+    ("close", []),
+    ("open", []),
+]
+
+_REFUSALS_IN_PAGE = """(sequence) => sequence.map(([name, args]) => {
+  if (name === "<destroy>") { window.jivo_destroy(); return null; }
+  const value = window.jivo_api[name](...args);
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+})"""
+
+
+def refusals_in_fake(url: str) -> list[Any]:
+    browser = FakeBrowser(url=url)
+    browser.fire("jivo_onLoadCallback")
+    results: list[Any] = []
+    for name, args in REFUSALS:
+        if name == "<destroy>":
+            browser.jivo_destroy()
+            results.append(None)
+        else:
+            results.append(fake_browser.normalize(getattr(browser.jivo_api, name)(*args)))
+    return results
+
+
+def test_every_catalog_outcome_is_met_by_the_contract_sequences() -> None:
+    # What the fake answers is checked against the mock below; here: that between them the
+    # sequences meet every outcome the catalog documents for a method (return or callback).
+    url = "https://shop.test/contract?utm_source=ad"
+    seen: dict[tuple[str, str], list[Any]] = {}
+    for _, state in STATES:
+        run = in_fake(state, url)
+        for (name, _args), result in zip(SEQUENCE, run["results"], strict=True):
+            seen.setdefault((name, "return"), []).append(result)
+        for name, got in run["answers"]:
+            seen.setdefault((name, "callback"), []).append(got)
+    for (name, _args), result in zip(REFUSALS, refusals_in_fake(url), strict=True):
+        seen.setdefault((name, "return"), []).append(result)
+    missing = [
+        f"{method.name} ({outcome.via}): {outcome.when}"
+        for method in catalog.METHODS.values()
+        for outcome in method.outcomes
+        if not any(
+            jsonschema.Draft202012Validator(outcome.schema).is_valid(value)
+            for value in seen.get((method.name, outcome.via), [])
+        )
+    ]
+    assert missing == []
+
+
+@pytest.mark.browser
+@pytest.mark.jivo_mock(strict=False)
+def test_fake_and_mock_refuse_alike(page: Page, jivo_mock: JivoMock, live_server: Any) -> None:
+    loader = '<script async src="https://code.jivosite.com/widget/AbCdEf1234"></script>'
+    url = live_server.add("/refusals", f"<!doctype html><title>r</title>{loader}")
+    page.goto(url)
+    jivo_mock.wait_for_load()
+    in_page = page.evaluate(_REFUSALS_IN_PAGE, [[name, args] for name, args in REFUSALS])
+    assert refusals_in_fake(url) == in_page

@@ -1,25 +1,265 @@
-"""A generator of random callback programs in the accepted subset, and the two evaluators.
+"""Fixtures of the compiler's tests: the differential harness, the corpus, the fuzzer.
 
-Programs are typed as they are generated (int, float, str, bool, list of int/str, dict of
-str -> int, None), so they stay inside the subset's meaning: no str() of a float (float
-formatting is the documented difference), small ints (the number range is the other),
-loops that end, names used only where Python has bound them. They still raise -- IndexError,
-KeyError, ZeroDivisionError, TypeError, ValueError -- and the error's name is compared too.
-
-Each program is one ``jivo_onLoadCallback`` that appends what it computes to ``out`` and
-returns it. The browser side evaluates a whole batch in one page.
+- ``harness``: one callbacks program run twice -- in CPython against fake_browser, compiled in
+  Chromium against the mocked widget -- observing the same things on both sides: every jivo_api
+  call with its arguments and result (in order), the callbacks the widget fired, console output
+  (values JSON-round-tripped), window.dataLayer, the body's classes and the names of the errors
+  handlers raised (window.onerror in the page).
+- ``corpus_program`` (parametrized) / ``corpus``: the programs of ``data/corpus.toml``, which
+  cover every construct the compiler supports; ``corpus_pages``: one browser page per set of
+  mock options, shared by the corpus (a new browser context per program cost more than the
+  program).
+- ``fuzz_regressions``: the programs of ``data/fuzz_regressions.toml``, on which the fuzzer once
+  found Chromium and CPython disagreeing.
+- ``fuzzer``: the random program generator and the two evaluators of test_compiler_fuzz.py.
 """
 
-# ruff: noqa: E501 (program templates read better one per line)
+# ruff: noqa: E501 (the generator's program templates read better one per line)
 
 from __future__ import annotations
 
 import json
 import random
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from jivo_widget.testing.fake_browser import normalize
+import pytest
+
+from jivo_widget.testing import JivoMock
+from jivo_widget.testing.fake_browser import FakeBrowser, normalize
+from jivo_widget.testing.scripts import MockOptions
 from jivo_widget.transpile import CompiledCallbacks
+
+DATA = Path(__file__).resolve().parent / "data"
+
+# ---------------------------------------------------------------------- the corpus and regressions
+
+
+@dataclass(frozen=True)
+class Program:
+    """A callbacks module and what happens to the page after it loads."""
+
+    name: str
+    source: str
+    #: (action, *args) run after jivo_onLoadCallback: "fire" or a visitor/agent action.
+    actions: tuple[tuple[Any, ...], ...] = ()
+    path: str = "/shop/pricing?utm_source=news"
+    mock: dict[str, Any] = field(default_factory=dict)
+    #: The program's handlers raise on purpose (the page reports the errors).
+    allow_errors: bool = False
+
+
+def _load(name: str) -> dict[str, Any]:
+    with (DATA / name).open("rb") as file:
+        return tomllib.load(file)
+
+
+CORPUS = [
+    Program(
+        name=entry["name"],
+        source=entry["source"],
+        actions=tuple(tuple(action) for action in entry.get("actions", [])),
+        mock=dict(entry.get("mock", {})),
+        allow_errors=entry.get("allow_errors", False),
+    )
+    for entry in _load("corpus.toml")["program"]
+]
+REGRESSIONS = [entry["source"] for entry in _load("fuzz_regressions.toml")["regression"]]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``corpus_program``: each corpus program, as its own test (named by the program)."""
+    if "corpus_program" in metafunc.fixturenames:
+        metafunc.parametrize("corpus_program", CORPUS, ids=[p.name for p in CORPUS])
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[Program]:
+    """Every corpus program (data/corpus.toml)."""
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def fuzz_regressions() -> list[str]:
+    """Every program on which the fuzzer once found a mismatch (data/fuzz_regressions.toml)."""
+    return REGRESSIONS
+
+
+# ---------------------------------------------------------------------- the differential harness
+
+WIDGET_ID = "AbCdEf1234"
+
+# Installed before anything else on the page: records console calls and reported errors.
+RECORDER = """<script>
+window.__log = [];
+["log", "info", "warn", "error"].forEach(function (level) {
+  var original = console[level];
+  console[level] = function () {
+    var args = Array.prototype.slice.call(arguments);
+    window.__log.push([level, JSON.parse(JSON.stringify(args, function (k, v) {
+      return typeof v === "function" ? "[function]" : v === undefined ? null : v;
+    }))]);
+    return original.apply(console, arguments);
+  };
+});
+window.__errors = [];
+window.addEventListener("error", function (event) {
+  window.__errors.push(event.error && event.error.name ? event.error.name : "Error");
+});
+window.dataLayer = [];
+</script>"""
+
+_OBSERVE = """() => ({
+  log: window.__log,
+  errors: window.__errors,
+  dataLayer: JSON.parse(JSON.stringify(window.dataLayer)),
+  bodyClass: document.body.className,
+  calls: window.__jivoMock.calls,
+  violations: window.__jivoMock.violations.map((v) => v.message),
+  hiddenErrors: window.__jivoMock.pageErrors.map((e) => e.message),
+})"""
+
+# Two macrotask turns: timers queued with setTimeout(0) by the last action (getVisitorNumber's
+# answer, the program's own setTimeout(fn, 0)) and the promises they settle have run.
+_FLUSH = """() => new Promise((done) => setTimeout(() => setTimeout(done, 0), 0))"""
+
+
+class Harness:
+    """Runs a :class:`Program` on both sides (see the module docstring)."""
+
+    #: Jivo's loader URL for the test widget (the mock answers it).
+    LOADER = f"https://code.jivosite.com/widget/{WIDGET_ID}"
+    RECORDER = RECORDER
+
+    def page_html(self, script_url: str, head: str = "") -> str:
+        return (
+            '<!doctype html><html><head><meta charset="utf-8"><title>corpus</title>'
+            f"{RECORDER}{head}</head><body>"
+            f'<script src="{script_url}"></script><script async src="{self.LOADER}"></script>'
+            "</body></html>"
+        )
+
+    def serve(self, live_server: Any, compiled: CompiledCallbacks, path: str) -> str:
+        """Serve the compiled script and the page; return the page URL."""
+        script = live_server.add(
+            "/jivo-callbacks.js", compiled.standalone_script(), "text/javascript"
+        )
+        route = path.split("?", 1)[0]
+        live_server.add(route, self.page_html(script))
+        return str(live_server.url + path)
+
+    def run_python(self, program: Program, url: str) -> dict[str, Any]:
+        """The program in CPython against fake_browser."""
+        browser = FakeBrowser(url=url, title="corpus", page={"dataLayer": []}, **program.mock)
+        browser.load_source(program.source, "corpus.py")
+        browser.fire("jivo_onLoadCallback", raise_errors=False)
+        for action, *args in program.actions:
+            if action == "fire":
+                browser.fire(args[0], *args[1:], raise_errors=False)
+            elif action == "visitor_introduces":
+                browser.visitor_introduces(**args[0])
+            else:
+                getattr(browser, action)(*args)
+            browser.run_timers()
+        return {
+            "calls": [[r["name"], r["args"], r["result"]] for r in browser.records],
+            "callbacks": [[name, args] for name, args in browser.fired],
+            "log": [[level, values] for level, values in browser.console.records],
+            "errors": [type(e).__name__ for e in browser.errors],
+            "dataLayer": normalize(browser.window.dataLayer),
+            "bodyClass": browser.document.body.className,
+        }
+
+    def run_browser(self, program: Program, mock: JivoMock, url: str) -> dict[str, Any]:
+        """The compiled program in Chromium against the mock (the page is already served).
+
+        Also returned: ``violations`` and ``hiddenErrors``, what the mock recorded for this
+        document (a strict jivo_mock test fails on them).
+        """
+        page = mock.page
+        page.goto(url)
+        mock.wait_for_load()
+        page.evaluate(_FLUSH)
+        for action, *args in program.actions:
+            if action == "fire":
+                mock.fire(args[0], *args[1:])
+            elif action == "visitor_introduces":
+                mock.visitor_introduces(**args[0])
+            else:
+                getattr(mock, action)(*args)
+            page.evaluate(_FLUSH)
+        observed = page.evaluate(_OBSERVE)
+        records = observed.pop("calls")
+        return {
+            **observed,
+            "calls": [[r["name"], r["args"], r["result"]] for r in records],
+            "callbacks": [[name, args] for name, args in mock.callbacks()],
+        }
+
+
+@pytest.fixture(scope="session")
+def harness() -> Harness:
+    """The differential harness (see the module docstring)."""
+    return Harness()
+
+
+class CorpusPages:
+    """One page with the mocked widget per set of mock options, each in its own context.
+
+    A program navigates the page of its options to its own URL: a new document, so a new mock,
+    with the mock's records of that document only. Each test serves its pages from its own
+    ``live_server`` (a new port: a new origin, so no storage is shared between programs).
+    """
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self._mocks: dict[str, JivoMock] = {}
+        self._contexts: list[Any] = []
+        #: Uncaught page errors per options key, as the plugin's strict mode sees them.
+        self.errors: dict[str, list[str]] = {}
+
+    def mock_for(self, options: dict[str, Any]) -> tuple[JivoMock, list[str]]:
+        """The mock (and its page) for ``options``, and the list collecting its page errors;
+        the list is emptied for the caller."""
+        key = json.dumps(options, sort_keys=True)
+        if key not in self._mocks:
+            context = self._browser.new_context()
+            self._contexts.append(context)
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}"))
+            mock = JivoMock(page, MockOptions(**options))
+            mock.install()
+            self._mocks[key], self.errors[key] = mock, errors
+        self.errors[key].clear()
+        return self._mocks[key], self.errors[key]
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def corpus_pages(browser: Any) -> Iterator[CorpusPages]:
+    """Browser pages with the mocked widget shared by a module's corpus tests."""
+    pages = CorpusPages(browser)
+    yield pages
+    pages.close()
+
+
+# ---------------------------------------------------------------------- the fuzzer
+#
+# Programs are typed as they are generated (int, float, str, bool, list of int/str, dict of
+# str -> int, None), so they stay inside the subset's meaning: no str() of a float (float
+# formatting is the documented difference), small ints (the number range is the other),
+# loops that end, names used only where Python has bound them. They still raise -- IndexError,
+# KeyError, ZeroDivisionError, TypeError, ValueError -- and the error's name is compared too.
+#
+# Each program is one ``jivo_onLoadCallback`` that appends what it computes to ``out`` and
+# returns it. The browser side evaluates a whole batch in one page.
 
 INT, FLOAT, STR, BOOL, NONE, LIST_INT, LIST_STR, DICT = (
     "int", "float", "str", "bool", "none", "list_int", "list_str", "dict",
@@ -369,19 +609,6 @@ def program_from(rng: random.Random) -> str:
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------- evaluation
-
-
-def run_in_python(source: str) -> Any:
-    """The program's result in CPython: ``{"ok": value}`` or ``{"error": ExceptionName}``."""
-    namespace: dict[str, Any] = {}
-    try:
-        exec(compile(source, "<fuzz>", "exec"), namespace)
-        return {"ok": normalize(namespace["jivo_onLoadCallback"]())}
-    except Exception as exc:
-        return {"error": type(exc).__name__}
-
-
 _RUN = """
 const run = (make) => {
   try {
@@ -394,7 +621,32 @@ const run = (make) => {
 """
 
 
-def batch_script(compiled: list[CompiledCallbacks]) -> str:
-    """One JS expression evaluating every compiled program: the list of their outcomes."""
-    runs = ",\n".join(f"run(() => {c.expression})" for c in compiled)
-    return f"(() => {{{_RUN}\nreturn [\n{runs}\n];\n}})()"
+class Fuzzer:
+    """The generator and the two evaluators."""
+
+    @staticmethod
+    def program_from(rng: random.Random) -> str:
+        """One random program in the accepted subset."""
+        return program_from(rng)
+
+    @staticmethod
+    def run_in_python(source: str) -> Any:
+        """The program's result in CPython: ``{"ok": value}`` or ``{"error": ExceptionName}``."""
+        namespace: dict[str, Any] = {}
+        try:
+            exec(compile(source, "<fuzz>", "exec"), namespace)
+            return {"ok": normalize(namespace["jivo_onLoadCallback"]())}
+        except Exception as exc:
+            return {"error": type(exc).__name__}
+
+    @staticmethod
+    def batch_script(compiled: list[CompiledCallbacks]) -> str:
+        """One JS expression evaluating every compiled program: the list of their outcomes."""
+        runs = ",\n".join(f"run(() => {c.expression})" for c in compiled)
+        return f"(() => {{{_RUN}\nreturn [\n{runs}\n];\n}})()"
+
+
+@pytest.fixture(scope="session")
+def fuzzer() -> Fuzzer:
+    """The fuzzer's generator and evaluators."""
+    return Fuzzer()

@@ -14,8 +14,6 @@ import pytest
 from jivo_widget import browser, catalog
 from jivo_widget.transpile import subset
 
-EXAMPLE = Path(__file__).parent / "example_callbacks.py"
-
 # Catalog JS types -> the Python annotation a stub parameter must have (optional: | None).
 SIMPLE = {"string": str, "integer": int, "number": float, "boolean": bool}
 
@@ -118,8 +116,10 @@ def mypy(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_issue_example_passes_mypy_strict_and_mistakes_do_not(tmp_path: Path) -> None:
-    source = EXAMPLE.read_text()
+def test_the_issue_example_passes_mypy_strict_and_mistakes_do_not(
+    tmp_path: Path, issue_example: Path
+) -> None:
+    source = issue_example.read_text()
     result = mypy(tmp_path, source)
     assert result.returncode == 0, result.stdout
     mistakes = source.replace("info.client_name", "info.name").replace(

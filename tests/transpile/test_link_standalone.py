@@ -10,11 +10,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from callbacks_harness import LOADER, RECORDER
 from playwright.sync_api import Page
 
 from jivo_widget import Widget
@@ -24,7 +24,7 @@ from jivo_widget.transpile import compile_callbacks
 pytestmark = pytest.mark.browser
 
 WIDGET_ID = "AbCdEf1234"
-EXAMPLE = (Path(__file__).parent / "example_callbacks.py").read_text(encoding="utf-8")
+LOADER = f"https://code.jivosite.com/widget/{WIDGET_ID}"
 
 COUNTING = """
 from jivo_widget.browser import window
@@ -51,11 +51,18 @@ def with_loader(script: str) -> str:
     return f'<script src="{script}"></script><script async src="{LOADER}"></script>'
 
 
-def html(body: str, head: str = "") -> str:
-    return (
-        f'<!doctype html><html><head><meta charset="utf-8"><title>t</title>{RECORDER}{head}'
-        f"</head><body>{body}</body></html>"
-    )
+@pytest.fixture
+def html(harness: Any) -> Callable[..., str]:
+    """``html(body, head="")``: a page with the harness's recorder (console output in
+    ``window.__log``, reported errors in ``window.__errors``) and ``window.dataLayer``."""
+
+    def page(body: str, head: str = "") -> str:
+        return (
+            '<!doctype html><html><head><meta charset="utf-8"><title>t</title>'
+            f"{harness.RECORDER}{head}</head><body>{body}</body></html>"
+        )
+
+    return page
 
 
 def data_layer(page: Page) -> list[Any]:
@@ -63,9 +70,13 @@ def data_layer(page: Page) -> list[Any]:
 
 
 def test_the_issue_example_works_without_the_glue(
-    page: Page, jivo_mock: JivoMock, live_server: Any
+    page: Page,
+    jivo_mock: JivoMock,
+    live_server: Any,
+    html: Callable[..., str],
+    issue_example: Path,
 ) -> None:
-    script = serve_script(live_server, EXAMPLE, "jivo_callbacks.py")
+    script = serve_script(live_server, issue_example.read_text(), "jivo_callbacks.py")
     page.goto(
         live_server.add(
             "/pricing",
@@ -83,7 +94,7 @@ def test_the_issue_example_works_without_the_glue(
 
 @pytest.mark.parametrize("order", ["script, glue", "glue, script", "loader, script, glue"])
 def test_with_the_glue_each_handler_runs_once_and_the_page_is_chained(
-    order: str, page: Page, jivo_mock: JivoMock, live_server: Any
+    order: str, page: Page, jivo_mock: JivoMock, live_server: Any, html: Callable[..., str]
 ) -> None:
     script = serve_script(live_server, COUNTING)
     glue = str(Widget(widget_id=WIDGET_ID).render())
@@ -102,7 +113,7 @@ def test_with_the_glue_each_handler_runs_once_and_the_page_is_chained(
 
 
 def test_without_the_glue_the_page_callbacks_defined_before_are_chained(
-    page: Page, jivo_mock: JivoMock, live_server: Any
+    page: Page, jivo_mock: JivoMock, live_server: Any, html: Callable[..., str]
 ) -> None:
     script = serve_script(live_server, COUNTING)
     page.goto(
@@ -120,7 +131,7 @@ def test_without_the_glue_the_page_callbacks_defined_before_are_chained(
 
 
 def test_added_after_the_widget_loaded_the_later_callbacks_still_arrive(
-    page: Page, jivo_mock: JivoMock, live_server: Any
+    page: Page, jivo_mock: JivoMock, live_server: Any, html: Callable[..., str]
 ) -> None:
     script = serve_script(live_server, COUNTING)
     page.goto(live_server.add("/", html(f'<script async src="{LOADER}"></script>')))
@@ -157,7 +168,7 @@ async def jivo_onResizeCallback():
 
 @pytest.mark.jivo_mock(allow_page_errors=True)
 def test_errors_name_the_python_file_function_and_line_and_reach_onerror(
-    page: Page, jivo_mock: JivoMock, live_server: Any
+    page: Page, jivo_mock: JivoMock, live_server: Any, html: Callable[..., str]
 ) -> None:
     script = serve_script(live_server, ERRORS, "shop/jivo_callbacks.py")
     page.goto(
@@ -207,7 +218,7 @@ def jivo_onLoadCallback():
 
 
 def test_nothing_is_added_to_builtin_prototypes(
-    page: Page, jivo_mock: JivoMock, live_server: Any
+    page: Page, jivo_mock: JivoMock, live_server: Any, html: Callable[..., str]
 ) -> None:
     script = serve_script(live_server, PROTOTYPES)
     before = """<script>
@@ -254,7 +265,7 @@ def jivo_onLoadCallback():
 
 
 def test_integer_like_dict_keys_are_refused_loudly_in_the_browser(
-    page: Page, jivo_mock: JivoMock, live_server: Any
+    page: Page, jivo_mock: JivoMock, live_server: Any, html: Callable[..., str]
 ) -> None:
     # The one dict difference: JS objects put integer-like keys first, so the browser refuses
     # them instead of reordering silently (literal keys are refused by the checker already).
@@ -290,7 +301,7 @@ def jivo_onLoadCallback():
 
 
 def test_a_local_read_before_assignment_is_none_in_the_browser(
-    page: Page, jivo_mock: JivoMock, live_server: Any
+    page: Page, jivo_mock: JivoMock, live_server: Any, html: Callable[..., str]
 ) -> None:
     # A documented difference (README, Callbacks in Python): Python raises UnboundLocalError.
     script = serve_script(live_server, UNASSIGNED)

@@ -12,7 +12,6 @@ import pytest
 from jivo_widget.transpile import jsast
 
 SCRIPT = Path(sys.executable).parent / "jivo-widget"
-EXAMPLE = (Path(__file__).parent / "example_callbacks.py").read_text(encoding="utf-8")
 BAD = (
     "from jivo_widget.browser import jivo_api\n\n"
     "def jivo_onOpen():\n    jivo_api.setCustomData({'content': 'x'})\n"
@@ -28,9 +27,9 @@ def run(
 
 
 @pytest.fixture
-def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, issue_example: Path) -> Path:
     monkeypatch.setenv("JIVO_CACHE_DIR", str(tmp_path / "cache"))
-    (tmp_path / "jivo_callbacks.py").write_text(EXAMPLE)
+    (tmp_path / "jivo_callbacks.py").write_text(issue_example.read_text())
     (tmp_path / "bad.py").write_text(BAD)
     return tmp_path
 

@@ -9,6 +9,7 @@ before it reaches Transcrypt, with a message a user can act on.
 from __future__ import annotations
 
 import textwrap
+import threading
 
 import pytest
 
@@ -198,6 +199,18 @@ REFUSED = [
         "unknown on() name",
         '@on("introduce")\ndef f():\n    pass\n',
         "cb.py:2:2: @on('introduce'): not a Jivo callback; did you mean 'Introduction'?",
+        False,
+    ),
+    (
+        "unknown widget.on() name",
+        '@widget.on("introduce")\ndef f():\n    pass\n',
+        "cb.py:2:2: @widget.on('introduce'): not a Jivo callback; did you mean 'Introduction'?",
+        False,
+    ),
+    (
+        "widget.on() without a name",
+        "@widget.on(callback)\ndef f():\n    pass\n",
+        'cb.py:2:2: write @widget.on("introduction"): one callback name as a string',
         False,
     ),
     (
@@ -577,3 +590,48 @@ def test_the_whole_subset_is_accepted() -> None:
         "jivo_onCallEnd": ["jivo_onCallEnd"],
         "jivo_onLoadCallback": ["jivo_onLoadCallback"],
     }
+
+
+class _Finalized:
+    """Garbage whose finalizer runs Python code: when the collector runs it in the middle of
+    one thread's parse, another thread gets the interpreter."""
+
+    def __init__(self) -> None:
+        self.cycle = self
+
+    def __del__(self) -> None:
+        total = 0
+        for i in range(300):
+            total += i
+
+
+def test_several_threads_check_at_once() -> None:
+    # CPython 3.11's AST converter counts its recursion per interpreter: without the parse lock
+    # this failed every time with "SystemError: AST constructor recursion depth mismatch" (a
+    # web app building Widgets in threads; the fuzzer compiling two batches at once).
+    nested = "[a, {'k': [a, [b, [a, [b, [a, [b]]]]]]}, lambda x: x * 2]"
+    source = IMPORT + "".join(f"def f{i}(a, b=1):\n    return {nested}\n" for i in range(40))
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(6):
+                for _ in range(100):
+                    _Finalized()
+                check_source(source, "cb.py")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_widget_on_decorates_a_handler() -> None:
+    # @<widget>.on(...) (Widget.on): the function is compiled out of its app module, where
+    # the widget is not one of the callbacks' names; the decorator itself is not compiled.
+    source = IMPORT + '@widget.on("change_state")\ndef track(state):\n    console.log(state)\n'
+    assert check_source(source, "cb.py") == {"jivo_onChangeState": ["track"]}
