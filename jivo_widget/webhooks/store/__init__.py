@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from jivo_widget.errors import JivoConfigError
 from jivo_widget.webhooks.store.base import (
+    Claim,
     EventOutcome,
     EventStatus,
     EventStore,
@@ -25,6 +26,7 @@ from jivo_widget.webhooks.store.sqlite import SqliteStore
 
 __all__ = [
     "DEFAULT_STORE_URL",
+    "Claim",
     "EventOutcome",
     "EventStatus",
     "EventStore",
