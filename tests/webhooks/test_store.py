@@ -24,14 +24,27 @@ from jivo_widget.webhooks.store import (
     dedupe_key,
     open_store,
 )
+from webhooks.postgres_server import PostgresServer
 
-STORE_KINDS = ["sqlite"]
+STORE_KINDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="module")
+def contract_database(postgres: PostgresServer) -> str:
+    """One PostgreSQL database for this module's tests, emptied before each."""
+    return postgres.create_database("jivo_contract")
 
 
 @pytest.fixture(params=STORE_KINDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
     """A fresh, empty store of each kind in turn."""
-    opened = open_store(f"sqlite:///{tmp_path / 'events.db'}")
+    if request.param == "sqlite":
+        opened = open_store(f"sqlite:///{tmp_path / 'events.db'}")
+    else:
+        url: str = request.getfixturevalue("contract_database")
+        opened = open_store(url)
+        server: PostgresServer = request.getfixturevalue("postgres")
+        server.execute("TRUNCATE jivo_events RESTART IDENTITY", url)
     yield opened
     opened.close()
 

@@ -160,6 +160,12 @@ class EventStore(ABC):
 
     #: The URL the store was opened from, for messages (no password in it).
     url: str
+    #: The schema versions before and after opening: ``(0, n)`` created, ``(k, n)`` migrated
+    #: from version ``k``, ``(n, n)`` already current.
+    migrated: tuple[int, int]
+    #: Whether a commit blocks for a round trip to a server: the receiver then commits its
+    #: groups on a thread instead of on the event loop (:mod:`jivo_widget.webhooks._batch`).
+    commits_block: bool = False
 
     @abstractmethod
     def add(self, event: NewEvent) -> int | None:

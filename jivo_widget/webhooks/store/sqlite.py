@@ -7,8 +7,8 @@ in the database file's WAL. We run
 ``fsync``. The data is in the kernel's page cache the moment the call returns, so a crash of the
 *process* (``kill -9``, an exception, an OOM kill) loses nothing; only a crash of the *machine*
 (power loss, kernel panic) can lose the last commits. ``synchronous=FULL`` would add an ``fsync``
-per commit (milliseconds each, a several-fold throughput loss) to survive that too; a server
-database (the planned PostgreSQL store) is the answer for machine-crash durability.
+per commit (milliseconds each) to survive that too: ``durability="fsync"`` runs it (a group of
+deliveries shares one ``fsync``; see benchmarks/RESULTS.md for the cost).
 
 Checkpoints. The serving connection never copies the WAL back into the database file; a
 background thread does, without stalling the event loop (:mod:`._checkpoint`).
@@ -34,7 +34,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from jivo_widget.webhooks.store._checkpoint import CHECKPOINT_EVERY, WAL_LIMIT_BYTES, Checkpointer
 from jivo_widget.webhooks.store._sqlite_schema import (
@@ -94,10 +94,16 @@ class SqliteStore(EventStore):
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, busy_timeout: float = 1.0, read_only: bool = False
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 1.0,
+        read_only: bool = False,
+        durability: Literal["process", "fsync"] = "process",
     ) -> None:
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
+        self.durability = durability
         self._lock = threading.Lock()
         self._busy_timeout = busy_timeout
         self._checkpointer: Checkpointer | None = None
@@ -134,7 +140,9 @@ class SqliteStore(EventStore):
             return
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")  # why: see the module docstring
+            # why: see "Durability" in the module docstring
+            synchronous = "FULL" if durability == "fsync" else "NORMAL"
+            self._conn.execute(f"PRAGMA synchronous={synchronous}")
             if self.path != ":memory:":
                 self._conn.execute("PRAGMA wal_autocheckpoint=0")  # see "Checkpoints" above
                 self._conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
