@@ -21,7 +21,6 @@ import pytest
 import uvicorn
 
 from jivo_widget.webhooks import Reply, StoredEvent, WebhookApp, samples
-from webhooks.postgres_server import PostgresServer, PostgresUnavailable, postgres_server, required
 
 T = TypeVar("T")
 
@@ -319,33 +318,3 @@ def only_event() -> OnlyEvent:
         return events[0]
 
     return only
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """A real PostgreSQL server on 127.0.0.1 for the session (see ``postgres_server.py``):
-    skipped without one, except under CI where a PostgreSQL test may never be skipped."""
-    try:
-        with postgres_server() as server:
-            yield server
-    except PostgresUnavailable as exc:
-        if required():
-            pytest.fail(f"CI must run the PostgreSQL tests: {exc}")
-        pytest.skip(str(exc))
-
-
-@pytest.fixture
-def postgres_url(postgres: PostgresServer) -> str:
-    """The URL of a new, empty database on the test server."""
-    return postgres.create_database()
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Under CI a skipped PostgreSQL test fails the run, however it came to be skipped."""
-    report = yield
-    uses_postgres = "postgres" in getattr(item, "fixturenames", ()) or "postgresql" in item.name
-    if report.skipped and uses_postgres and required():
-        report.outcome = "failed"
-        report.longrepr = f"a PostgreSQL test may not be skipped under CI: {report.longrepr}"
-    return report

@@ -261,3 +261,23 @@ def test_processes_opening_an_old_file_at_once_migrate_it_once(tmp_path: Path) -
     ]
     befores = sorted(int(p.communicate(timeout=60)[0]) for p in procs)
     assert befores == [1, SCHEMA_VERSION, SCHEMA_VERSION, SCHEMA_VERSION]
+
+
+@pytest.mark.parametrize(("durability", "synchronous"), [("process", 1), ("fsync", 2)])
+def test_durability_sets_the_sync_level(tmp_path: Path, durability: str, synchronous: int) -> None:
+    hooks = WebhookApp(secret="S", store=f"sqlite:///{tmp_path / 'e.db'}", durability=durability)  # type: ignore[arg-type]
+    store = hooks.store
+    assert isinstance(store, SqliteStore)
+    # 1 = NORMAL (the WAL written, not flushed), 2 = FULL (flushed at every commit).
+    assert store._conn.execute("PRAGMA synchronous").fetchone() == (synchronous,)
+    assert hooks.configured(secret="T").store is store  # a copy keeps the store
+    store.close()
+
+
+def test_an_unknown_durability_is_a_config_error_naming_the_choices() -> None:
+    from jivo_widget.errors import JivoConfigError
+
+    with pytest.raises(
+        JivoConfigError, match=r"durability 'disk': expected one of 'process', 'fsync'"
+    ):
+        WebhookApp(secret="S", store="sqlite:///:memory:", durability="disk")  # type: ignore[arg-type]

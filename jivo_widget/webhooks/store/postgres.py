@@ -110,7 +110,6 @@ class PostgresStore(EventStore):
         timeout: float = 5.0,
     ) -> None:
         self.url = redact_url(url)
-        self._conninfo = url  # with the password: never shown
         self.read_only = read_only
         self.durability = durability
         self._timeout = timeout
@@ -128,31 +127,22 @@ class PostgresStore(EventStore):
             open=False,
             name="jivo-events",
         )
-        self.migrated: tuple[int, int] = (SCHEMA_VERSION, SCHEMA_VERSION)
+        # One connection first: an unreachable server or a refused login is one clear error
+        # now (the pool would retry in the background, logging each failure), and it migrates.
+        try:
+            with psycopg.connect(
+                url, options=options, connect_timeout=max(1, round(timeout))
+            ) as conn:
+                self.migrated = self._check_schema(conn) if read_only else self._migrate(conn)
+        except psycopg.Error as exc:
+            raise StoreUnavailable(self._describe(exc, "cannot open")) from None
         try:
             self._pool.open(wait=True, timeout=timeout)
         except psycopg_pool.PoolTimeout:
             self._pool.close()
             raise StoreUnavailable(
-                f"cannot open the event store {self.url}: no connection within {timeout:g} s "
-                f"({self._last_connect_error()})"
+                f"cannot open the event store {self.url}: no connection within {timeout:g} s"
             ) from None
-        try:
-            self.migrated = self._check_schema() if read_only else self._migrate()
-        except psycopg.Error as exc:
-            self._pool.close()
-            raise StoreUnavailable(self._describe(exc, "cannot open")) from None
-        except StoreUnavailable:
-            self._pool.close()
-            raise
-
-    def _last_connect_error(self) -> str:
-        # The pool logs its connection failures; try once ourselves for a reason to show.
-        try:
-            psycopg.connect(self._conninfo, connect_timeout=2).close()
-        except psycopg.Error as exc:
-            return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return "the server is busy"
 
     def _describe(self, exc: BaseException, what: str) -> str:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -189,10 +179,10 @@ class PostgresStore(EventStore):
             return int(row[0] or 0) if row else 0
         return 1 if "jivo_events" in tables else 0
 
-    def _migrate(self) -> tuple[int, int]:
+    def _migrate(self, conn: psycopg.Connection[Any]) -> tuple[int, int]:
         """Bring the database to :data:`SCHEMA_VERSION` in one transaction, under an advisory
         lock (receivers starting together: one migrates, the others then find it done)."""
-        with self._pool.connection(timeout=self._timeout) as conn:
+        with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             before = self._version(conn)
             if before > SCHEMA_VERSION:
@@ -217,9 +207,8 @@ class PostgresStore(EventStore):
             )
         return before, SCHEMA_VERSION
 
-    def _check_schema(self) -> tuple[int, int]:
-        with self._pool.connection(timeout=self._timeout) as conn:
-            version = self._version(conn)
+    def _check_schema(self, conn: psycopg.Connection[Any]) -> tuple[int, int]:
+        version = self._version(conn)
         if version != SCHEMA_VERSION:
             raise StoreUnavailable(
                 f"the event store {self.url} has schema version {version}, this release reads "
