@@ -272,10 +272,14 @@ def test_serve_on_port_zero_prints_the_port_it_got(workdir: Path, jivo_cli: Jivo
         served.stop()
 
 
-def test_store_help_says_sqlite_only(tmp_path: Path, jivo_cli: JivoCli) -> None:
+def test_store_help_names_both_stores_and_the_new_options(
+    tmp_path: Path, jivo_cli: JivoCli
+) -> None:
     result = jivo_cli.run("serve", "--help", cwd=tmp_path)
     text = " ".join(result.stdout.split())  # as read, whatever the column width wraps
-    assert "SQLite only for now" in text and "postgresql" not in text
+    assert "sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB" in text
+    assert "SQLite only" not in text
+    assert "--durability [process|fsync]" in text and "--workers" in text
 
 
 # A sync handler that blocks forever must not keep a process from exiting: the dispatcher stops

@@ -219,3 +219,35 @@ def test_kill_9_of_one_of_two_receivers_loses_no_acknowledged_event(
             f"\n{kind}: kill -9 of 1 of 2 receivers: {len(acknowledged)} acknowledged, "
             f"{len(stored)} stored, 0 lost; {len(lost_connections)} never answered."
         )
+
+
+def _children(pid: int) -> set[int]:
+    """The live child processes of ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited while we looked
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_a_worker_killed_with_9_is_replaced_and_the_port_keeps_answering(tmp_path: Path) -> None:
+    (tmp_path / "kill9_app.py").write_text(APP, encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'events.db'}"
+    with receiver(tmp_path, store, "--workers", "2") as (url, proc):
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        doomed = min(workers)
+        os.kill(doomed, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while (now := _children(proc.pid)) == workers or len(now) < 2:
+            assert time.monotonic() < deadline, f"no replacement worker: {now}"
+            time.sleep(0.1)  # the supervisor waits a moment before replacing a worker
+        assert doomed not in now and len(now) == 2
+        for n in range(20):  # both workers answer (the kernel spreads the connections)
+            body = json.dumps({**samples.load("offline_message"), "chat_id": n}).encode()
+            assert httpx.post(url, content=body, timeout=10).status_code == 200
+    assert proc.returncode == 0  # SIGINT: the workers stopped, then the supervisor
