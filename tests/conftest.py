@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from webhooks.postgres_server import PostgresServer, PostgresUnavailable, postgres_server, required
 
 from jivo_widget.webhooks import samples
 
@@ -357,3 +358,33 @@ def import_file() -> Callable[[Path, str], types.ModuleType]:
         return module
 
     return load
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on 127.0.0.1 for the session (see ``postgres_server.py``):
+    skipped without one, except under CI where a PostgreSQL test may never be skipped."""
+    try:
+        with postgres_server() as server:
+            yield server
+    except PostgresUnavailable as exc:
+        if required():
+            pytest.fail(f"CI must run the PostgreSQL tests: {exc}")
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> str:
+    """The URL of a new, empty database on the test server."""
+    return postgres.create_database()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Under CI a skipped PostgreSQL test fails the run, however it came to be skipped."""
+    report = yield
+    uses_postgres = "postgres" in getattr(item, "fixturenames", ()) or "postgresql" in item.name
+    if report.skipped and uses_postgres and required():
+        report.outcome = "failed"
+        report.longrepr = f"a PostgreSQL test may not be skipped under CI: {report.longrepr}"
+    return report

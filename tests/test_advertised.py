@@ -1,7 +1,7 @@
 """What the package advertises exists: the extras, the README's list of them, `--help`.
 
 Every extra installs something that works, and nothing promises what does not exist (such as a
-PostgreSQL store before there is one).
+Celery adapter before there is one).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def test_extras_are_only_for_what_works() -> None:
         "fastapi",
         "flask",
         "django",
+        "postgres",
         "callbacks",
         "bench",
         "dev",
@@ -43,7 +44,7 @@ def test_readme_lists_exactly_the_extras() -> None:
     match = re.search(r"^Extras: (.*)$", readme, re.M)
     assert match, "README.md lacks its 'Extras:' line"
     assert set(re.findall(r"`([a-z-]+)`", match.group(1))) == extras()
-    for name in ("transcrypt", "postgres"):
+    for name in ("transcrypt", "celery"):
         assert f"jivo-widget[{name}]" not in readme
 
 

@@ -55,7 +55,8 @@ def store_option(func: F) -> F:
         envvar=STORE_ENV,
         default=DEFAULT_STORE_URL,
         show_default=True,
-        help=f"Event store URL: sqlite:///FILE (SQLite only for now); env {STORE_ENV}.",
+        help="Event store URL: sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB; "
+        f"env {STORE_ENV}.",
     )(func)
 
 
@@ -121,7 +122,7 @@ def parse_age(text: str, option: str = "--older-than") -> timedelta:
 def require_existing_store(url: str) -> None:
     """Refuse a store URL whose SQLite file does not exist (an ``events`` command must never
     create an empty store because of a typo)."""
-    if url.startswith("sqlite:///"):
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         path = Path(url.removeprefix("sqlite:///"))
         if not path.is_file():
             raise BadInput(

@@ -8,6 +8,7 @@ itself.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import socket
 import warnings
@@ -26,10 +27,11 @@ from jivo_widget.cli._options import (
     store_option,
 )
 from jivo_widget.cli._terminal import log_to_terminal
+from jivo_widget.cli._workers import run_workers
 from jivo_widget.webhooks import WebhookApp
 from jivo_widget.webhooks.contract import WEBHOOK_PREFIX
 from jivo_widget.webhooks.receiver import Receiver
-from jivo_widget.webhooks.store import DEFAULT_STORE_URL
+from jivo_widget.webhooks.store import DEFAULT_STORE_URL, DURABILITIES, Durability
 
 __all__ = ["serve"]
 
@@ -66,6 +68,20 @@ class _Keep(Enum):
     help="Close a connection whose request headers, or then body, take longer than this to "
     "arrive (slow or stalled clients).",
 )
+@click.option(
+    "--durability",
+    type=click.Choice(DURABILITIES),
+    default=None,
+    help="What a 200 survives: 'process' a crash of the receiver (the default), 'fsync' also a "
+    "power loss (every commit flushed to disk; slower). [default: process, or the app's own]",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes sharing the port and the store (forked; one that dies is replaced).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -76,6 +92,8 @@ def serve(
     app_ref: str | None,
     dedupe_window: str | None,
     read_timeout: float,
+    durability: Durability | None,
+    workers: int,
 ) -> None:
     """Run the webhook receiver under uvicorn: POST /jivo/webhook/{secret}, GET /healthz.
 
@@ -84,17 +102,21 @@ def serve(
     the command line or in the environment) then replace the app's own.
     """
     try:
-        import uvicorn
-
-        from jivo_widget.webhooks.asgi import create_app
-        from jivo_widget.webhooks.serving import read_timeout_protocol
+        import uvicorn  # noqa: F401 - checked here, used by _run_server
     except ImportError as exc:
         raise RuntimeFailure(
             "serve needs the server extra: pip install 'jivo-widget[server]'"
         ) from exc
 
     window = _dedupe_window(dedupe_window)
-    receiver = _receiver(store_url if given(ctx, "store_url") else None, secret, app_ref, window)
+    hooks = _hooks(
+        store_url if given(ctx, "store_url") else None, secret, app_ref, window, durability
+    )
+    receiver = hooks.receiver
+    if workers > 1:
+        # Each worker opens its own store after the fork (a copy with a fresh opener); the
+        # parent only checks it can be opened, and closes it before forking.
+        receiver = _fresh(hooks).receiver
     # Open the store now (an app opens it on first use): one that cannot be opened is an error
     # at startup, not a 503 at the first delivery.
     store = receiver.store
@@ -113,21 +135,12 @@ def serve(
     # logs its own way), and with --port 0 the banner shows the port the system chose.
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
+    processes = f", {workers} workers" if workers > 1 else ""
     click.echo(
         f"Receiving Jivo webhooks at http://{host}:{bound_port}{WEBHOOK_PREFIX}{shown} ({mode}), "
-        f"store {store.url}",
+        f"store {store.url}{processes}",
         err=True,
     )
-    # No access log: the path carries the secret, and INFO logs must not hold secrets.
-    config = uvicorn.Config(
-        create_app(receiver),
-        host=host,
-        port=bound_port,
-        workers=1,
-        access_log=False,
-        http=read_timeout_protocol(read_timeout),
-    )
-    server = uvicorn.Server(config)
     # Every delivery allocates many short-lived objects (JSON, pydantic models), and the cyclic
     # GC's full passes over the long-lived startup objects showed up as p99 spikes: move those
     # out of its reach and let the young generation grow before a pass.
@@ -135,14 +148,45 @@ def serve(
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
     try:
-        server.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass  # Ctrl-C: uvicorn already shut down cleanly
+        if workers == 1:
+            if not _run_server(receiver, sock, read_timeout):
+                # Our contract says exit 1 for a runtime failure (uvicorn.run would exit 3).
+                raise RuntimeFailure("the server did not start: see uvicorn's message above")
+        else:
+            store.close()
+            run_workers(workers, lambda: _run_server(_fresh(hooks).receiver, sock, read_timeout))
     finally:
         sock.close()
-    if not server.started:
-        # Our contract says exit 1 for a runtime failure (uvicorn.run would exit 3).
-        raise RuntimeFailure("the server did not start: see uvicorn's message above")
+
+
+def _run_server(receiver: Receiver, sock: socket.socket, read_timeout: float) -> bool:
+    """Serve ``receiver`` under uvicorn on ``sock`` until stopped; whether it started."""
+    import uvicorn
+
+    from jivo_widget.webhooks.asgi import create_app
+    from jivo_widget.webhooks.serving import read_timeout_protocol
+
+    host, port = sock.getsockname()[:2]
+    # No access log: the path carries the secret, and INFO logs must not hold secrets.
+    config = uvicorn.Config(
+        create_app(receiver),
+        host=host,
+        port=port,
+        workers=1,
+        access_log=False,
+        http=read_timeout_protocol(read_timeout),
+    )
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn already shut down cleanly
+        server.run(sockets=[sock])
+    return bool(server.started)
+
+
+def _fresh(hooks: WebhookApp) -> WebhookApp:
+    """A copy of ``hooks`` that opens its own store (in a forked worker: never the parent's)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the missing-secret warning: shown once
+        return hooks.configured(store=hooks.store_url)
 
 
 def _dedupe_window(text: str | None) -> timedelta | _Keep | None:
@@ -161,28 +205,35 @@ def _dedupe_window(text: str | None) -> timedelta | _Keep | None:
         ) from None
 
 
-def _receiver(
+def _hooks(
     store_url: str | None,
     secret: str | None,
     app_ref: str | None,
     window: timedelta | _Keep | None,
-) -> Receiver:
-    """The receiver ``serve`` runs: capture-only, or the user's app; what the command line set
+    durability: Durability | None,
+) -> WebhookApp:
+    """The app ``serve`` runs: capture-only, or the user's app; what the command line set
     (``None`` / ``_Keep``: not set) applies to a copy of the app, never to the app itself."""
     with warnings.catch_warnings():
         # serve prints its own, louder warning about a missing secret.
         warnings.simplefilter("ignore", UserWarning)
         if app_ref is None:
-            hooks = WebhookApp(secret=secret, store=store_url or DEFAULT_STORE_URL)
+            hooks = WebhookApp(
+                secret=secret,
+                store=store_url or DEFAULT_STORE_URL,
+                durability=durability or "process",
+            )
         else:
             hooks = load_webhook_app(app_ref)
             if secret is not None:
                 hooks = hooks.configured(secret=secret)
             if store_url is not None:
                 hooks = hooks.configured(store=store_url)
+            if durability is not None:
+                hooks = hooks.configured(durability=durability)
         if not isinstance(window, _Keep):
             hooks = hooks.configured(dedupe_window=window)
-    return hooks.receiver
+    return hooks
 
 
 def _bind(host: str, port: int) -> socket.socket:

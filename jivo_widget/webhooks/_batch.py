@@ -5,6 +5,12 @@ would cost one WAL write (and lock round) per event. :class:`GroupCommit` queues
 one :meth:`~jivo_widget.webhooks.store.EventStore.write_batch` right after every callback
 already due has run, so they all join it; each caller still gets its answer only after the
 commit. The store stays synchronous (see :mod:`jivo_widget.webhooks.store.base`).
+
+A server store (``commits_block``: a commit is a network round trip, and with
+``synchronous_commit=on`` a disk flush on the server) commits on a thread instead, one group at a
+time per loop: while a group's commit is in flight the loop goes on reading requests, and what
+falls due meanwhile forms the next group, committed as soon as the first returns. The slower
+the commit, the larger the group — group commit where it pays.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from jivo_widget.webhooks._threads import commit_threads
 from jivo_widget.webhooks.store.base import EventOutcome, EventStore, NewEvent
 
 __all__ = ["GroupCommit"]
@@ -36,6 +43,9 @@ class GroupCommit:
     def __init__(self, store: EventStore) -> None:
         self.store = store
         self._batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
+        self._off_loop = store.commits_block
+        #: Loops with a group's commit in flight on a thread (``_off_loop`` stores only).
+        self._in_flight: set[asyncio.AbstractEventLoop] = set()
 
     async def add(self, new: NewEvent) -> int | None:
         """Commit ``new`` with the group; its id, or ``None`` for a duplicate.
@@ -58,24 +68,56 @@ class GroupCommit:
         batch = self._batches.get(loop)
         if batch is None:
             batch = self._batches[loop] = _Batch()
-            # Runs after every callback already due: all of them join this transaction.
-            loop.call_soon(self._commit, loop)
+            if not self._off_loop:
+                # Runs after every callback already due: all of them join this transaction.
+                loop.call_soon(self._commit, loop)
+            elif loop not in self._in_flight:
+                loop.call_soon(self._start_commit, loop)
+            # else: _committed starts this group when the one in flight returns
         return batch
 
     def _commit(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self._batches.pop(loop)
-        waiting: list[asyncio.Future[Any]] = [f for _, f in batch.events]
-        waiting += [f for _, f in batch.outcomes]
         try:
             ids = self.store.write_batch(
                 [new for new, _ in batch.events], [outcome for outcome, _ in batch.outcomes]
             )
         except Exception as exc:  # StoreUnavailable, or a bug: every caller gets it
-            for future in waiting:
-                if not future.done():
-                    future.set_exception(exc)
+            _settle(batch, None, exc)
             return
-        results: list[Any] = [*ids, *(None for _ in batch.outcomes)]
-        for future, result in zip(waiting, results, strict=True):
-            if not future.done():  # a caller whose client went away may be cancelled
-                future.set_result(result)
+        _settle(batch, ids, None)
+
+    def _start_commit(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self._batches.pop(loop)
+        self._in_flight.add(loop)
+        commit = loop.run_in_executor(
+            commit_threads(),
+            self.store.write_batch,
+            [new for new, _ in batch.events],
+            [outcome for outcome, _ in batch.outcomes],
+        )
+        commit.add_done_callback(lambda done: self._committed(loop, batch, done))
+
+    def _committed(
+        self, loop: asyncio.AbstractEventLoop, batch: _Batch, done: asyncio.Future[list[int | None]]
+    ) -> None:
+        self._in_flight.discard(loop)
+        exc = done.exception()
+        _settle(batch, None if exc else done.result(), exc)
+        if loop in self._batches:  # the next group gathered while this one committed
+            self._start_commit(loop)
+
+
+def _settle(batch: _Batch, ids: list[int | None] | None, exc: BaseException | None) -> None:
+    """Give every caller of ``batch`` its id (or ``None``), or the commit's exception."""
+    waiting: list[asyncio.Future[Any]] = [f for _, f in batch.events]
+    waiting += [f for _, f in batch.outcomes]
+    if exc is not None or ids is None:
+        for future in waiting:
+            if not future.done():
+                future.set_exception(exc or RuntimeError("commit returned nothing"))
+        return
+    results: list[Any] = [*ids, *(None for _ in batch.outcomes)]
+    for future, result in zip(waiting, results, strict=True):
+        if not future.done():  # a caller whose client went away may be cancelled
+            future.set_result(result)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
-__all__ = ["handler_threads"]
+__all__ = ["commit_threads", "handler_threads"]
 
 
 class _DaemonThreads(Executor):
@@ -73,3 +73,16 @@ def handler_threads() -> Executor:
         if _pool is None:
             _pool = _DaemonThreads(min(32, (os.cpu_count() or 1) + 4))
         return _pool
+
+
+_commit_pool: _DaemonThreads | None = None
+
+
+def commit_threads() -> Executor:
+    """The threads a server store's commits run on (see :mod:`._batch`): apart from the
+    handlers', so a hung handler never holds up a commit; one per event loop at most."""
+    global _commit_pool
+    with _pool_lock:
+        if _commit_pool is None:
+            _commit_pool = _DaemonThreads(4)
+        return _commit_pool

@@ -9,7 +9,7 @@ from datetime import timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from jivo_widget.errors import JivoInsecureWebhookWarning
+from jivo_widget.errors import JivoConfigError, JivoInsecureWebhookWarning
 from jivo_widget.webhooks.contract import (
     DEFAULT_DEDUPE_WINDOW,
     DEFAULT_HANDLER_TIMEOUT,
@@ -19,7 +19,14 @@ from jivo_widget.webhooks.contract import (
 )
 from jivo_widget.webhooks.receiver import Receiver
 from jivo_widget.webhooks.router import Handler, Router
-from jivo_widget.webhooks.store import DEFAULT_STORE_URL, EventStore, open_store, resolve_store_url
+from jivo_widget.webhooks.store import (
+    DEFAULT_STORE_URL,
+    DURABILITIES,
+    Durability,
+    EventStore,
+    open_store,
+    resolve_store_url,
+)
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -48,8 +55,13 @@ class _StoreOnFirstUse:
     directory may get mounted later).
     """
 
-    def __init__(self, store: str | EventStore) -> None:
+    def __init__(self, store: str | EventStore, durability: Durability = "process") -> None:
         self._store: EventStore | None = None
+        if durability not in DURABILITIES:
+            raise JivoConfigError(
+                f"durability {durability!r}: expected one of {', '.join(map(repr, DURABILITIES))}"
+            )
+        self.durability = durability
         if isinstance(store, str):
             self.url = resolve_store_url(store)  # a bad URL is an error now, not at first use
         else:
@@ -59,7 +71,7 @@ class _StoreOnFirstUse:
     def __call__(self) -> EventStore:
         with self._lock:  # several threads may need it first at once: open one store
             if self._store is None:
-                self._store = open_store(self.url)
+                self._store = open_store(self.url, durability=self.durability)
             return self._store
 
 
@@ -89,6 +101,9 @@ class WebhookApp:
     ``dedupe_window``: a body identical to one received this recently is a resend (answered
     with the first reply, handlers not re-run); later it is a new event (Jivo's
     ``client_attribute_updated`` for A→B→A sends the same body twice). ``None``: forever.
+    ``durability``: what a 200 survives for a store given by URL — ``"process"`` a crash of
+    the receiver, ``"fsync"`` also a power loss (see
+    :func:`~jivo_widget.webhooks.store.open_store`).
     """
 
     def __init__(
@@ -100,10 +115,11 @@ class WebhookApp:
         response_deadline: float = DEFAULT_RESPONSE_DEADLINE,
         handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
+        durability: Durability = "process",
     ) -> None:
         self._setup(
             _secrets(secret),
-            _StoreOnFirstUse(store),
+            _StoreOnFirstUse(store, durability),
             Router(),
             max_body_bytes=max_body_bytes,
             response_deadline=response_deadline,
@@ -150,10 +166,11 @@ class WebhookApp:
         secret: str | Sequence[str] | _Unchanged | None = _Unchanged.KEEP,
         store: str | EventStore | _Unchanged = _Unchanged.KEEP,
         dedupe_window: timedelta | _Unchanged | None = _Unchanged.KEEP,
+        durability: Durability | _Unchanged = _Unchanged.KEEP,
     ) -> WebhookApp:
         """A new app with the same handlers (the router is shared, so handlers registered on
         either later count for both) and limits, over another ``secret``, ``store`` and/or
-        ``dedupe_window``.
+        ``dedupe_window`` (and ``durability``, for a store opened from a URL).
 
         Whatever is not given is kept: ``hooks.configured(store="sqlite:///other.db")`` keeps
         the secrets, or the store (the same store object, opened once for both). ``secret=None``
@@ -169,7 +186,7 @@ class WebhookApp:
         receiver = self.receiver
         clone._setup(
             self._secrets if isinstance(secret, _Unchanged) else _secrets(secret),
-            self._store_opener if isinstance(store, _Unchanged) else _StoreOnFirstUse(store),
+            self._opener(store, durability),
             self.router,
             max_body_bytes=receiver.max_body_bytes,
             response_deadline=receiver.response_deadline,
@@ -179,6 +196,18 @@ class WebhookApp:
             ),
         )
         return clone
+
+    def _opener(
+        self, store: str | EventStore | _Unchanged, durability: Durability | _Unchanged
+    ) -> _StoreOnFirstUse:
+        """The store opener of a copy: this one if nothing about the store changes."""
+        if isinstance(store, _Unchanged) and isinstance(durability, _Unchanged):
+            return self._store_opener
+        if isinstance(durability, _Unchanged):
+            durability = self._store_opener.durability
+        if isinstance(store, _Unchanged):
+            store = self._store_opener.url
+        return _StoreOnFirstUse(store, durability)
 
     @property
     def store(self) -> EventStore:

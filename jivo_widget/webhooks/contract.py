@@ -78,11 +78,12 @@ DEFAULT_HANDLER_TIMEOUT = 30.0
 DEFAULT_DEDUPE_WINDOW = timedelta(minutes=10)
 
 #: The answer each stored status was given (a duplicate gets the same again). A ``received`` or
-#: ``failed`` event was accepted: its handlers' trouble is ours, not the sender's.
+#: ``failed`` (or ``dead``) event was accepted: its handlers' trouble is ours, not the sender's.
 _STATUS_CODES: Mapping[EventStatus, int] = {
     EventStatus.RECEIVED: 200,
     EventStatus.PROCESSED: 200,
     EventStatus.FAILED: 200,
+    EventStatus.DEAD: 200,
     EventStatus.INVALID: 422,
     EventStatus.MALFORMED: 400,
 }

@@ -51,6 +51,7 @@ from jivo_widget.webhooks.contract import (
 )
 from jivo_widget.webhooks.decode import Decoded, decode, decode_after_error
 from jivo_widget.webhooks.dispatch import Dispatcher
+from jivo_widget.webhooks.events import RESPONSE_EVENTS
 from jivo_widget.webhooks.replay import STUCK_AFTER, Replayer, ReplayResult, warn_about_stuck_events
 from jivo_widget.webhooks.responses import OK
 from jivo_widget.webhooks.router import Router
@@ -58,11 +59,15 @@ from jivo_widget.webhooks.store.base import (
     EventStatus,
     EventStore,
     NewEvent,
+    StoredEvent,
     StoreUnavailable,
     dedupe_key,
 )
 
 __all__ = ["HasReceiver", "Receiver"]
+
+#: How often a duplicate of an event another receiver is answering looks for its response.
+_FIRST_RESPONSE_POLL = 0.025
 
 
 class Receiver:
@@ -321,11 +326,32 @@ class Receiver:
             return self._unavailable(exc)
         if first is None:  # purged between the insert and this read: nothing to repeat
             return Reply.ok()
+        if first.response is None and first.event_name in RESPONSE_EVENTS:
+            try:
+                first = await self._first_response(key, first)
+            except StoreUnavailable as exc:
+                return self._unavailable(exc)
         logger.debug("duplicate of event %d", first.id)
         # A row still "received" has no stored reply yet (its handlers run in another process,
         # or the process died): the safe answer, and no second dispatch.
         body = first.response if first.response is not None else OK
         return Reply(status_code(first.status), body).duplicate_of(first.id)
+
+    async def _first_response(self, key: str, first: StoredEvent) -> StoredEvent:
+        """The first copy's row once its response is stored: another receiver (process,
+        host) sharing the store got the first copy and its handler is still shaping the
+        answer (committed before it is sent). Polled until the first copy's
+        ``response_deadline`` is over; after that (its process died) the row as it is."""
+        deadline = first.received_at + timedelta(seconds=self.response_deadline + 0.5)
+        while first.response is None and first.status is EventStatus.RECEIVED:
+            if datetime.now(UTC) >= deadline:
+                break
+            await asyncio.sleep(_FIRST_RESPONSE_POLL)
+            again = self.store.get_by_dedupe_key(key)
+            if again is None:
+                break
+            first = again
+        return first
 
     def _keep_after_error(
         self, body: bytes | None, remote_addr: str | None, exc: Exception

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from jivo_widget.cli.serve import _dedupe_window, _receiver
+from jivo_widget.cli.serve import _dedupe_window, _hooks
 from jivo_widget.webhooks import EventStatus, WebhookApp, samples
 from jivo_widget.webhooks.contract import DEFAULT_DEDUPE_WINDOW
 from jivo_widget.webhooks.store import open_store
@@ -50,7 +50,7 @@ def test_serve_options_never_change_the_users_app(users_app: WebhookApp, tmp_pat
     # serve --app users_hooks:hooks --dedupe-window 0 --secret S --store ... used to set the
     # window on the user's own receiver.
     other_store = f"sqlite:///{tmp_path / 'other.db'}"
-    served = _receiver(other_store, "S", "users_hooks:hooks", _dedupe_window("0"))
+    served = _hooks(other_store, "S", "users_hooks:hooks", _dedupe_window("0"), "fsync").receiver
     assert served is not users_app.receiver
     assert served.dedupe_window == timedelta(0)
     assert served.authorize("POST", "S") is None
@@ -58,10 +58,13 @@ def test_serve_options_never_change_the_users_app(users_app: WebhookApp, tmp_pat
     assert users_app.receiver.dedupe_window == DEFAULT_DEDUPE_WINDOW
     assert users_app.receiver.authorize("POST", "their-secret") is None
     assert users_app.store_url.endswith("app.db")
+    assert served.store.durability == "fsync"  # type: ignore[attr-defined]
+    assert users_app._store_opener.durability == "process"
 
 
 def test_serve_without_options_serves_the_users_app_itself(users_app: WebhookApp) -> None:
-    assert _receiver(None, None, "users_hooks:hooks", _dedupe_window(None)) is users_app.receiver
+    served = _hooks(None, None, "users_hooks:hooks", _dedupe_window(None), None)
+    assert served.receiver is users_app.receiver
 
 
 def test_capture_mode_stores_every_event_and_answers_ok(capture: Served, jivo_cli: JivoCli) -> None:
@@ -269,10 +272,14 @@ def test_serve_on_port_zero_prints_the_port_it_got(workdir: Path, jivo_cli: Jivo
         served.stop()
 
 
-def test_store_help_says_sqlite_only(tmp_path: Path, jivo_cli: JivoCli) -> None:
+def test_store_help_names_both_stores_and_the_new_options(
+    tmp_path: Path, jivo_cli: JivoCli
+) -> None:
     result = jivo_cli.run("serve", "--help", cwd=tmp_path)
     text = " ".join(result.stdout.split())  # as read, whatever the column width wraps
-    assert "SQLite only for now" in text and "postgresql" not in text
+    assert "sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB" in text
+    assert "SQLite only" not in text
+    assert "--durability [process|fsync]" in text and "--workers" in text
 
 
 # A sync handler that blocks forever must not keep a process from exiting: the dispatcher stops

@@ -56,6 +56,7 @@ def test_every_stored_status_has_the_answer_it_was_given() -> None:
         EventStatus.RECEIVED: 200,
         EventStatus.PROCESSED: 200,
         EventStatus.FAILED: 200,
+        EventStatus.DEAD: 200,
         EventStatus.INVALID: 422,
         EventStatus.MALFORMED: 400,
     }

@@ -1,28 +1,52 @@
-"""The SQLite event store on real files: rows, dedupe, filters, purge, durability, failures."""
+"""The store contract, run against every store (the ``store`` fixture: SQLite on a real file,
+PostgreSQL on a real server): rows, dedupe, filters, purge, claims by workers, failures.
+
+What only one store can do is tested beside it (``test_store_sqlite.py``,
+``test_store_postgres.py``).
+"""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from jivo_widget.errors import JivoConfigError
-from jivo_widget.webhooks import WebhookApp
 from jivo_widget.webhooks.contract import status_code
 from jivo_widget.webhooks.store import (
+    Claim,
     EventStatus,
+    EventStore,
     NewEvent,
-    SqliteStore,
-    StoreUnavailable,
     dedupe_key,
     open_store,
 )
+from webhooks.postgres_server import PostgresServer
+
+STORE_KINDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="module")
+def contract_database(postgres: PostgresServer) -> str:
+    """One PostgreSQL database for this module's tests, emptied before each."""
+    return postgres.create_database("jivo_contract")
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
+    """A fresh, empty store of each kind in turn."""
+    if request.param == "sqlite":
+        opened = open_store(f"sqlite:///{tmp_path / 'events.db'}")
+    else:
+        url: str = request.getfixturevalue("contract_database")
+        opened = open_store(url)
+        server: PostgresServer = request.getfixturevalue("postgres")
+        server.execute("TRUNCATE jivo_events RESTART IDENTITY", url)
+    yield opened
+    opened.close()
 
 
 def new_event(
@@ -32,6 +56,7 @@ def new_event(
     event_name: str | None = "chat_finished",
     received_at: datetime | None = None,
     chat_id: int | None = 1,
+    next_attempt_at: datetime | None = None,
 ) -> NewEvent:
     return NewEvent(
         received_at=received_at or datetime.now(UTC),
@@ -41,17 +66,11 @@ def new_event(
         event_name=event_name,
         chat_id=chat_id,
         status=status,
+        next_attempt_at=next_attempt_at,
     )
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    opened = SqliteStore(tmp_path / "events.db")
-    yield opened
-    opened.close()
-
-
-def test_add_then_get_round_trips_every_column(store: SqliteStore) -> None:
+def test_add_then_get_round_trips_every_column(store: EventStore) -> None:
     moment = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
     body = b'{"event_name":"chat_finished","chat_id":1,"x":"\xc3\xa9"}'
     event_id = store.add(new_event(body, received_at=moment))
@@ -75,7 +94,7 @@ def test_add_then_get_round_trips_every_column(store: SqliteStore) -> None:
     assert store.get(event_id + 1) is None
 
 
-def test_dedupe_key_is_unique(store: SqliteStore) -> None:
+def test_dedupe_key_is_unique(store: EventStore) -> None:
     first = store.add(new_event())
     assert store.add(new_event()) is None
     assert store.count() == 1
@@ -84,7 +103,7 @@ def test_dedupe_key_is_unique(store: SqliteStore) -> None:
     assert store.get_by_dedupe_key("0" * 64) is None
 
 
-def test_finish_records_outcome_and_counts_attempts(store: SqliteStore) -> None:
+def test_finish_records_outcome_and_counts_attempts(store: EventStore) -> None:
     event_id = store.add(new_event())
     assert event_id is not None
     store.finish(event_id, status=EventStatus.FAILED, error="boom", response={"result": "ok"})
@@ -100,7 +119,7 @@ def test_finish_records_outcome_and_counts_attempts(store: SqliteStore) -> None:
     assert status_code(stored.status) == 200
 
 
-def test_list_filters_and_order(store: SqliteStore) -> None:
+def test_list_filters_and_order(store: EventStore) -> None:
     old = datetime.now(UTC) - timedelta(days=40)
     ids = [
         store.add(new_event(b'{"n":1}', status=EventStatus.FAILED, received_at=old)),
@@ -118,7 +137,7 @@ def test_list_filters_and_order(store: SqliteStore) -> None:
         store.list(status="done")
 
 
-def test_purge_by_age_and_status(store: SqliteStore) -> None:
+def test_purge_by_age_and_status(store: EventStore) -> None:
     old = datetime.now(UTC) - timedelta(days=40)
     store.add(new_event(b'{"n":1}', status=EventStatus.PROCESSED, received_at=old))
     store.add(new_event(b'{"n":2}', status=EventStatus.FAILED, received_at=old))
@@ -131,7 +150,7 @@ def test_purge_by_age_and_status(store: SqliteStore) -> None:
     assert store.count() == 0
 
 
-def test_summary_is_json_ready_without_body(store: SqliteStore) -> None:
+def test_summary_is_json_ready_without_body(store: EventStore) -> None:
     event_id = store.add(new_event())
     assert event_id is not None
     stored = store.get(event_id)
@@ -143,78 +162,11 @@ def test_summary_is_json_ready_without_body(store: SqliteStore) -> None:
     assert datetime.fromisoformat(summary["received_at"]) == stored.received_at
 
 
-def test_committed_rows_are_visible_to_another_connection_at_once(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "events.db")
-    event_id = store.add(new_event())
-    # Another process would use its own connection: the row is already committed.
-    other = sqlite3.connect(tmp_path / "events.db")
-    assert other.execute("SELECT id FROM jivo_events").fetchall() == [(event_id,)]
-    assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    other.close()
-    store.close()
-    reopened = SqliteStore(tmp_path / "events.db")
-    assert reopened.count() == 1
-    reopened.close()
-
-
-def test_text_that_sqlite_cannot_encode_is_stored(store: SqliteStore) -> None:
-    # json.loads('"\\ud800"') yields a lone surrogate; it must not make the insert fail.
-    event_id = store.add(new_event(b"{}", event_name="\ud800x"))
-    assert event_id is not None
-    stored = store.get(event_id)
-    assert stored is not None and stored.event_name == "?x"
-
-
-def test_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreUnavailable, match=r"directory .*no-such-dir does not exist"):
-        SqliteStore(tmp_path / "no-such-dir" / "events.db")
-
-
-def test_read_only_file_is_a_clear_error_at_open(
-    tmp_path: Path,
-    make_read_only: Any,  # conftest.ReadOnlyFiles
-) -> None:
-    path = tmp_path / "events.db"
-    SqliteStore(path).close()
-    make_read_only(path)
-    with pytest.raises(StoreUnavailable, match=r"events\.db: the file is read-only"):
-        SqliteStore(path)
-
-
-def test_locked_database_raises_store_unavailable(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "events.db", busy_timeout=0.05)
-    blocker = sqlite3.connect(tmp_path / "events.db", isolation_level=None)
-    blocker.execute("BEGIN EXCLUSIVE")
-    try:
-        with pytest.raises(StoreUnavailable, match=r"cannot write to the event store .*locked"):
-            store.add(new_event())
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
-    assert store.add(new_event()) is not None  # usable again once the lock is gone
-    store.close()
-
-
-def test_open_store_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    relative = open_store("sqlite:///relative.db")
-    relative.add(new_event())
-    relative.close()
-    assert (tmp_path / "relative.db").exists()
-    absolute = open_store(f"sqlite:///{tmp_path / 'absolute.db'}")
-    absolute.close()
-    assert (tmp_path / "absolute.db").exists()
-    memory = open_store("sqlite:///:memory:")
-    assert memory.count() == 0
-    memory.ping()
-
-
 @pytest.mark.parametrize(
     ("url", "message"),
     [
         ("sqlite://host/events.db", "three slashes"),
         ("sqlite:///", "names no file"),
-        ("postgresql://user:pw@db/events", "PostgreSQL store is not available"),
         ("mysql://db/events", "expected sqlite:///PATH"),
         ("events.db", "expected sqlite:///PATH"),
     ],
@@ -225,7 +177,7 @@ def test_bad_store_urls_are_config_errors(url: str, message: str) -> None:
     assert "pw" not in str(info.value)  # never echo a password
 
 
-def test_purge_finds_the_boundary_across_gaps(store: SqliteStore) -> None:
+def test_purge_finds_the_boundary_across_gaps(store: EventStore) -> None:
     start = datetime.now(UTC) - timedelta(days=100)
     ids = [
         store.add(new_event(f'{{"n":{day}}}'.encode(), received_at=start + timedelta(days=day)))
@@ -241,7 +193,7 @@ def test_purge_finds_the_boundary_across_gaps(store: SqliteStore) -> None:
     assert store.purge(datetime.now(UTC)) == 0  # empty table
 
 
-def test_failed_events_are_listed_through_the_partial_index(store: SqliteStore) -> None:
+def test_failed_events_are_listed_through_the_partial_index(store: EventStore) -> None:
     for n in range(5):
         status = EventStatus.FAILED if n % 2 else EventStatus.PROCESSED
         store.add(new_event(f'{{"n":{n}}}'.encode(), status=status))
@@ -249,75 +201,7 @@ def test_failed_events_are_listed_through_the_partial_index(store: SqliteStore) 
     assert len(store.list(status="processed")) == 3
 
 
-def test_ping_reports_a_store_whose_write_lock_is_taken(store: SqliteStore) -> None:
-    store.ping()
-    blocker = sqlite3.connect(store.path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
-    try:
-        with pytest.raises(StoreUnavailable, match=r"cannot write to .*database is locked"):
-            store.ping()
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
-    store.ping()
-    # The short ping timeout did not stick: a write still waits the store's busy_timeout.
-    assert store._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 1000
-    assert store.count() == 0  # the ping wrote nothing
-
-
-def test_a_large_purge_deletes_in_chunks_letting_writes_in(store: SqliteStore) -> None:
-    old = datetime.now(UTC) - timedelta(days=40)
-    store.write_batch(
-        [new_event(f'{{"n":{n}}}'.encode(), received_at=old) for n in range(1_250)], ()
-    )
-    recent = store.add(new_event(b'{"n":"recent"}'))
-    transactions: list[str] = []
-    store._conn.set_trace_callback(
-        lambda sql: transactions.append(sql) if sql.startswith("DELETE") else None
-    )
-    assert store.purge(timedelta(days=30)) == 1_250
-    store._conn.set_trace_callback(None)
-    assert len(transactions) == 3  # 500 + 500 + 250, each committed on its own
-    assert [e.id for e in store.list()] == [recent]
-
-
-# -- group inserts, WAL checkpoints ----------------------------------------------------------------
-
-
-def test_the_wal_is_checkpointed_off_the_serving_connection(tmp_path: Path) -> None:
-    path = tmp_path / "e.db"
-    store = SqliteStore(path)
-    hooks = WebhookApp(secret="S", store=store)
-    empty_size = path.stat().st_size
-    for n in range(400):
-        hooks.receiver.handle_blocking("POST", "S", b'{"event_name":"x","n":%d}' % n, None)
-    # The serving connection never checkpoints (wal_autocheckpoint=0), so rows reach the main
-    # file only through the background thread.
-    assert _wait_for(lambda: path.stat().st_size > empty_size, timeout=10)
-    store.close()
-    assert not path.with_name("e.db-wal").exists()
-    reopened = SqliteStore(path)
-    assert reopened.count() == 400
-    reopened.close()
-
-
-def _wait_for(condition: Any, timeout: float) -> bool:
-    done = threading.Event()
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        done.wait(0.02)  # poll the condition; nothing to subscribe to on a file size
-    return True
-
-
-def test_a_group_insert_maps_ids_back_in_order_with_duplicates(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
-    from jivo_widget.webhooks.store import NewEvent
-
-    store = SqliteStore(tmp_path / "e.db")
-
+def test_a_group_insert_maps_ids_back_in_order_with_duplicates(store: EventStore) -> None:
     def new(n: int) -> NewEvent:
         body = b'{"event_name":"x","n":%d}' % n
         return NewEvent(
@@ -334,3 +218,145 @@ def test_a_group_insert_maps_ids_back_in_order_with_duplicates(tmp_path: Path) -
         stored = store.get(event_id or 0)
         assert stored is not None and stored.body == event.body and stored.chat_id == event.chat_id
     assert store.count() == 600 and first is not None
+
+
+def test_text_a_database_cannot_encode_is_stored(store: EventStore) -> None:
+    # json.loads('"\\ud800"') yields a lone surrogate, '"\\u0000"' a NUL: neither may make the
+    # insert fail (UTF-8 has no surrogates; PostgreSQL's text has no NUL).
+    event_id = store.add(new_event(b"{}", event_name="\ud800x\x00y"))
+    assert event_id is not None
+    error = "boom \x00 \udcff"
+    store.finish(event_id, status=EventStatus.FAILED, error=error, response={"t": "\x00"})
+    stored = store.get(event_id)
+    assert stored is not None
+    assert stored.event_name is not None and stored.event_name.endswith("y")
+    assert stored.error is not None and stored.error.startswith("boom")
+    assert stored.response is not None and set(stored.response) == {"t"}
+
+
+# -- processing off the request path: claims, retries, the dead state --------------------------
+
+
+def _queue(store: EventStore, n: int, due: datetime) -> list[int]:
+    ids = [
+        store.add(new_event(f'{{"q":{i}}}'.encode(), chat_id=i, next_attempt_at=due))
+        for i in range(n)
+    ]
+    assert all(isinstance(i, int) for i in ids)
+    return [i for i in ids if i is not None]
+
+
+def test_only_queued_due_events_are_claimed_and_a_claim_counts_an_attempt(
+    store: EventStore,
+) -> None:
+    now = datetime.now(UTC)
+    store.add(new_event(b'{"inline":1}'))  # handled inline: never queued, never claimed
+    due = _queue(store, 3, now - timedelta(seconds=5))
+    later = store.add(new_event(b'{"later":1}', next_attempt_at=now + timedelta(minutes=5)))
+    assert store.get(due[0]) is not None
+    assert store.get(due[0]).next_attempt_at == now - timedelta(seconds=5)  # type: ignore[union-attr]
+    claims = store.claim_due(limit=2, lease=timedelta(seconds=30), now=now)
+    assert [c.event.id for c in claims] == due[:2]
+    for claim in claims:
+        assert claim.lease_until == now + timedelta(seconds=30)
+        assert claim.event.attempts == 1
+        assert claim.event.status is EventStatus.RECEIVED
+        assert claim.event.next_attempt_at == claim.lease_until
+        assert claim.event.body.startswith(b'{"q":')
+    rest = store.claim_due(limit=10, lease=timedelta(seconds=30), now=now)
+    assert [c.event.id for c in rest] == due[2:]
+    assert store.claim_due(limit=10, lease=timedelta(seconds=30), now=now) == []
+    # Due in five minutes: claimed then, not before (with the first claims' leases running out
+    # then, they are due again too).
+    five = now + timedelta(minutes=5)
+    assert [c.event.id for c in store.claim_due(limit=10, lease=timedelta(hours=1), now=five)] == [
+        *due,
+        later,
+    ]
+
+
+def test_a_claim_whose_lease_ran_out_is_claimed_again_and_the_first_worker_loses_it(
+    store: EventStore,
+) -> None:
+    now = datetime.now(UTC)
+    (event_id,) = _queue(store, 1, now)
+    first = store.claim_due(limit=1, lease=timedelta(seconds=10), now=now)[0]
+    lease = timedelta(seconds=10)
+    assert store.claim_due(limit=1, lease=lease, now=now + timedelta(seconds=9)) == []
+    second = store.claim_due(limit=1, lease=lease, now=now + timedelta(seconds=10))
+    assert [c.event.id for c in second] == [event_id]
+    assert second[0].event.attempts == 2
+    # The first worker comes back late: every report of its stale claim is refused.
+    assert store.mark_processed(first) is False
+    assert store.schedule_retry(first, error="late", at=now) is False
+    assert store.mark_dead(first, error="late") is False
+    stored = store.get(event_id)
+    assert stored is not None and (stored.status, stored.attempts) == (EventStatus.RECEIVED, 2)
+    assert store.mark_processed(second[0], response={"result": "ok"}) is True
+    assert store.mark_processed(second[0]) is False  # settled once
+
+
+def test_retry_then_dead_then_processed_record_status_error_and_queue(store: EventStore) -> None:
+    now = datetime.now(UTC)
+    first_id, second_id = _queue(store, 2, now)
+    lease = timedelta(seconds=30)
+    claims = {c.event.id: c for c in store.claim_due(limit=2, lease=lease, now=now)}
+    retry_at = now + timedelta(seconds=4)
+    assert store.schedule_retry(claims[first_id], error="Traceback: boom", at=retry_at)
+    assert store.mark_processed(claims[second_id], response={"result": "ok"})
+    failed = store.get(first_id)
+    assert failed is not None
+    assert (failed.status, failed.error, failed.next_attempt_at, failed.attempts) == (
+        EventStatus.FAILED,
+        "Traceback: boom",
+        retry_at,
+        1,
+    )
+    assert store.list(status="failed")[0].id == first_id
+    done = store.get(second_id)
+    assert done is not None
+    assert (done.status, done.error, done.next_attempt_at, done.response) == (
+        EventStatus.PROCESSED,
+        None,
+        None,
+        {"result": "ok"},
+    )
+    # Not due before retry_at; then claimed again (attempt 2), and it dies.
+    assert store.claim_due(limit=5, lease=lease, now=retry_at - timedelta(seconds=1)) == []
+    (again,) = store.claim_due(limit=5, lease=lease, now=retry_at)
+    assert (again.event.id, again.event.attempts, again.event.error) == (
+        first_id,
+        2,
+        "Traceback: boom",
+    )
+    assert store.mark_dead(again, error="gave up after 2 attempts")
+    dead = store.get(first_id)
+    assert dead is not None
+    assert (dead.status, dead.error, dead.next_attempt_at) == (
+        EventStatus.DEAD,
+        "gave up after 2 attempts",
+        None,
+    )
+    assert [e.id for e in store.list(status=EventStatus.DEAD)] == [first_id]
+    assert store.count(status="dead") == 1
+    assert dead.summary()["status"] == "dead"
+    far = now + timedelta(days=1)
+    assert store.claim_due(limit=5, lease=lease, now=far) == []  # dead and processed: not queued
+
+
+def test_concurrent_claimers_never_get_the_same_event(store: EventStore) -> None:
+    now = datetime.now(UTC)
+    queued = _queue(store, 60, now - timedelta(seconds=1))
+    got: list[list[Claim]] = [[] for _ in range(4)]
+
+    def claim_all(slot: int) -> None:
+        while batch := store.claim_due(limit=3, lease=timedelta(minutes=1)):
+            got[slot].extend(batch)
+
+    threads = [threading.Thread(target=claim_all, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    claimed = [c.event.id for slot in got for c in slot]
+    assert sorted(claimed) == queued  # each exactly once

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from jivo_widget.errors import JivoConfigError
 from jivo_widget.webhooks.store.base import (
+    Claim,
     EventOutcome,
     EventStatus,
     EventStore,
@@ -25,6 +27,9 @@ from jivo_widget.webhooks.store.sqlite import SqliteStore
 
 __all__ = [
     "DEFAULT_STORE_URL",
+    "DURABILITIES",
+    "Claim",
+    "Durability",
     "EventOutcome",
     "EventStatus",
     "EventStore",
@@ -43,6 +48,15 @@ __all__ = [
 DEFAULT_STORE_URL = "sqlite:///jivo-events.db"
 
 
+#: What a commit survives (see :func:`open_store`).
+Durability = Literal["process", "fsync"]
+DURABILITIES: tuple[Durability, ...] = ("process", "fsync")
+
+
+def _is_postgres(url: str) -> bool:
+    return urlsplit(url).scheme in ("postgresql", "postgres")
+
+
 def _sqlite_path(url: str) -> str:
     """The file path of an SQLite store URL; :class:`JivoConfigError` for any other URL."""
     parts = urlsplit(url)
@@ -56,12 +70,10 @@ def _sqlite_path(url: str) -> str:
         if not path:
             raise JivoConfigError(f"store URL {url!r} names no file (e.g. sqlite:///events.db)")
         return path
-    if parts.scheme in ("postgresql", "postgres"):
-        raise JivoConfigError(
-            f"store URL {url.split('@')[-1]!r}: the PostgreSQL store is not available yet; "
-            "use sqlite:///PATH"
-        )
-    raise JivoConfigError(f"store URL {url!r}: expected sqlite:///PATH")
+    raise JivoConfigError(
+        f"store URL {url.rpartition('@')[2]!r}: expected sqlite:///PATH or "
+        "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+    )
 
 
 def resolve_store_url(url: str) -> str:
@@ -75,20 +87,45 @@ def resolve_store_url(url: str) -> str:
     >>> resolve_store_url("sqlite:///:memory:")
     'sqlite:///:memory:'
     """
+    if _is_postgres(url):
+        return url
     path = _sqlite_path(url)
     if path == ":memory:" or os.path.isabs(path):
         return url
     return f"sqlite:///{Path(path).absolute()}"
 
 
-def open_store(url: str, *, read_only: bool = False) -> EventStore:
-    """Open the store at ``url``.
+def open_store(
+    url: str, *, read_only: bool = False, durability: Durability = "process"
+) -> EventStore:
+    """Open the store at ``url``, migrating its schema to this release's (unless read-only).
 
     ``sqlite:///jivo-events.db`` is a path relative to the working directory,
     ``sqlite:////var/lib/jivo/events.db`` an absolute one, ``sqlite:///:memory:`` a throwaway
-    in-memory store (one database for every thread using this store object). Raises
-    :class:`JivoConfigError` for a URL of another kind and :class:`StoreUnavailable` when the
-    store cannot be opened for writing (with ``read_only=True``: for reading; nothing is
-    created or written, no write lock taken).
+    in-memory store (one database for every thread using this store object);
+    ``postgresql://user:password@host:5432/dbname`` a PostgreSQL database (the ``postgres``
+    extra; several receivers may share it). Raises :class:`JivoConfigError` for a URL of
+    another kind and :class:`StoreUnavailable` when the store cannot be opened for writing
+    (with ``read_only=True``: for reading; nothing is created or written, no write lock taken).
+
+    ``durability``: what an acknowledged event survives. ``"process"`` (the default): a crash
+    of the receiver process (``kill -9``, OOM) — SQLite commits into its WAL without ``fsync``
+    (``synchronous=NORMAL``), PostgreSQL with ``synchronous_commit=off`` (its server holds the
+    commit; a crash of PostgreSQL itself may lose the last fraction of a second); a power
+    loss or kernel crash may lose the last commits. ``"fsync"``: that too — every commit is
+    flushed to disk before the 200 (SQLite ``synchronous=FULL``, PostgreSQL
+    ``synchronous_commit=on``), at a cost in throughput (see benchmarks/RESULTS.md).
     """
-    return SqliteStore(_sqlite_path(url), read_only=read_only)
+    if durability not in DURABILITIES:
+        raise JivoConfigError(
+            f"durability {durability!r}: expected one of {', '.join(map(repr, DURABILITIES))}"
+        )
+    if _is_postgres(url):
+        try:
+            from jivo_widget.webhooks.store.postgres import PostgresStore
+        except ImportError:
+            raise JivoConfigError(
+                "the PostgreSQL store needs the postgres extra: pip install 'jivo-widget[postgres]'"
+            ) from None
+        return PostgresStore(url, read_only=read_only, durability=durability)
+    return SqliteStore(_sqlite_path(url), read_only=read_only, durability=durability)

@@ -9,19 +9,27 @@ from typing import Any
 from jivo_widget.webhooks.store.base import EventOutcome, EventStatus, NewEvent, StoredEvent
 
 __all__ = [
+    "CLAIM",
     "COLUMNS",
     "FINISH",
     "INSERT",
+    "MIGRATIONS",
     "PROBE",
-    "SCHEMA",
+    "SCHEMA_VERSION",
+    "SETTLE",
+    "VERSION_TABLE",
     "finish_params",
     "insert_params",
     "inserted_id",
     "key_bytes",
     "row_to_event",
+    "settle_params",
 ]
 
-SCHEMA = """
+# Version 1: the table as the first release created it (a file without jivo_schema_version
+# that has jivo_events is at version 1). Each later version is one step, run with the step
+# before it in one transaction, so a store is never left half-migrated.
+_VERSION_1 = """
 CREATE TABLE IF NOT EXISTS jivo_events (
     id INTEGER PRIMARY KEY,
     received_at REAL NOT NULL,
@@ -43,6 +51,17 @@ CREATE TABLE IF NOT EXISTS jivo_store_probe (
     padding BLOB NOT NULL
 );
 """
+# Version 2: processing off the request path. next_attempt_at (a Unix time) is set only on
+# rows queued for a worker, so the partial index is never touched by a capture-only insert.
+_VERSION_2 = """
+ALTER TABLE jivo_events ADD COLUMN next_attempt_at REAL;
+CREATE INDEX jivo_events_due ON jivo_events (next_attempt_at)
+    WHERE next_attempt_at IS NOT NULL;
+"""
+#: The statements that take a store from version ``n - 1`` to ``n``, in order.
+MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2)
+SCHEMA_VERSION = len(MIGRATIONS)
+VERSION_TABLE = "CREATE TABLE IF NOT EXISTS jivo_schema_version (version INTEGER NOT NULL)"
 # jivo_store_probe holds one row that ``ping`` (``/healthz``) rewrites and commits: only a
 # committed write proves that the disk takes writes (a full disk or a file made read-only after
 # opening fails at the write, not at taking the lock). The padding makes the probe write a few
@@ -55,12 +74,12 @@ PROBE = "INSERT OR REPLACE INTO jivo_store_probe VALUES (1, ?, zeroblob(8192))"
 
 COLUMNS = (
     "id, received_at, remote_addr, body, dedupe_key, event_name, chat_id, status, error, "
-    "response, attempts"
+    "response, attempts, next_attempt_at"
 )
 
 INSERT = (
     "INSERT INTO jivo_events (received_at, remote_addr, body, dedupe_key, event_name, chat_id, "
-    "status, error, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "status, error, response, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
 )
 
@@ -94,6 +113,7 @@ def insert_params(event: NewEvent) -> tuple[Any, ...]:
         event.status.value,
         _safe_text(event.error),
         _dumps(event.response),
+        None if event.next_attempt_at is None else event.next_attempt_at.timestamp(),
     )
 
 
@@ -137,4 +157,39 @@ def row_to_event(row: tuple[Any, ...]) -> StoredEvent:
         error=row[8],
         response=None if row[9] is None else json.loads(row[9]),
         attempts=row[10],
+        next_attempt_at=None if row[11] is None else datetime.fromtimestamp(row[11], UTC),
+    )
+
+
+# A worker's claim: one statement, so atomic under SQLite's write lock whatever the number of
+# processes; ``attempts`` is the claim's token (see ``SETTLE``).
+CLAIM = (
+    "UPDATE jivo_events SET status = 'received', attempts = attempts + 1, next_attempt_at = ? "
+    "WHERE id IN (SELECT id FROM jivo_events WHERE next_attempt_at IS NOT NULL "
+    "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?) "
+    f"RETURNING {COLUMNS}"
+)
+# The end of a claimed run, only while the claim holds: same attempts, still leased to it.
+SETTLE = (
+    "UPDATE jivo_events SET status = ?, error = ?, response = coalesce(?, response), "
+    "next_attempt_at = ? WHERE id = ? AND attempts = ? AND status = 'received'"
+)
+
+
+def settle_params(
+    event_id: int,
+    attempts: int,
+    status: EventStatus,
+    *,
+    error: str | None,
+    response: dict[str, Any] | None = None,
+    next_attempt_at: datetime | None = None,
+) -> tuple[Any, ...]:
+    return (
+        status.value,
+        _safe_text(error),
+        _dumps(response),
+        None if next_attempt_at is None else next_attempt_at.timestamp(),
+        event_id,
+        attempts,
     )

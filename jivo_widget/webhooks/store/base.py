@@ -26,6 +26,7 @@ from typing import Any
 from jivo_widget.errors import StoreUnavailable
 
 __all__ = [
+    "Claim",
     "EventOutcome",
     "EventStatus",
     "EventStore",
@@ -41,13 +42,15 @@ class EventStatus(StrEnum):
 
     ``received``: stored, handlers not finished (or the process died while they ran: replay it);
     ``processed``: every handler succeeded (or there were none); ``failed``: a handler raised or
-    missed its deadline; ``invalid``: it broke its event model; ``malformed``: not a UTF-8 JSON
-    object with an ``event_name``.
+    missed its deadline (with a ``next_attempt_at``: a worker retries it then); ``dead``: a
+    worker gave up on it (too many attempts, see :meth:`EventStore.mark_dead`); ``invalid``: it
+    broke its event model; ``malformed``: not a UTF-8 JSON object with an ``event_name``.
     """
 
     RECEIVED = "received"
     PROCESSED = "processed"
     FAILED = "failed"
+    DEAD = "dead"
     INVALID = "invalid"
     MALFORMED = "malformed"
 
@@ -78,6 +81,9 @@ class NewEvent:
     #: is an *earlier event* (Jivo sends identical bodies for A→B→A changes), not a resend, so
     #: this one is stored too and the old row stops answering to the key. ``None``: forever.
     dedupe_since: datetime | None = None
+    #: Queued for a worker (processing off the request path): due from this moment (normally
+    #: ``received_at``). ``None``: not queued (handled inline, or nothing to handle).
+    next_attempt_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +115,12 @@ class StoredEvent:
     status: EventStatus
     error: str | None
     response: dict[str, Any] | None
+    #: Runs of its handlers started: recorded outcomes (:meth:`EventStore.finish`) plus claims
+    #: by a worker (:meth:`EventStore.claim_due` counts the attempt when it starts it).
     attempts: int
+    #: When a worker may (next) claim it, or when the lease of the worker running it ends;
+    #: ``None`` when it is not queued. ``error`` is the last run's error.
+    next_attempt_at: datetime | None = None
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready metadata (no body): what ``events list --json`` prints."""
@@ -120,10 +131,28 @@ class StoredEvent:
             "chat_id": self.chat_id,
             "status": self.status.value,
             "attempts": self.attempts,
+            "next_attempt_at": (
+                None if self.next_attempt_at is None else self.next_attempt_at.isoformat()
+            ),
             "error": self.error,
             "remote_addr": self.remote_addr,
             "dedupe_key": self.dedupe_key,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An event a worker claimed with :meth:`EventStore.claim_due`, and the proof it holds it.
+
+    ``event.attempts`` already counts this run. The claim is held until ``lease_until``; the
+    worker reports the run's end with :meth:`EventStore.mark_processed`,
+    :meth:`~EventStore.schedule_retry` or :meth:`~EventStore.mark_dead`, which return ``False``
+    (and change nothing) when the claim was lost meanwhile: the lease ran out and another
+    worker claimed the event again (its ``attempts`` moved on).
+    """
+
+    event: StoredEvent
+    lease_until: datetime
 
 
 class EventStore(ABC):
@@ -131,6 +160,12 @@ class EventStore(ABC):
 
     #: The URL the store was opened from, for messages (no password in it).
     url: str
+    #: The schema versions before and after opening: ``(0, n)`` created, ``(k, n)`` migrated
+    #: from version ``k``, ``(n, n)`` already current.
+    migrated: tuple[int, int]
+    #: Whether a commit blocks for a round trip to a server: the receiver then commits its
+    #: groups on a thread instead of on the event loop (:mod:`jivo_widget.webhooks._batch`).
+    commits_block: bool = False
 
     @abstractmethod
     def add(self, event: NewEvent) -> int | None:
@@ -180,6 +215,40 @@ class EventStore(ABC):
         With ``status=received``: only record the response sent while the handlers still run;
         ``attempts`` is not counted.
         """
+
+    # -- processing off the request path: a worker claims due events, then reports each run --
+
+    @abstractmethod
+    def claim_due(
+        self, *, limit: int, lease: timedelta, now: datetime | None = None
+    ) -> builtins.list[Claim]:
+        """Claim up to ``limit`` queued events whose ``next_attempt_at`` is at or before
+        ``now`` (default: the current time), the longest due first, for ``lease``; returned in
+        id order.
+
+        Atomic across threads, processes and receivers: no two concurrent callers get the same
+        event. Each claimed row becomes ``received``, its ``attempts`` + 1 (the run starts
+        now, so a run that kills its worker still counts towards the limit), and its
+        ``next_attempt_at`` the end of the lease: if the worker dies or hangs, the event is
+        due again then. Events not queued (``next_attempt_at`` is ``None``) are never claimed.
+        """
+
+    @abstractmethod
+    def mark_processed(self, claim: Claim, *, response: dict[str, Any] | None = None) -> bool:
+        """The claimed run succeeded: ``processed``, no error, no longer queued. ``response``,
+        when given, replaces the stored one. ``False`` (nothing changed) if the claim was
+        lost."""
+
+    @abstractmethod
+    def schedule_retry(self, claim: Claim, *, error: str, at: datetime) -> bool:
+        """The claimed run failed and will be retried: ``failed`` with ``error``, due again
+        ``at`` (the caller's backoff). ``False`` (nothing changed) if the claim was lost."""
+
+    @abstractmethod
+    def mark_dead(self, claim: Claim, *, error: str) -> bool:
+        """The claimed run failed and no retry is left: ``dead`` with ``error``, no longer
+        queued (``events replay`` can still run it). ``False`` (nothing changed) if the claim
+        was lost."""
 
     @abstractmethod
     def list(

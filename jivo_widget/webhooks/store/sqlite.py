@@ -7,8 +7,8 @@ in the database file's WAL. We run
 ``fsync``. The data is in the kernel's page cache the moment the call returns, so a crash of the
 *process* (``kill -9``, an exception, an OOM kill) loses nothing; only a crash of the *machine*
 (power loss, kernel panic) can lose the last commits. ``synchronous=FULL`` would add an ``fsync``
-per commit (milliseconds each, a several-fold throughput loss) to survive that too; a server
-database (the planned PostgreSQL store) is the answer for machine-crash durability.
+per commit (milliseconds each) to survive that too: ``durability="fsync"`` runs it (a group of
+deliveries shares one ``fsync``; see benchmarks/RESULTS.md for the cost).
 
 Checkpoints. The serving connection never copies the WAL back into the database file; a
 background thread does, without stalling the event loop (:mod:`._checkpoint`).
@@ -34,22 +34,28 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from jivo_widget.webhooks.store._checkpoint import CHECKPOINT_EVERY, WAL_LIMIT_BYTES, Checkpointer
 from jivo_widget.webhooks.store._sqlite_schema import (
+    CLAIM,
     COLUMNS,
     FINISH,
     INSERT,
+    MIGRATIONS,
     PROBE,
-    SCHEMA,
+    SCHEMA_VERSION,
+    SETTLE,
+    VERSION_TABLE,
     finish_params,
     insert_params,
     inserted_id,
     key_bytes,
     row_to_event,
+    settle_params,
 )
 from jivo_widget.webhooks.store.base import (
+    Claim,
     EventOutcome,
     EventStatus,
     EventStore,
@@ -88,10 +94,16 @@ class SqliteStore(EventStore):
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, busy_timeout: float = 1.0, read_only: bool = False
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 1.0,
+        read_only: bool = False,
+        durability: Literal["process", "fsync"] = "process",
     ) -> None:
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
+        self.durability = durability
         self._lock = threading.Lock()
         self._busy_timeout = busy_timeout
         self._checkpointer: Checkpointer | None = None
@@ -99,6 +111,8 @@ class SqliteStore(EventStore):
         #: (device, inode) of the file opened, to notice it being deleted or replaced.
         self._identity: tuple[int, int] | None = None
         self._replaced_reported = False
+        #: The schema versions before and after opening (equal when nothing was migrated).
+        self.migrated: tuple[int, int] = (SCHEMA_VERSION, SCHEMA_VERSION)
         if self.path != ":memory:":
             directory = Path(self.path).parent
             if not directory.is_dir():
@@ -122,14 +136,17 @@ class SqliteStore(EventStore):
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open the event store {self.path}: {exc}") from None
         if self.read_only:
+            self._check_read_only_schema()
             return
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")  # why: see the module docstring
+            # why: see "Durability" in the module docstring
+            synchronous = "FULL" if durability == "fsync" else "NORMAL"
+            self._conn.execute(f"PRAGMA synchronous={synchronous}")
             if self.path != ":memory:":
                 self._conn.execute("PRAGMA wal_autocheckpoint=0")  # see "Checkpoints" above
                 self._conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
-            self._conn.executescript(SCHEMA)
+            self.migrated = self._migrate()
             # Prove now, not at the first delivery, that a row can be written: SQLite silently
             # opens an unwritable file read-only and only fails on the first real write.
             self._conn.execute("BEGIN IMMEDIATE")
@@ -143,6 +160,68 @@ class SqliteStore(EventStore):
             raise StoreUnavailable(self._describe(exc, "cannot open")) from None
         if self.path != ":memory:":
             self._identity = _file_identity(self.path)
+
+    def _version(self) -> int:
+        """The schema version of the open file: 0 when empty, 1 for a file of the first
+        release (it has no version table)."""
+        tables = {
+            name
+            for (name,) in self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'jivo_%'"
+            )
+        }
+        if "jivo_schema_version" in tables:
+            row = self._conn.execute("SELECT max(version) FROM jivo_schema_version").fetchone()
+            return int(row[0] or 0)
+        return 1 if "jivo_events" in tables else 0
+
+    def _migrate(self) -> tuple[int, int]:
+        """Bring the file to :data:`SCHEMA_VERSION`, all steps in one transaction (another
+        process opening the file at the same time waits, then finds nothing left to do)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            before = self._version()
+            if before > SCHEMA_VERSION:
+                raise StoreUnavailable(
+                    f"the event store {self.path} has schema version {before}, newer than this "
+                    f"release of jivo-widget knows ({SCHEMA_VERSION}): upgrade jivo-widget"
+                )
+            for step in MIGRATIONS[before:]:
+                for statement in step.split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+            if before < SCHEMA_VERSION:
+                self._conn.execute(VERSION_TABLE)
+                self._conn.execute("DELETE FROM jivo_schema_version")
+                self._conn.execute("INSERT INTO jivo_schema_version VALUES (?)", (SCHEMA_VERSION,))
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        if 0 < before < SCHEMA_VERSION:
+            logger.info(
+                "migrated the event store %s from schema version %d to %d",
+                self.path,
+                before,
+                SCHEMA_VERSION,
+            )
+        return before, SCHEMA_VERSION
+
+    def _check_read_only_schema(self) -> None:
+        """A store opened read-only is never migrated: refuse one this release cannot read."""
+        try:
+            version = self._version()
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise StoreUnavailable(self._describe(exc, "cannot read")) from None
+        if version not in (0, SCHEMA_VERSION):
+            self._conn.close()
+            raise StoreUnavailable(
+                f"the event store {self.path} has schema version {version}, this release "
+                f"reads {SCHEMA_VERSION}: run `jivo-widget events migrate --store {self.url}`"
+            )
+        self.migrated = (version, version)
 
     def _check_file(self) -> None:
         """Raise :class:`StoreUnavailable` if the path no longer leads to the file we opened.
@@ -284,6 +363,58 @@ class SqliteStore(EventStore):
         """Record the outcome of one dispatch (``attempts`` + 1), or with status ``received``
         the response sent while the handlers still run (``attempts`` unchanged)."""
         self.write_batch((), (EventOutcome(event_id, status, error, response),))
+
+    def claim_due(
+        self, *, limit: int, lease: timedelta, now: datetime | None = None
+    ) -> builtins.list[Claim]:
+        """Claim due queued events (see :meth:`EventStore.claim_due`): one ``UPDATE …
+        RETURNING``, atomic under SQLite's write lock across processes."""
+        moment = now or datetime.now(UTC)
+        lease_until = moment + lease
+        with self._connection("cannot write to") as conn:
+            self._check_file()
+            rows = conn.execute(
+                CLAIM, (lease_until.timestamp(), moment.timestamp(), limit)
+            ).fetchall()
+            self._committed(len(rows))
+        # RETURNING gives rows in no promised order: oldest due first, as documented.
+        claims = [Claim(row_to_event(row), lease_until) for row in rows]
+        return sorted(claims, key=lambda c: c.event.id)
+
+    def mark_processed(self, claim: Claim, *, response: dict[str, Any] | None = None) -> bool:
+        """See :meth:`EventStore.mark_processed`."""
+        return self._settle(claim, EventStatus.PROCESSED, error=None, response=response)
+
+    def schedule_retry(self, claim: Claim, *, error: str, at: datetime) -> bool:
+        """See :meth:`EventStore.schedule_retry`."""
+        return self._settle(claim, EventStatus.FAILED, error=error, next_attempt_at=at)
+
+    def mark_dead(self, claim: Claim, *, error: str) -> bool:
+        """See :meth:`EventStore.mark_dead`."""
+        return self._settle(claim, EventStatus.DEAD, error=error)
+
+    def _settle(
+        self,
+        claim: Claim,
+        status: EventStatus,
+        *,
+        error: str | None,
+        response: dict[str, Any] | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> bool:
+        params = settle_params(
+            claim.event.id,
+            claim.event.attempts,
+            status,
+            error=error,
+            response=response,
+            next_attempt_at=next_attempt_at,
+        )
+        with self._connection("cannot write to") as conn:
+            self._check_file()
+            changed = conn.execute(SETTLE, params).rowcount
+            self._committed(changed)
+        return changed == 1
 
     def list(
         self,
