@@ -33,6 +33,7 @@ def test_extras_are_only_for_what_works() -> None:
         "flask",
         "django",
         "callbacks",
+        "metrics",
         "dev",
     }
 

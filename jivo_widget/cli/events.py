@@ -1,4 +1,5 @@
-"""``jivo-widget events list|show|replay|purge``: the stored deliveries.
+"""``jivo-widget events list|show|replay|purge``: the stored deliveries (and ``openapi``, the
+endpoint's API description, a command module of its own).
 
 ``list`` and ``show`` open the store read-only (they work on a store they cannot write and never
 take a live receiver's write lock). ``replay`` runs the user's handlers again: it needs
@@ -27,6 +28,7 @@ from jivo_widget.cli._options import (
     store_option,
 )
 from jivo_widget.cli._terminal import echo_json, log_to_terminal, pretty, terminal_safe
+from jivo_widget.cli.openapi import openapi
 from jivo_widget.webhooks.replay import ReplayResult
 from jivo_widget.webhooks.store import StoredEvent
 
@@ -35,7 +37,10 @@ __all__ = ["events"]
 
 @click.group()
 def events() -> None:
-    """List, show, replay and purge stored webhook events."""
+    """List, show, replay and purge stored webhook events; write the endpoint's OpenAPI."""
+
+
+events.add_command(openapi)
 
 
 def _iso(value: datetime) -> str:

@@ -66,6 +66,12 @@ class _Keep(Enum):
     help="Close a connection whose request headers, or then body, take longer than this to "
     "arrive (slow or stalled clients).",
 )
+@click.option(
+    "--metrics",
+    is_flag=True,
+    help="Keep Prometheus metrics and serve them at GET /metrics (the metrics extra). With "
+    "several worker processes set PROMETHEUS_MULTIPROC_DIR to a shared empty directory.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -76,12 +82,14 @@ def serve(
     app_ref: str | None,
     dedupe_window: str | None,
     read_timeout: float,
+    metrics: bool,
 ) -> None:
     """Run the webhook receiver under uvicorn: POST /jivo/webhook/{secret}, GET /healthz.
 
     Without --app it runs in capture-only mode: every event is stored and answered
     {"result": "ok"}. With --app your WebhookApp's handlers run; --store and --secret (given on
-    the command line or in the environment) then replace the app's own.
+    the command line or in the environment) then replace the app's own. GET /openapi.json
+    describes the endpoint; with --metrics, GET /metrics serves Prometheus metrics.
     """
     try:
         import uvicorn
@@ -94,7 +102,9 @@ def serve(
         ) from exc
 
     window = _dedupe_window(dedupe_window)
-    receiver = _receiver(store_url if given(ctx, "store_url") else None, secret, app_ref, window)
+    receiver = _receiver(
+        store_url if given(ctx, "store_url") else None, secret, app_ref, window, metrics
+    )
     # Open the store now (an app opens it on first use): one that cannot be opened is an error
     # at startup, not a 503 at the first delivery.
     store = receiver.store
@@ -166,6 +176,7 @@ def _receiver(
     secret: str | None,
     app_ref: str | None,
     window: timedelta | _Keep | None,
+    metrics: bool = False,
 ) -> Receiver:
     """The receiver ``serve`` runs: capture-only, or the user's app; what the command line set
     (``None`` / ``_Keep``: not set) applies to a copy of the app, never to the app itself."""
@@ -182,6 +193,8 @@ def _receiver(
                 hooks = hooks.configured(store=store_url)
         if not isinstance(window, _Keep):
             hooks = hooks.configured(dedupe_window=window)
+        if metrics and not hooks.receiver.observer.serves_metrics:
+            hooks = hooks.configured(metrics=True)
     return hooks.receiver
 
 

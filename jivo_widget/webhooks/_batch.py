@@ -10,9 +10,11 @@ commit. The store stays synchronous (see :mod:`jivo_widget.webhooks.store.base`)
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from jivo_widget.webhooks.instrument import Observer
 from jivo_widget.webhooks.store.base import EventOutcome, EventStore, NewEvent
 
 __all__ = ["GroupCommit"]
@@ -33,8 +35,10 @@ class GroupCommit:
     each loop has its own group.
     """
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, observer: Observer | None = None) -> None:
         self.store = store
+        #: Told how long each transaction took (the store's commit latency).
+        self.observer = Observer() if observer is None else observer
         self._batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
 
     async def add(self, new: NewEvent) -> int | None:
@@ -66,10 +70,12 @@ class GroupCommit:
         batch = self._batches.pop(loop)
         waiting: list[asyncio.Future[Any]] = [f for _, f in batch.events]
         waiting += [f for _, f in batch.outcomes]
+        started = time.perf_counter()
         try:
             ids = self.store.write_batch(
                 [new for new, _ in batch.events], [outcome for outcome, _ in batch.outcomes]
             )
+            self.observer.committed(time.perf_counter() - started, len(waiting))
         except Exception as exc:  # StoreUnavailable, or a bug: every caller gets it
             for future in waiting:
                 if not future.done():

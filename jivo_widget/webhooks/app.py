@@ -9,7 +9,7 @@ from datetime import timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from jivo_widget.errors import JivoInsecureWebhookWarning
+from jivo_widget.errors import JivoConfigError, JivoInsecureWebhookWarning
 from jivo_widget.webhooks.contract import (
     DEFAULT_DEDUPE_WINDOW,
     DEFAULT_HANDLER_TIMEOUT,
@@ -17,6 +17,7 @@ from jivo_widget.webhooks.contract import (
     DEFAULT_RESPONSE_DEADLINE,
     WEBHOOK_PREFIX,
 )
+from jivo_widget.webhooks.instrument import Observer
 from jivo_widget.webhooks.receiver import Receiver
 from jivo_widget.webhooks.router import Handler, Router
 from jivo_widget.webhooks.store import DEFAULT_STORE_URL, EventStore, open_store, resolve_store_url
@@ -63,6 +64,19 @@ class _StoreOnFirstUse:
             return self._store
 
 
+def _observer(metrics: bool) -> Observer:
+    """The receiver's observer: the log line, and Prometheus metrics when asked for."""
+    if not metrics:
+        return Observer()
+    try:
+        from jivo_widget.webhooks.metrics import PrometheusMetrics
+    except ImportError as exc:
+        raise JivoConfigError(
+            "metrics=True needs the metrics extra: pip install 'jivo-widget[metrics]'"
+        ) from exc
+    return PrometheusMetrics()
+
+
 class WebhookApp:
     """Receive Jivo webhooks: register handlers, then mount an adapter.
 
@@ -89,6 +103,8 @@ class WebhookApp:
     ``dedupe_window``: a body identical to one received this recently is a resend (answered
     with the first reply, handlers not re-run); later it is a new event (Jivo's
     ``client_attribute_updated`` for A→B→A sends the same body twice). ``None``: forever.
+    ``metrics``: keep Prometheus metrics and serve them at ``GET /metrics`` (the ``metrics``
+    extra; see :mod:`jivo_widget.webhooks.metrics`, also for several worker processes).
     """
 
     def __init__(
@@ -100,6 +116,7 @@ class WebhookApp:
         response_deadline: float = DEFAULT_RESPONSE_DEADLINE,
         handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
+        metrics: bool = False,
     ) -> None:
         self._setup(
             _secrets(secret),
@@ -109,6 +126,7 @@ class WebhookApp:
             response_deadline=response_deadline,
             handler_timeout=handler_timeout,
             dedupe_window=dedupe_window,
+            observer=_observer(metrics),
         )
 
     def _setup(
@@ -121,6 +139,7 @@ class WebhookApp:
         response_deadline: float,
         handler_timeout: float,
         dedupe_window: timedelta | None,
+        observer: Observer,
     ) -> None:
         self._secrets = secrets
         self.router = router
@@ -133,6 +152,7 @@ class WebhookApp:
             response_deadline=response_deadline,
             handler_timeout=handler_timeout,
             dedupe_window=dedupe_window,
+            observer=observer,
         )
         if secrets is None:
             warnings.warn(
@@ -150,10 +170,11 @@ class WebhookApp:
         secret: str | Sequence[str] | _Unchanged | None = _Unchanged.KEEP,
         store: str | EventStore | _Unchanged = _Unchanged.KEEP,
         dedupe_window: timedelta | _Unchanged | None = _Unchanged.KEEP,
+        metrics: bool | _Unchanged = _Unchanged.KEEP,
     ) -> WebhookApp:
         """A new app with the same handlers (the router is shared, so handlers registered on
-        either later count for both) and limits, over another ``secret``, ``store`` and/or
-        ``dedupe_window``.
+        either later count for both) and limits, over another ``secret``, ``store``,
+        ``dedupe_window`` and/or ``metrics`` (kept: the same metrics, counted together).
 
         Whatever is not given is kept: ``hooks.configured(store="sqlite:///other.db")`` keeps
         the secrets, or the store (the same store object, opened once for both). ``secret=None``
@@ -177,6 +198,7 @@ class WebhookApp:
             dedupe_window=(
                 receiver.dedupe_window if isinstance(dedupe_window, _Unchanged) else dedupe_window
             ),
+            observer=receiver.observer if isinstance(metrics, _Unchanged) else _observer(metrics),
         )
         return clone
 
