@@ -41,15 +41,12 @@ def _shown_name(event_name: str | None) -> str:
 
 def log_event(event_id: int | None, event_name: str | None, status: str, seconds: float) -> None:
     """The one INFO line for a delivery: ``event id=… name=… status=… latency_ms=…``."""
-    fields = {
-        "id": event_id,
-        "name": _shown_name(event_name),
-        "status": status,
-        "latency_ms": round(seconds * 1000, 3),
-    }
+    latency_ms = round(seconds * 1000, 1)
+    name = _shown_name(event_name)
+    fields = {"id": event_id, "name": name, "status": status, "latency_ms": latency_ms}
     logger.info(
-        "event id=%s name=%s status=%s latency_ms=%.1f",
-        "-" if event_id is None else event_id, fields["name"], status, seconds * 1000,
+        "event id=%s name=%s status=%s latency_ms=%s",
+        "-" if event_id is None else event_id, name, status, latency_ms,
         extra={"jivo_event": fields},
     )  # fmt: skip
 

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from jivo_widget import __version__
+from jivo_widget.urls import HTTP_URL_PATTERN, HTTPS_URL_PATTERN
 from jivo_widget.webhooks.contract import (
     DEFAULT_MAX_BODY_BYTES,
     DUPLICATE_HEADER,
@@ -39,6 +40,28 @@ def _model_schema(model: type[Any], mode: str, schemas: dict[str, Any]) -> dict[
     schema: dict[str, Any] = model.model_json_schema(ref_template=_REF, mode=mode)
     schemas.update(schema.pop("$defs", {}))
     return schema
+
+
+#: The URL rule's pattern is written for the Rust regex engine in pydantic-core (``\p{Cc}``,
+#: nested classes), not for ECMA-262, which JSON Schema's ``pattern`` means: a client would
+#: refuse or misread it. Links are documented as URIs, with the rule in words.
+_URL_PATTERNS = {HTTP_URL_PATTERN, HTTPS_URL_PATTERN}
+_LINK = (
+    "An absolute http(s) URL with a real host: no user@, no whitespace, control or invisible "
+    "formatting characters (the toolkit's URL rule)."
+)
+
+
+def _portable(schema: Any) -> Any:
+    """``schema`` with the URL rule's engine-specific pattern replaced by ``format: uri``."""
+    if isinstance(schema, list):
+        return [_portable(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("pattern") in _URL_PATTERNS:
+        rest = {key: value for key, value in schema.items() if key != "pattern"}
+        return {**rest, "format": "uri", "description": _LINK}
+    return {key: _portable(value) for key, value in schema.items()}
 
 
 def _event_schema(name: str, model: type[JivoEvent], schemas: dict[str, Any]) -> dict[str, Any]:
@@ -235,7 +258,7 @@ def openapi_document(*, metrics: bool = False) -> dict[str, Any]:
             ),
         },
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": _portable(schemas)},
     }
 
 

@@ -315,7 +315,6 @@ class Receiver:
         if event_id is None:
             return await self._duplicate_reply(key, trace)
         observer.stored(event.event_name)
-        logger.debug("stored event %d (%s)", event_id, event.event_name)
 
         def done() -> None:
             self._inflight.pop(key, None)
