@@ -35,6 +35,7 @@ def test_extras_are_only_for_what_works() -> None:
         "postgres",
         "callbacks",
         "bench",
+        "metrics",
         "dev",
     }
 

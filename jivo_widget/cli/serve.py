@@ -82,6 +82,12 @@ class _Keep(Enum):
     show_default=True,
     help="Worker processes sharing the port and the store (forked; one that dies is replaced).",
 )
+@click.option(
+    "--metrics",
+    is_flag=True,
+    help="Keep Prometheus metrics and serve them at GET /metrics (the metrics extra). With "
+    "several worker processes set PROMETHEUS_MULTIPROC_DIR to a shared empty directory.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -94,12 +100,14 @@ def serve(
     read_timeout: float,
     durability: Durability | None,
     workers: int,
+    metrics: bool,
 ) -> None:
     """Run the webhook receiver under uvicorn: POST /jivo/webhook/{secret}, GET /healthz.
 
     Without --app it runs in capture-only mode: every event is stored and answered
     {"result": "ok"}. With --app your WebhookApp's handlers run; --store and --secret (given on
-    the command line or in the environment) then replace the app's own.
+    the command line or in the environment) then replace the app's own. GET /openapi.json
+    describes the endpoint; with --metrics, GET /metrics serves Prometheus metrics.
     """
     try:
         import uvicorn  # noqa: F401 - checked here, used by _run_server
@@ -110,7 +118,7 @@ def serve(
 
     window = _dedupe_window(dedupe_window)
     hooks = _hooks(
-        store_url if given(ctx, "store_url") else None, secret, app_ref, window, durability
+        store_url if given(ctx, "store_url") else None, secret, app_ref, window, durability, metrics
     )
     receiver = hooks.receiver
     if workers > 1:
@@ -211,6 +219,7 @@ def _hooks(
     app_ref: str | None,
     window: timedelta | _Keep | None,
     durability: Durability | None,
+    metrics: bool = False,
 ) -> WebhookApp:
     """The app ``serve`` runs: capture-only, or the user's app; what the command line set
     (``None`` / ``_Keep``: not set) applies to a copy of the app, never to the app itself."""
@@ -233,6 +242,8 @@ def _hooks(
                 hooks = hooks.configured(durability=durability)
         if not isinstance(window, _Keep):
             hooks = hooks.configured(dedupe_window=window)
+        if metrics and not hooks.receiver.observer.serves_metrics:
+            hooks = hooks.configured(metrics=True)
     return hooks
 
 

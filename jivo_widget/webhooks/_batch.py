@@ -16,10 +16,12 @@ the commit, the larger the group — group commit where it pays.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from jivo_widget.webhooks._threads import commit_threads
+from jivo_widget.webhooks.instrument import Observer
 from jivo_widget.webhooks.store.base import EventOutcome, EventStore, NewEvent
 
 __all__ = ["GroupCommit"]
@@ -32,6 +34,11 @@ class _Batch:
     events: list[tuple[NewEvent, asyncio.Future[int | None]]] = field(default_factory=list)
     outcomes: list[tuple[EventOutcome, asyncio.Future[None]]] = field(default_factory=list)
 
+    @property
+    def size(self) -> int:
+        """How many writes the group holds (inserts and outcomes)."""
+        return len(self.events) + len(self.outcomes)
+
 
 class GroupCommit:
     """Commits inserts and outcomes to ``store`` in groups, one group per loop iteration.
@@ -40,8 +47,10 @@ class GroupCommit:
     each loop has its own group.
     """
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, observer: Observer | None = None) -> None:
         self.store = store
+        #: Told how long each transaction took (the store's commit latency).
+        self.observer = Observer() if observer is None else observer
         self._batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
         self._off_loop = store.commits_block
         #: Loops with a group's commit in flight on a thread (``_off_loop`` stores only).
@@ -78,10 +87,12 @@ class GroupCommit:
 
     def _commit(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self._batches.pop(loop)
+        started = time.perf_counter()
         try:
             ids = self.store.write_batch(
                 [new for new, _ in batch.events], [outcome for outcome, _ in batch.outcomes]
             )
+            self.observer.committed(time.perf_counter() - started, batch.size)
         except Exception as exc:  # StoreUnavailable, or a bug: every caller gets it
             _settle(batch, None, exc)
             return
@@ -90,19 +101,26 @@ class GroupCommit:
     def _start_commit(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self._batches.pop(loop)
         self._in_flight.add(loop)
+        started = time.perf_counter()
         commit = loop.run_in_executor(
             commit_threads(),
             self.store.write_batch,
             [new for new, _ in batch.events],
             [outcome for outcome, _ in batch.outcomes],
         )
-        commit.add_done_callback(lambda done: self._committed(loop, batch, done))
+        commit.add_done_callback(lambda done: self._committed(loop, batch, done, started))
 
     def _committed(
-        self, loop: asyncio.AbstractEventLoop, batch: _Batch, done: asyncio.Future[list[int | None]]
+        self,
+        loop: asyncio.AbstractEventLoop,
+        batch: _Batch,
+        done: asyncio.Future[list[int | None]],
+        started: float,
     ) -> None:
         self._in_flight.discard(loop)
         exc = done.exception()
+        if exc is None:
+            self.observer.committed(time.perf_counter() - started, batch.size)
         _settle(batch, None if exc else done.result(), exc)
         if loop in self._batches:  # the next group gathered while this one committed
             self._start_commit(loop)

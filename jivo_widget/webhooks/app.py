@@ -17,6 +17,7 @@ from jivo_widget.webhooks.contract import (
     DEFAULT_RESPONSE_DEADLINE,
     WEBHOOK_PREFIX,
 )
+from jivo_widget.webhooks.instrument import Observer
 from jivo_widget.webhooks.receiver import Receiver
 from jivo_widget.webhooks.router import Handler, Router
 from jivo_widget.webhooks.store import (
@@ -75,6 +76,19 @@ class _StoreOnFirstUse:
             return self._store
 
 
+def _observer(metrics: bool) -> Observer:
+    """The receiver's observer: the log line, and Prometheus metrics when asked for."""
+    if not metrics:
+        return Observer()
+    try:
+        from jivo_widget.webhooks.metrics import PrometheusMetrics
+    except ImportError as exc:
+        raise JivoConfigError(
+            "metrics=True needs the metrics extra: pip install 'jivo-widget[metrics]'"
+        ) from exc
+    return PrometheusMetrics()
+
+
 class WebhookApp:
     """Receive Jivo webhooks: register handlers, then mount an adapter.
 
@@ -104,6 +118,8 @@ class WebhookApp:
     ``durability``: what a 200 survives for a store given by URL — ``"process"`` a crash of
     the receiver, ``"fsync"`` also a power loss (see
     :func:`~jivo_widget.webhooks.store.open_store`).
+    ``metrics``: keep Prometheus metrics and serve them at ``GET /metrics`` (the ``metrics``
+    extra; see :mod:`jivo_widget.webhooks.metrics`, also for several worker processes).
     """
 
     def __init__(
@@ -116,6 +132,7 @@ class WebhookApp:
         handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
         durability: Durability = "process",
+        metrics: bool = False,
     ) -> None:
         self._setup(
             _secrets(secret),
@@ -125,6 +142,7 @@ class WebhookApp:
             response_deadline=response_deadline,
             handler_timeout=handler_timeout,
             dedupe_window=dedupe_window,
+            observer=_observer(metrics),
         )
 
     def _setup(
@@ -137,6 +155,7 @@ class WebhookApp:
         response_deadline: float,
         handler_timeout: float,
         dedupe_window: timedelta | None,
+        observer: Observer,
     ) -> None:
         self._secrets = secrets
         self.router = router
@@ -149,6 +168,7 @@ class WebhookApp:
             response_deadline=response_deadline,
             handler_timeout=handler_timeout,
             dedupe_window=dedupe_window,
+            observer=observer,
         )
         if secrets is None:
             warnings.warn(
@@ -167,10 +187,12 @@ class WebhookApp:
         store: str | EventStore | _Unchanged = _Unchanged.KEEP,
         dedupe_window: timedelta | _Unchanged | None = _Unchanged.KEEP,
         durability: Durability | _Unchanged = _Unchanged.KEEP,
+        metrics: bool | _Unchanged = _Unchanged.KEEP,
     ) -> WebhookApp:
         """A new app with the same handlers (the router is shared, so handlers registered on
-        either later count for both) and limits, over another ``secret``, ``store`` and/or
-        ``dedupe_window`` (and ``durability``, for a store opened from a URL).
+        either later count for both) and limits, over another ``secret``, ``store``,
+        ``dedupe_window`` (and ``durability``, for a store opened from a URL) and/or
+        ``metrics`` (kept: the same metrics, counted together).
 
         Whatever is not given is kept: ``hooks.configured(store="sqlite:///other.db")`` keeps
         the secrets, or the store (the same store object, opened once for both). ``secret=None``
@@ -194,6 +216,7 @@ class WebhookApp:
             dedupe_window=(
                 receiver.dedupe_window if isinstance(dedupe_window, _Unchanged) else dedupe_window
             ),
+            observer=receiver.observer if isinstance(metrics, _Unchanged) else _observer(metrics),
         )
         return clone
 

@@ -1,4 +1,6 @@
-"""The ASGI adapter (Starlette): ``POST /jivo/webhook/{secret}`` and ``GET /healthz``.
+"""The ASGI adapter (Starlette): ``POST /jivo/webhook/{secret}``, ``GET /healthz``,
+``GET /openapi.json`` (the endpoint's OpenAPI document) and, when the app keeps metrics,
+``GET /metrics``.
 
 Every answer, including the router's own 404 and 405, is JSON naming the problem. The body is
 read through :meth:`Receiver.read_body`, so Starlette never buffers more than the cap.
@@ -21,7 +23,14 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from jivo_widget.webhooks._logging import logger, redact_webhook_secrets_in_logs
-from jivo_widget.webhooks.contract import HEALTH_PATH, ROUTED_METHODS, WEBHOOK_PATH, Reply
+from jivo_widget.webhooks.contract import (
+    HEALTH_PATH,
+    METRICS_PATH,
+    OPENAPI_PATH,
+    ROUTED_METHODS,
+    WEBHOOK_PATH,
+    Reply,
+)
 from jivo_widget.webhooks.receiver import Receiver
 
 __all__ = ["create_app", "starlette_response"]
@@ -109,6 +118,16 @@ def create_app(receiver: Receiver) -> Starlette:
     async def healthz(request: Request) -> Response:
         return starlette_response(receiver.health())
 
+    async def openapi(request: Request) -> Response:
+        from jivo_widget.webhooks.openapi import openapi_json
+
+        document = openapi_json(metrics=receiver.observer.serves_metrics)
+        return Response(document, media_type="application/json")
+
+    async def metrics(request: Request) -> Response:
+        body, content_type = receiver.observer.exposition()
+        return Response(body, headers={"content-type": content_type})
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         message = {404: "not found", 405: f"method {request.method} not allowed"}.get(
@@ -138,6 +157,12 @@ def create_app(receiver: Receiver) -> Starlette:
             Route(WEBHOOK_PATH + "/{secret}", _WebhookEndpoint(receiver), methods=ROUTED_METHODS),
             Route(WEBHOOK_PATH, _WebhookEndpoint(receiver), methods=ROUTED_METHODS),
             Route(HEALTH_PATH, healthz, methods=["GET"]),
+            Route(OPENAPI_PATH, openapi, methods=["GET"]),
+            *(
+                [Route(METRICS_PATH, metrics, methods=["GET"])]
+                if receiver.observer.serves_metrics
+                else []
+            ),
         ],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,

@@ -37,6 +37,8 @@ __all__ = [
     "DEFAULT_RESPONSE_DEADLINE",
     "DUPLICATE_HEADER",
     "HEALTH_PATH",
+    "METRICS_PATH",
+    "OPENAPI_PATH",
     "ROUTED_METHODS",
     "WEBHOOK_METHOD",
     "WEBHOOK_PATH",
@@ -54,6 +56,10 @@ WEBHOOK_PATH = "/jivo/webhook"
 WEBHOOK_PREFIX = WEBHOOK_PATH + "/"
 #: The health check: 200 while the store takes writes, else 503.
 HEALTH_PATH = "/healthz"
+#: Prometheus metrics, when the app keeps them (``WebhookApp(metrics=True)``).
+METRICS_PATH = "/metrics"
+#: The OpenAPI document of the endpoint (:mod:`jivo_widget.webhooks.openapi`).
+OPENAPI_PATH = "/openapi.json"
 #: The one method a delivery may use.
 WEBHOOK_METHOD = "POST"
 #: The methods routed to the endpoint: all of them, so that a wrong secret is a 404 whatever the

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -37,6 +38,7 @@ from jivo_widget.webhooks._logging import logger
 from jivo_widget.webhooks._threads import handler_threads
 from jivo_widget.webhooks.contract import Reply
 from jivo_widget.webhooks.events import JivoEvent
+from jivo_widget.webhooks.instrument import Observer
 from jivo_widget.webhooks.responses import to_response
 from jivo_widget.webhooks.router import Registration
 from jivo_widget.webhooks.store.base import EventOutcome, EventStatus, StoreUnavailable
@@ -122,6 +124,8 @@ class _Run:
         self.shaped_by: str | None = None
         #: The reply went out without a response (its deadline passed): a late one is an error.
         self.answered = False
+        #: The status recorded for the event, once it is (``None``: still ``received``).
+        self.outcome: str | None = None
 
     async def until(
         self, deadline: float, *, stop_when_shaped: bool = False
@@ -228,9 +232,12 @@ class Dispatcher:
     """Dispatches stored events to their handlers (see the module docstring) and keeps track
     of the dispatches still running, on whichever event loops they run."""
 
-    def __init__(self, *, response_deadline: float, handler_timeout: float) -> None:
+    def __init__(
+        self, *, response_deadline: float, handler_timeout: float, observer: Observer
+    ) -> None:
         self.response_deadline = response_deadline
         self.handler_timeout = handler_timeout
+        self._observer = observer
         self._tasks: set[asyncio.Task[None]] = set()
         self._task_loops: set[asyncio.AbstractEventLoop] = set()
 
@@ -241,16 +248,19 @@ class Dispatcher:
         registrations: tuple[Registration, ...],
         commits: GroupCommit,
         when_done: Callable[[], None],
+        *,
+        received: float,
     ) -> asyncio.Future[Reply]:
         """Start the handlers of stored event ``event_id`` in a task of their own; the future
         of the reply to send (already done for events whose answer Jivo ignores).
-        ``when_done`` is called once the outcome is recorded."""
+        ``when_done`` is called once the outcome is recorded; ``received``: when the body was
+        read (:func:`time.perf_counter`), for the event's latency."""
         loop = asyncio.get_running_loop()
         reply: asyncio.Future[Reply] = loop.create_future()
         if not event.reads_response:
             reply.set_result(Reply.ok())
         task = loop.create_task(
-            self._dispatch(event_id, event, registrations, commits, reply, when_done)
+            self._dispatch(event_id, event, registrations, commits, reply, when_done, received)
         )
         self._tasks.add(task)
         self._task_loops.add(loop)
@@ -265,7 +275,9 @@ class Dispatcher:
         commits: GroupCommit,
         reply: asyncio.Future[Reply],
         when_done: Callable[[], None],
+        received: float,
     ) -> None:
+        run: _Run | None = None
         try:
             replying = not reply.done()
             deadline = self.response_deadline if replying else None
@@ -284,6 +296,20 @@ class Dispatcher:
             if not reply.done():
                 reply.set_result(Reply.ok())
             when_done()
+            self._observed(run, event, event_id, received)
+
+    def _observed(self, run: _Run | None, event: JivoEvent, event_id: int, received: float) -> None:
+        """Tell the observer the handlers are done, and the event's final state."""
+        name = event.event_name
+        failed = run is None or bool(run.errors)
+        if run is not None:
+            self._observer.handled(
+                name, asyncio.get_running_loop().time() - run.started, failed=failed
+            )
+        status = run.outcome if run is not None else None
+        self._observer.finished(
+            event_id, name, status or EventStatus.RECEIVED.value, time.perf_counter() - received
+        )
 
     async def _reply(self, run: _Run, commits: GroupCommit) -> tuple[Reply, bool]:
         """Phase 1: the reply, and whether the outcome was recorded with it."""
@@ -318,6 +344,7 @@ class Dispatcher:
             # The row stays "received": replayable once the store is back.
             logger.error("cannot record the outcome of event %d: %s", run.event_id, exc)
             return False
+        run.outcome = status.value
         return True
 
     async def drain(self, timeout: float | None = None) -> bool:

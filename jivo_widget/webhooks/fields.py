@@ -25,7 +25,15 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, GetCoreSchemaHandler, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, InitErrorDetails, core_schema
 
 __all__ = [
@@ -196,18 +204,56 @@ def _native_first(
     )
 
 
+class _AlsoAccepts:
+    """The JSON Schema of a kind: its type's own, plus the other forms its tolerance reads.
+
+    The OpenAPI document (:mod:`jivo_widget.webhooks.openapi`) is built from these schemas, so
+    they must say what the receiver takes: every form listed here is read (never refused), so a
+    body valid by the schema is never a 422 for that field's type.
+    """
+
+    __slots__ = ("_forms",)
+
+    def __init__(self, *forms: JsonSchemaValue) -> None:
+        self._forms = forms
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        own = handler(schema)
+        options = list(own["anyOf"]) if set(own) == {"anyOf"} else [own]
+        options += [form for form in self._forms if form not in options]
+        return {"anyOf": options}
+
+
+#: The empty values of JSON other than ``null`` (which every optional kind's own schema has).
+_BLANK_FORMS: tuple[JsonSchemaValue, ...] = (
+    {"type": "string", "pattern": "^[ \\t\\n\\r]*$"},
+    {"type": "object", "maxProperties": 0},
+    {"type": "array", "maxItems": 0},
+)
+_EMPTY_CONTAINERS = _BLANK_FORMS[1:]
+#: A decimal integer as text, as :func:`_integral` reads it (ASCII digits and spaces only).
+_INTEGER_TEXT: JsonSchemaValue = {
+    "type": "string", "pattern": "^ *[+-]?[0-9]+ *$", "maxLength": 100
+}  # fmt: skip
+_WHOLE_NUMBER: JsonSchemaValue = {"type": "number", "multipleOf": 1}
 #: The tags of :class:`_NativeFirst`'s union branches in error locations (see _tolerant_errors).
 _NATIVE_TAG = "jivo-native"
 _TOLERANT_TAG = "jivo-tolerant"
 
 #: Text or ``None``: numbers are read as their decimal string, ``{}`` / ``[]`` as ``None``.
 #: (A string or number is already what ``_text`` returns: the native schema alone reads it.)
-Text = Annotated[str | None, _NativeFirst(_text)]
+Text = Annotated[
+    str | None, _NativeFirst(_text), _AlsoAccepts({"type": "number"}, *_EMPTY_CONTAINERS)
+]
 #: An id: an **opaque string** (Jivo sends ``"2016"`` and ``2016`` for the same kind of id).
 Id = Text
 #: An integer or ``None``: numeric strings and whole floats are read as ints, blanks as ``None``.
 #: (pydantic's lax int reads ``"2198"`` and ``2198.0`` as :func:`_integral` does.)
-Integer = Annotated[int | None, _NativeFirst(_integral)]
+Integer = Annotated[
+    int | None, _NativeFirst(_integral), _AlsoAccepts(_INTEGER_TEXT, _WHOLE_NUMBER, *_BLANK_FORMS)
+]
 #: An int when Jivo sent a number or a numeric string, else the string as sent, else ``None``.
 #: (Only a true int or ``null`` skips :func:`_number_or_label`: strings need its stripping.)
 NumberOrLabel = Annotated[
@@ -215,6 +261,7 @@ NumberOrLabel = Annotated[
     _NativeFirst(
         _number_or_label, core_schema.nullable_schema(core_schema.int_schema(strict=True))
     ),
+    _AlsoAccepts(_WHOLE_NUMBER, *_EMPTY_CONTAINERS),
 ]
 #: Whole unix seconds or ``None``; fractions floored, ms/µs/ns scaled to seconds.
 #: (An int already in seconds is what :func:`_unix_seconds` returns unchanged.)
@@ -226,19 +273,44 @@ UnixSeconds = Annotated[
             core_schema.int_schema(strict=True, gt=-_SECONDS_LIMIT, lt=_SECONDS_LIMIT)
         ),
     ),
+    _AlsoAccepts(
+        {"type": "number"},
+        {
+            "type": "string",
+            "pattern": "^ *[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,3})? *$",
+            "maxLength": 100,
+        },
+        *_BLANK_FORMS,
+    ),
 ]
 #: ``true`` / ``false`` (or pydantic's lax forms: ``1``, ``"false"``…); blanks are ``None``.
-Flag = Annotated[bool | None, _NativeFirst(_blank_as_none)]
+Flag = Annotated[
+    bool | None,
+    _NativeFirst(_blank_as_none),
+    _AlsoAccepts(
+        {"type": "integer", "enum": [0, 1]},
+        {"type": "string", "enum": ["0", "1", "true", "false", "yes", "no", "on", "off"]},
+        *_BLANK_FORMS,
+    ),
+]
 #: A nested Jivo object or ``None``; ``""`` is ``None``, ``{}`` / ``[]`` an empty object.
-Nested = Annotated[_M | None, _NativeFirst(_free_object)]
+Nested = Annotated[_M | None, _NativeFirst(_free_object), _AlsoAccepts(*_BLANK_FORMS)]
 #: A list; ``null``, ``""``, ``{}`` are ``[]`` and empty items are dropped.
-JivoList = Annotated[list[_T], BeforeValidator(_blank_as_empty_list)]
+JivoList = Annotated[
+    list[_T],
+    BeforeValidator(_blank_as_empty_list),
+    _AlsoAccepts({"type": "null"}, *_BLANK_FORMS[:2]),
+]
 #: A free-form JSON object or ``None``; ``""`` is ``None`` and a PHP-style ``[]`` is ``{}``.
-JivoObject = Annotated[dict[str, Any] | None, _NativeFirst(_free_object)]
+JivoObject = Annotated[
+    dict[str, Any] | None, _NativeFirst(_free_object), _AlsoAccepts(*_BLANK_FORMS)
+]
 #: Free-form JSON whose shape Jivo does not document (an object or a list, kept as sent), or
 #: ``None``; ``""`` is ``None``.
 JivoObjectOrList = Annotated[
-    dict[str, Any] | list[Any] | None, BeforeValidator(_blank_string_as_none)
+    dict[str, Any] | list[Any] | None,
+    BeforeValidator(_blank_string_as_none),
+    _AlsoAccepts(_BLANK_FORMS[0]),
 ]
 
 

@@ -30,7 +30,9 @@ import asyncio
 import hashlib
 import hmac
 import threading
+import time
 from collections.abc import AsyncIterable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -52,6 +54,7 @@ from jivo_widget.webhooks.contract import (
 from jivo_widget.webhooks.decode import Decoded, decode, decode_after_error
 from jivo_widget.webhooks.dispatch import Dispatcher
 from jivo_widget.webhooks.events import RESPONSE_EVENTS
+from jivo_widget.webhooks.instrument import Observer
 from jivo_widget.webhooks.replay import STUCK_AFTER, Replayer, ReplayResult, warn_about_stuck_events
 from jivo_widget.webhooks.responses import OK
 from jivo_widget.webhooks.router import Router
@@ -70,13 +73,25 @@ __all__ = ["HasReceiver", "Receiver"]
 _FIRST_RESPONSE_POLL = 0.025
 
 
+@dataclass(slots=True)
+class _Trace:
+    """One delivery as the observer sees it: when its body was read, and its event name."""
+
+    started: float
+    event_name: str | None = None
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+
 class Receiver:
     """The receiver core shared by every adapter; see the module docstring for the contract.
 
     ``secrets``: the accepted path secrets (several for rotation), or ``None`` for *insecure
     mode*, where any path secret is accepted (the owner is warned at construction and startup).
     ``store``: the event store, or a function that opens it, called on first use (and again
-    after a :class:`StoreUnavailable`, until it succeeds).
+    after a :class:`StoreUnavailable`, until it succeeds). ``observer``: told about every step
+    of every delivery (:mod:`jivo_widget.webhooks.instrument`: the log line, metrics).
     """
 
     def __init__(
@@ -89,6 +104,7 @@ class Receiver:
         response_deadline: float = DEFAULT_RESPONSE_DEADLINE,
         handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
+        observer: Observer | None = None,
     ) -> None:
         check_secrets(secrets)
         check_limits(
@@ -108,8 +124,11 @@ class Receiver:
         self.router = router
         self.max_body_bytes = max_body_bytes
         self.dedupe_window = dedupe_window
+        self.observer = Observer() if observer is None else observer
         self._dispatcher = Dispatcher(
-            response_deadline=response_deadline, handler_timeout=handler_timeout
+            response_deadline=response_deadline,
+            handler_timeout=handler_timeout,
+            observer=self.observer,
         )
         # Deliveries being handled now, by dedupe key: the first copy's id and reply.
         self._inflight: dict[str, tuple[int, asyncio.Future[Reply]]] = {}
@@ -149,7 +168,7 @@ class Receiver:
         if commits is None:
             with self._commits_lock:
                 if self._commits is None:
-                    self._commits = GroupCommit(self.store)
+                    self._commits = GroupCommit(self.store, self.observer)
                 commits = self._commits
         return commits
 
@@ -212,14 +231,18 @@ class Receiver:
     async def handle_authorized(self, body: bytes | None, remote_addr: str | None) -> Reply:
         """:meth:`handle` for an adapter that already got ``None`` from :meth:`authorize` for
         this POST (saves checking the secret twice). Never raises for any input."""
+        trace = _Trace(time.perf_counter())
         try:
-            return await self._handle(body, remote_addr)
+            reply = await self._handle(body, remote_addr, trace)
         except Exception as exc:
             # A bug of ours must still not become a 500. The message may quote the payload, so
             # only the type is logged above DEBUG.
             logger.error("unexpected %s while receiving a webhook", type(exc).__name__)
             logger.debug("unexpected error while receiving a webhook", exc_info=True)
-            return self._keep_after_error(body, remote_addr, exc)
+            reply = self._keep_after_error(body, remote_addr, exc)
+            self.observer.finished(None, trace.event_name, "error", trace.elapsed())
+        self.observer.replied(trace.event_name, reply.status, trace.elapsed())
+        return reply
 
     def handle_blocking(
         self, method: str, secret: str, body: bytes | None, remote_addr: str | None
@@ -261,15 +284,19 @@ class Receiver:
             dedupe_since=since,
         )
 
-    async def _handle(self, body: bytes | None, remote_addr: str | None) -> Reply:
+    async def _handle(self, body: bytes | None, remote_addr: str | None, trace: _Trace) -> Reply:
+        observer = self.observer
         if body is None:
+            observer.finished(None, None, "too_large", trace.elapsed())
             return Reply.too_large(self.max_body_bytes)
         key = dedupe_key(body)
-        if key in self._inflight:
-            # The same delivery is being handled right now: answer what the first one answers.
-            return await self._duplicate_reply(key)
         received_at = datetime.now(UTC)
         decoded = decode(body)
+        trace.event_name = decoded.event_name
+        observer.received(decoded.event_name)
+        if key in self._inflight:
+            # The same delivery is being handled right now: answer what the first one answers.
+            return await self._duplicate_reply(key, trace)
 
         def row(status: EventStatus, reply: Reply | None = None) -> NewEvent:
             return self._row(received_at, remote_addr, body, key, decoded, status, reply)
@@ -277,61 +304,74 @@ class Receiver:
         if decoded.event is None:  # malformed (400) or invalid (422): stored, nothing to run
             assert decoded.status is not None and decoded.error is not None
             reply = Reply.error(status_code(decoded.status), decoded.error)
-            return await self._store_final(row(decoded.status, reply), reply)
+            return await self._store_final(row(decoded.status, reply), reply, trace)
         event = decoded.event
         registrations = self.router.handlers_for(event.event_name)
         if not registrations:
             # Nothing to run: a single insert records the final state (capture-only serving).
-            return await self._store_final(row(EventStatus.PROCESSED, Reply.ok()), Reply.ok())
+            return await self._store_final(
+                row(EventStatus.PROCESSED, Reply.ok()), Reply.ok(), trace
+            )
         try:
             commits = self._group_commit()
             event_id = await commits.add(row(EventStatus.RECEIVED))
         except StoreUnavailable as exc:
-            return self._unavailable(exc)
+            return self._unavailable(exc, trace)
         if event_id is None:
-            return await self._duplicate_reply(key)
-        logger.debug("stored event %d (%s)", event_id, event.event_name)
+            return await self._duplicate_reply(key, trace)
+        observer.stored(event.event_name)
 
         def done() -> None:
             self._inflight.pop(key, None)
 
-        reply_future = self._dispatcher.start(event_id, event, registrations, commits, done)
+        reply_future = self._dispatcher.start(
+            event_id, event, registrations, commits, done, received=trace.started
+        )
         self._inflight[key] = (event_id, reply_future)
         return await asyncio.shield(reply_future)
 
-    async def _store_final(self, new: NewEvent, reply: Reply) -> Reply:
+    async def _store_final(self, new: NewEvent, reply: Reply, trace: _Trace) -> Reply:
         """Store a delivery in its final state (nothing to run) and answer ``reply``."""
         try:
             event_id = await self._group_commit().add(new)
         except StoreUnavailable as exc:
-            return self._unavailable(exc)
+            return self._unavailable(exc, trace)
         if event_id is None:
-            return await self._duplicate_reply(new.dedupe_key)
-        logger.debug("stored event %d as %s", event_id, new.status.value)
+            return await self._duplicate_reply(new.dedupe_key, trace)
+        self.observer.stored(new.event_name)
+        self.observer.finished(event_id, new.event_name, new.status.value, trace.elapsed())
         return reply
 
-    def _unavailable(self, exc: StoreUnavailable) -> Reply:
+    def _unavailable(self, exc: StoreUnavailable, trace: _Trace) -> Reply:
         logger.error("answering 503: %s", exc)
+        self.observer.unavailable(trace.event_name)
+        self.observer.finished(None, trace.event_name, "unavailable", trace.elapsed())
         return Reply.unavailable(f"event store unavailable, retry later: {exc}")
 
-    async def _duplicate_reply(self, key: str) -> Reply:
+    def _answered_duplicate(self, first_id: int | None, trace: _Trace) -> None:
+        self.observer.duplicate(trace.event_name)
+        self.observer.finished(first_id, trace.event_name, "duplicate", trace.elapsed())
+
+    async def _duplicate_reply(self, key: str, trace: _Trace) -> Reply:
         inflight = self._inflight.get(key)
         if inflight is not None:  # the first copy committed in the same batch is running
             first_id, first_reply = inflight
             reply = await asyncio.shield(first_reply)
+            self._answered_duplicate(first_id, trace)
             return reply.duplicate_of(first_id)
         try:
             first = self.store.get_by_dedupe_key(key)
         except StoreUnavailable as exc:
-            return self._unavailable(exc)
+            return self._unavailable(exc, trace)
         if first is None:  # purged between the insert and this read: nothing to repeat
+            self._answered_duplicate(None, trace)
             return Reply.ok()
         if first.response is None and first.event_name in RESPONSE_EVENTS:
             try:
                 first = await self._first_response(key, first)
             except StoreUnavailable as exc:
-                return self._unavailable(exc)
-        logger.debug("duplicate of event %d", first.id)
+                return self._unavailable(exc, trace)
+        self._answered_duplicate(first.id, trace)
         # A row still "received" has no stored reply yet (its handlers run in another process,
         # or the process died): the safe answer, and no second dispatch.
         body = first.response if first.response is not None else OK

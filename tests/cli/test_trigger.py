@@ -105,3 +105,24 @@ def test_trigger_add_posts_the_new_field(capture: Served, jivo_cli: JivoCli) -> 
     assert result.returncode == 0, result.stderr
     [body] = [event.body for event in open_store(capture.store, read_only=True).list()]
     assert json.loads(body)["visitor"]["loyalty_tier"] == "gold"
+
+
+def test_trigger_posts_a_crm_sample_with_a_nested_override(
+    capture: Served, jivo_cli: JivoCli
+) -> None:
+    result = jivo_cli.run(
+        "trigger", "assigned_status", "--url", capture.url(),
+        "--set", "client.assigned_agent.assigned_agent_id=7", cwd=capture.cwd,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (row,) = capture.list_json()
+    assert (row["event_name"], row["status"]) == ("assigned_status", "processed")
+    body = json.loads(open_store(capture.store).get(row["id"]).body)
+    expected = samples.load("assigned_status")
+    expected["client"]["assigned_agent"]["assigned_agent_id"] = 7
+    assert body == expected
+    typo = jivo_cli.run(
+        "trigger", "created_task", "--url", capture.url(), "--set", "deal.deal_idd=4",
+        cwd=capture.cwd,
+    )  # fmt: skip
+    assert typo.returncode == 2 and "deal.deal_id" in typo.stderr

@@ -2,7 +2,11 @@
 
 Built from the examples in Jivo's webhook documentation, including the real-world type variance:
 ids as strings and numbers, ``visitor.number`` as ``"2198"`` or ``83``, ``null`` objects, and an
-extra ``utm_json.keyword``. Personal data in them is fictitious.
+extra ``utm_json.keyword``; and for the CRM webhooks (``assigned_status``, ``created_task``…) the
+shapes of Jivo's CRM examples (``widget_id`` as a number, ``has_deal: 1``, ``*_ts`` seconds),
+with the ``event_type`` Jivo's docs describe. Events whose body Jivo does not document
+(``reordered_status``, ``changed_require_update_of_status``) have only the envelope. Personal
+data in them is fictitious.
 
 >>> load("chat_accepted")["event_name"]
 'chat_accepted'
