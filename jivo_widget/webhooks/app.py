@@ -9,7 +9,10 @@ from datetime import timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from jivo_widget.errors import JivoInsecureWebhookWarning
+from pydantic import SecretStr
+
+from jivo_widget.errors import JivoConfigError, JivoInsecureWebhookWarning
+from jivo_widget.identity import UserTokens, parse_secrets, secrets_from_environment
 from jivo_widget.webhooks.contract import (
     DEFAULT_DEDUPE_WINDOW,
     DEFAULT_HANDLER_TIMEOUT,
@@ -30,6 +33,9 @@ __all__ = ["JivoInsecureWebhookWarning", "WebhookApp"]
 
 _H = TypeVar("_H", bound=Handler)
 
+#: What ``identity_secret`` takes: the secret from Jivo's JWT settings, or several (rotation).
+IdentitySecret = str | SecretStr | Sequence[str | SecretStr]
+
 
 class _Unchanged(Enum):
     """The default of :meth:`WebhookApp.configured`: keep this setting."""
@@ -39,6 +45,21 @@ class _Unchanged(Enum):
 
 def _secrets(secret: str | Sequence[str] | None) -> list[str] | None:
     return [secret] if isinstance(secret, str) else None if secret is None else list(secret)
+
+
+def _user_tokens(secret: IdentitySecret | None, env: str | None) -> UserTokens | None:
+    """The verifier for ``identity_secret`` or ``identity_secret_env``; errors name the option
+    and the rule, never the secret."""
+    if env is not None:
+        if secret is not None:
+            raise JivoConfigError(
+                "identity_secret_env: give the secret or the name of its environment variable, "
+                "not both"
+            )
+        return UserTokens(secrets_from_environment(env, field="identity_secret_env"))
+    if secret is None:
+        return None
+    return UserTokens(parse_secrets(secret, field="identity_secret"))
 
 
 class _StoreOnFirstUse:
@@ -89,6 +110,13 @@ class WebhookApp:
     ``dedupe_window``: a body identical to one received this recently is a resend (answered
     with the first reply, handlers not re-run); later it is a new event (Jivo's
     ``client_attribute_updated`` for A→B→A sends the same body twice). ``None``: forever.
+    ``identity_secret``: the secret from Jivo's JWT settings — the Widget's ``identity_secret``
+    (``widget.identity_secret`` passes it on) — or several (rotation: all verify). Each event's
+    ``user_token`` is then verified before its handlers run: ``event.visitor_id`` is the id of a
+    token the site signed, else ``None``, and ``event.identity`` says why. Without it nothing is
+    verified: ``visitor_id`` is always ``None`` and a token's identity is ``unverified``.
+    ``identity_secret_env``: the name of the environment variable holding it instead, read now.
+    A bad secret raises :class:`~jivo_widget.errors.JivoConfigError` naming the option.
     """
 
     def __init__(
@@ -100,6 +128,8 @@ class WebhookApp:
         response_deadline: float = DEFAULT_RESPONSE_DEADLINE,
         handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
+        identity_secret: IdentitySecret | None = None,
+        identity_secret_env: str | None = None,
     ) -> None:
         self._setup(
             _secrets(secret),
@@ -109,6 +139,7 @@ class WebhookApp:
             response_deadline=response_deadline,
             handler_timeout=handler_timeout,
             dedupe_window=dedupe_window,
+            identity=_user_tokens(identity_secret, identity_secret_env),
         )
 
     def _setup(
@@ -121,6 +152,7 @@ class WebhookApp:
         response_deadline: float,
         handler_timeout: float,
         dedupe_window: timedelta | None,
+        identity: UserTokens | None,
     ) -> None:
         self._secrets = secrets
         self.router = router
@@ -133,6 +165,7 @@ class WebhookApp:
             response_deadline=response_deadline,
             handler_timeout=handler_timeout,
             dedupe_window=dedupe_window,
+            identity=identity,
         )
         if secrets is None:
             warnings.warn(
@@ -150,10 +183,11 @@ class WebhookApp:
         secret: str | Sequence[str] | _Unchanged | None = _Unchanged.KEEP,
         store: str | EventStore | _Unchanged = _Unchanged.KEEP,
         dedupe_window: timedelta | _Unchanged | None = _Unchanged.KEEP,
+        identity_secret: IdentitySecret | _Unchanged | None = _Unchanged.KEEP,
     ) -> WebhookApp:
         """A new app with the same handlers (the router is shared, so handlers registered on
-        either later count for both) and limits, over another ``secret``, ``store`` and/or
-        ``dedupe_window``.
+        either later count for both) and limits, over another ``secret``, ``store``,
+        ``dedupe_window`` and/or ``identity_secret`` (``None``: verify no user tokens).
 
         Whatever is not given is kept: ``hooks.configured(store="sqlite:///other.db")`` keeps
         the secrets, or the store (the same store object, opened once for both). ``secret=None``
@@ -177,6 +211,11 @@ class WebhookApp:
             dedupe_window=(
                 receiver.dedupe_window if isinstance(dedupe_window, _Unchanged) else dedupe_window
             ),
+            identity=(
+                receiver.identity
+                if isinstance(identity_secret, _Unchanged)
+                else _user_tokens(identity_secret, None)
+            ),
         )
         return clone
 
@@ -187,6 +226,12 @@ class WebhookApp:
         Raises :class:`~jivo_widget.webhooks.store.StoreUnavailable` if it cannot be opened.
         """
         return self.receiver.store
+
+    @property
+    def user_tokens(self) -> UserTokens | None:
+        """The verifier of ``identity_secret`` (``None`` without one): what checks each event's
+        ``user_token``."""
+        return self.receiver.identity
 
     @property
     def store_url(self) -> str:

@@ -34,6 +34,7 @@ from collections.abc import AsyncIterable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from jivo_widget.identity import UserTokens
 from jivo_widget.webhooks._batch import GroupCommit
 from jivo_widget.webhooks._logging import logger
 from jivo_widget.webhooks._loop import BackgroundLoop
@@ -71,7 +72,8 @@ class Receiver:
     ``secrets``: the accepted path secrets (several for rotation), or ``None`` for *insecure
     mode*, where any path secret is accepted (the owner is warned at construction and startup).
     ``store``: the event store, or a function that opens it, called on first use (and again
-    after a :class:`StoreUnavailable`, until it succeeds).
+    after a :class:`StoreUnavailable`, until it succeeds). ``identity``: verifies each event's
+    ``user_token`` before its handlers run (``event.visitor_id``), or ``None``.
     """
 
     def __init__(
@@ -84,6 +86,7 @@ class Receiver:
         response_deadline: float = DEFAULT_RESPONSE_DEADLINE,
         handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
+        identity: UserTokens | None = None,
     ) -> None:
         check_secrets(secrets)
         check_limits(
@@ -103,8 +106,9 @@ class Receiver:
         self.router = router
         self.max_body_bytes = max_body_bytes
         self.dedupe_window = dedupe_window
+        self.identity = identity
         self._dispatcher = Dispatcher(
-            response_deadline=response_deadline, handler_timeout=handler_timeout
+            response_deadline=response_deadline, handler_timeout=handler_timeout, identity=identity
         )
         # Deliveries being handled now, by dedupe key: the first copy's id and reply.
         self._inflight: dict[str, tuple[int, asyncio.Future[Reply]]] = {}
@@ -375,7 +379,7 @@ class Receiver:
     # -- replay ----------------------------------------------------------------------------
 
     def _replayer(self) -> Replayer:
-        return Replayer(self.store, self.router, self.handler_timeout)
+        return Replayer(self.store, self.router, self.handler_timeout, self.identity)
 
     async def replay(self, event_id: int) -> ReplayResult:
         """Run the handlers of a stored event again and record the outcome (``attempts`` + 1).
