@@ -7,13 +7,15 @@ import itertools
 import re
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from playwright.sync_api import Page
 
 from jivo_widget import Widget
 from jivo_widget.identity import UserTokens
+from jivo_widget.testing import JivoMock
 
 if TYPE_CHECKING:
     from conftest import JivoCli, Served
@@ -134,3 +136,16 @@ def test_the_identity_secret_is_never_a_command_line_option(
     assert "--identity" not in result.stdout and "--jwt" not in result.stdout
     refused = jivo_cli.run("serve", "--identity-secret", SECRET, cwd=tmp_path)
     assert refused.returncode == 2 and "No such option" in refused.stderr
+
+
+@pytest.mark.browser
+def test_the_token_the_page_set_in_chromium_verifies_in_a_served_handler(
+    page: Page, jivo_mock: JivoMock, live_server: Any, identity_dir: Path, jivo_cli: JivoCli
+) -> None:
+    # Page → webhook: what the (mocked) widget received from setUserToken in a real browser is
+    # what Jivo sends back as user_token; posted to a real serve, the handler trusts the id.
+    glue = Widget(widget_id="AbCdEf1234", identity_secret=SECRET).render(visitor_id="Ann42")
+    page.goto(live_server.add("/", f"<!doctype html><title>Shop</title><body>{glue}</body>"))
+    jivo_mock.wait_for_load()
+    served = serve_app(jivo_cli, identity_dir, APP_JWT=SECRET, JIVO_JWT_SECRET="")
+    assert shown(served, jivo_mock.visitor_token()) == "verified:Ann42"
