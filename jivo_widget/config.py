@@ -13,7 +13,6 @@ with a warning): see :mod:`jivo_widget._request`. Limits and names come from
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import tomllib
@@ -85,7 +84,6 @@ _REQUEST = RequestValidator()
 #: ``widget.model_dump(context={REVEAL_SECRETS: True})``. Without it the secret is left out.
 REVEAL_SECRETS: Final = "reveal_secrets"
 # An environment variable's name as shells write them.
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _IDENTITY_OPTIONS = ("identity_expires_in", "identity_issued_at", "identity_claims")
 
 
@@ -316,24 +314,14 @@ class Widget(_Model):
         """``identity_secret_env``: the secret is read from that variable, now."""
         if not isinstance(data, Mapping) or data.get("identity_secret_env") is None:
             return data
-        name = data["identity_secret_env"]
-        if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
-            raise JivoConfigError(
-                "identity_secret_env: must be the name of an environment variable "
-                f"(e.g. 'JIVO_JWT_SECRET'), got {name!r}"
-            )
         if data.get("identity_secret") is not None:
             raise JivoConfigError(
                 "identity_secret_env: give the secret or the name of its environment variable, "
                 "not both"
             )
-        value = os.environ.get(name, "")
-        if not value.strip():
-            raise JivoConfigError(
-                f"identity_secret_env: the environment variable {name} is not set (put the "
-                "secret from Jivo's JWT settings there)"
-            )
-        secrets = identity.parse_secrets(value, field=f"identity_secret_env ({name})")
+        secrets = identity.secrets_from_environment(
+            data["identity_secret_env"], field="identity_secret_env"
+        )
         return {**data, "identity_secret": secrets}
 
     @field_validator("identity_secret", mode="before")

@@ -40,6 +40,7 @@ from __future__ import annotations
 import functools
 import hmac
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ __all__ = [
     "check_claims",
     "parse_duration",
     "parse_secrets",
+    "secrets_from_environment",
     "validate_visitor_id",
 ]
 
@@ -100,6 +102,7 @@ VISITOR_ID_RULE: Final = (
     "id; for a UUID use uuid.hex)"
 )
 _VISITOR_ID = re.compile(catalog.VISITOR_ID_PATTERN)  # with fullmatch: no "\n" slips through
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DURATION = re.compile(r"\s*(\d+)\s*([smhd]?)\s*")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -116,6 +119,9 @@ class IdentityStatus(StrEnum):
     INVALID = "invalid"
     #: Signed by us, but its ``exp`` has passed (beyond the leeway).
     EXPIRED = "expired"
+    #: A token is there but nothing checked it: a webhook event from a ``WebhookApp`` without an
+    #: ``identity_secret`` (or built by hand). :meth:`UserTokens.verify` never returns it.
+    UNVERIFIED = "unverified"
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +229,26 @@ def parse_secrets(value: object, *, field: str = "secret") -> tuple[JwtSecret, .
                 "from Jivo's JWT settings"
             ) from None
     return tuple(secrets)
+
+
+def secrets_from_environment(name: object, *, field: str) -> tuple[JwtSecret, ...]:
+    """The secrets in the environment variable ``name`` (see :func:`parse_secrets`), read now.
+
+    ``field`` is the caller's option (``identity_secret_env``): errors name it, and the
+    variable, when ``name`` is not a variable's name or the variable is unset or empty.
+    """
+    if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+        raise JivoConfigError(
+            f"{field}: must be the name of an environment variable (e.g. 'JIVO_JWT_SECRET'), "
+            f"got {name!r}"
+        )
+    value = os.environ.get(name, "")
+    if not value.strip():
+        raise JivoConfigError(
+            f"{field}: the environment variable {name} is not set (put the secret from Jivo's "
+            "JWT settings there)"
+        )
+    return parse_secrets(value, field=f"{field} ({name})")
 
 
 def _key(secret: SecretStr) -> bytes:

@@ -85,13 +85,16 @@ def test_the_settings_snippet_configures_the_integrations(secret_env: None) -> N
     assert UserTokens(SECRET).verify(token_in(widget.render(visitor_id=7))).visitor_id == "7"
 
 
-def test_the_webhook_snippet_trusts_only_signed_tokens(secret_env: None, tmp_path: Path) -> None:
-    import os
-
+def test_the_webhook_snippet_trusts_only_signed_tokens(
+    secret_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the app's default store file lands here
+    monkeypatch.setenv("JIVO_WEBHOOK_SECRET", "webhook-url-secret")
     plans = {"42": SimpleNamespace(plan="Pro")}
-    hooks = WebhookApp(secret="webhook-url-secret", store=f"sqlite:///{tmp_path / 'e.db'}")
-    namespace: dict[str, Any] = {"os": os, "hooks": hooks, "crm": plans}
+    namespace: dict[str, Any] = {"crm": plans}
     exec(snippet("identity-verify"), namespace)
+    hooks = namespace["hooks"]
+    assert isinstance(hooks, WebhookApp) and hooks.user_tokens is not None
     client = WebhookTestClient(hooks)
     signed = Widget(widget_id="AbCdEf1234", identity_secret=SECRET).render(visitor_id=42)
     sent = client.send("chat_accepted", user_token=token_in(signed))
@@ -101,6 +104,25 @@ def test_the_webhook_snippet_trusts_only_signed_tokens(secret_env: None, tmp_pat
     assert "custom_data" not in plain.json
     other = UserTokens("AnotherSiteEntirelyWithItsOwnSecret0123456789").sign("42")
     assert "custom_data" not in client.send("chat_accepted", user_token=other).json
+    assert [event.status for event in client.events()] == ["processed"] * 3
+    client.close()
+
+
+def test_the_webhook_snippet_refuses_a_bad_secret_at_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("JIVO_WEBHOOK_SECRET", "webhook-url-secret")
+    monkeypatch.setenv("JIVO_JWT_SECRET", "too-short")
+    with pytest.raises(JivoConfigError, match=r"^identity_secret: the secret is 9 bytes long"):
+        exec(snippet("identity-verify"), {"crm": {}})
+
+
+def test_the_readme_names_every_identity_status() -> None:
+    from jivo_widget.identity import IdentityStatus
+
+    text = section()
+    for status in IdentityStatus:
+        assert f"`{status.value}`" in text
 
 
 def test_the_cache_size_the_readme_names() -> None:

@@ -3,13 +3,16 @@
 Without ``--app`` it captures: every event is stored and answered ``{"result": "ok"}``. With
 ``--app`` the user's handlers run; ``--store``, ``--secret`` and ``--dedupe-window`` then apply to
 a copy of their app (:meth:`~jivo_widget.webhooks.WebhookApp.configured`), never to the app
-itself.
+itself. So does ``JIVO_JWT_SECRET`` when set: the identity secret that verifies each event's
+``user_token`` (``event.visitor_id``). It is read from the environment only, like ``jivo-widget
+token``'s: on the command line it would show in ``ps`` and the shell history.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import socket
 import warnings
 from datetime import timedelta
@@ -28,6 +31,8 @@ from jivo_widget.cli._options import (
 )
 from jivo_widget.cli._terminal import log_to_terminal
 from jivo_widget.cli._workers import run_workers
+from jivo_widget.cli.token import SECRET_ENV as JWT_SECRET_ENV
+from jivo_widget.identity import JwtSecret, parse_secrets
 from jivo_widget.webhooks import WebhookApp
 from jivo_widget.webhooks.contract import WEBHOOK_PREFIX
 from jivo_widget.webhooks.receiver import Receiver
@@ -106,8 +111,9 @@ def serve(
 
     Without --app it runs in capture-only mode: every event is stored and answered
     {"result": "ok"}. With --app your WebhookApp's handlers run; --store and --secret (given on
-    the command line or in the environment) then replace the app's own. GET /openapi.json
-    describes the endpoint; with --metrics, GET /metrics serves Prometheus metrics.
+    the command line or in the environment) then replace the app's own, and so does the
+    identity secret in JIVO_JWT_SECRET (environment only) that verifies user tokens. GET
+    /openapi.json describes the endpoint; with --metrics, GET /metrics serves Prometheus metrics.
     """
     try:
         import uvicorn  # noqa: F401 - checked here, used by _run_server
@@ -137,6 +143,8 @@ def serve(
             bold=True,
             err=True,
         )
+    if app_ref:
+        click.echo(_identity_line(receiver), err=True)
     mode = f"handlers from {app_ref}" if app_ref else "capture-only mode"
     shown = "<anything>" if receiver.insecure else "<secret>"
     # We bind the socket ourselves: a busy port fails with one clear line (before uvicorn
@@ -244,7 +252,29 @@ def _hooks(
             hooks = hooks.configured(dedupe_window=window)
         if metrics and not hooks.receiver.observer.serves_metrics:
             hooks = hooks.configured(metrics=True)
+        identity = _identity_secrets()
+        if identity is not None:
+            hooks = hooks.configured(identity_secret=identity)
     return hooks
+
+
+def _identity_secrets() -> tuple[JwtSecret, ...] | None:
+    """The identity secrets in ``JIVO_JWT_SECRET``, or ``None`` when it is unset or empty (the
+    app's own stay). A bad one is a :class:`~jivo_widget.errors.JivoConfigError` (exit 2)
+    naming the variable and the rule, never the secret."""
+    value = os.environ.get(JWT_SECRET_ENV, "")
+    return parse_secrets(value, field=JWT_SECRET_ENV) if value.strip() else None
+
+
+def _identity_line(receiver: Receiver) -> str:
+    """Whether user tokens are verified, and with whose secret (never the secret itself)."""
+    if receiver.identity is None:
+        return (
+            f"user_token: not verified (no identity_secret in the app, no {JWT_SECRET_ENV}): "
+            "event.visitor_id is None"
+        )
+    source = JWT_SECRET_ENV if os.environ.get(JWT_SECRET_ENV, "").strip() else "the app"
+    return f"user_token: verified with the identity secret from {source} (event.visitor_id)"
 
 
 def _bind(host: str, port: int) -> socket.socket:

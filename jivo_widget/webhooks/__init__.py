@@ -10,6 +10,7 @@
 adapters wrap; ``hooks.store`` the stored deliveries.
 """
 
+from jivo_widget.identity import IdentityStatus
 from jivo_widget.webhooks.app import JivoInsecureWebhookWarning, WebhookApp
 from jivo_widget.webhooks.contract import Reply
 from jivo_widget.webhooks.events import (
@@ -95,6 +96,7 @@ __all__ = [
     "CustomDataField",
     "EventStatus",
     "EventStore",
+    "IdentityStatus",
     "JivoEvent",
     "JivoInsecureWebhookWarning",
     "OfflineMessage",

@@ -9,7 +9,10 @@ from datetime import timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
+from pydantic import SecretStr
+
 from jivo_widget.errors import JivoConfigError, JivoInsecureWebhookWarning
+from jivo_widget.identity import UserTokens, parse_secrets, secrets_from_environment
 from jivo_widget.webhooks.contract import (
     DEFAULT_DEDUPE_WINDOW,
     DEFAULT_HANDLER_TIMEOUT,
@@ -38,6 +41,9 @@ __all__ = ["JivoInsecureWebhookWarning", "WebhookApp"]
 
 _H = TypeVar("_H", bound=Handler)
 
+#: What ``identity_secret`` takes: the secret from Jivo's JWT settings, or several (rotation).
+IdentitySecret = str | SecretStr | Sequence[str | SecretStr]
+
 
 class _Unchanged(Enum):
     """The default of :meth:`WebhookApp.configured`: keep this setting."""
@@ -47,6 +53,21 @@ class _Unchanged(Enum):
 
 def _secrets(secret: str | Sequence[str] | None) -> list[str] | None:
     return [secret] if isinstance(secret, str) else None if secret is None else list(secret)
+
+
+def _user_tokens(secret: IdentitySecret | None, env: str | None) -> UserTokens | None:
+    """The verifier for ``identity_secret`` or ``identity_secret_env``; errors name the option
+    and the rule, never the secret."""
+    if env is not None:
+        if secret is not None:
+            raise JivoConfigError(
+                "identity_secret_env: give the secret or the name of its environment variable, "
+                "not both"
+            )
+        return UserTokens(secrets_from_environment(env, field="identity_secret_env"))
+    if secret is None:
+        return None
+    return UserTokens(parse_secrets(secret, field="identity_secret"))
 
 
 class _StoreOnFirstUse:
@@ -120,6 +141,13 @@ class WebhookApp:
     :func:`~jivo_widget.webhooks.store.open_store`).
     ``metrics``: keep Prometheus metrics and serve them at ``GET /metrics`` (the ``metrics``
     extra; see :mod:`jivo_widget.webhooks.metrics`, also for several worker processes).
+    ``identity_secret``: the secret from Jivo's JWT settings — the Widget's ``identity_secret``
+    (``widget.identity_secret`` passes it on) — or several (rotation: all verify). Each event's
+    ``user_token`` is then verified before its handlers run: ``event.visitor_id`` is the id of a
+    token the site signed, else ``None``, and ``event.identity`` says why. Without it nothing is
+    verified: ``visitor_id`` is always ``None`` and a token's identity is ``unverified``.
+    ``identity_secret_env``: the name of the environment variable holding it instead, read now.
+    A bad secret raises :class:`~jivo_widget.errors.JivoConfigError` naming the option.
     """
 
     def __init__(
@@ -133,6 +161,8 @@ class WebhookApp:
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
         durability: Durability = "process",
         metrics: bool = False,
+        identity_secret: IdentitySecret | None = None,
+        identity_secret_env: str | None = None,
     ) -> None:
         self._setup(
             _secrets(secret),
@@ -143,6 +173,7 @@ class WebhookApp:
             handler_timeout=handler_timeout,
             dedupe_window=dedupe_window,
             observer=_observer(metrics),
+            identity=_user_tokens(identity_secret, identity_secret_env),
         )
 
     def _setup(
@@ -156,6 +187,7 @@ class WebhookApp:
         handler_timeout: float,
         dedupe_window: timedelta | None,
         observer: Observer,
+        identity: UserTokens | None,
     ) -> None:
         self._secrets = secrets
         self.router = router
@@ -169,6 +201,7 @@ class WebhookApp:
             handler_timeout=handler_timeout,
             dedupe_window=dedupe_window,
             observer=observer,
+            identity=identity,
         )
         if secrets is None:
             warnings.warn(
@@ -188,11 +221,13 @@ class WebhookApp:
         dedupe_window: timedelta | _Unchanged | None = _Unchanged.KEEP,
         durability: Durability | _Unchanged = _Unchanged.KEEP,
         metrics: bool | _Unchanged = _Unchanged.KEEP,
+        identity_secret: IdentitySecret | _Unchanged | None = _Unchanged.KEEP,
     ) -> WebhookApp:
         """A new app with the same handlers (the router is shared, so handlers registered on
         either later count for both) and limits, over another ``secret``, ``store``,
-        ``dedupe_window`` (and ``durability``, for a store opened from a URL) and/or
-        ``metrics`` (kept: the same metrics, counted together).
+        ``dedupe_window`` (and ``durability``, for a store opened from a URL), ``metrics``
+        (kept: the same metrics, counted together) and/or ``identity_secret`` (``None``: verify
+        no user tokens).
 
         Whatever is not given is kept: ``hooks.configured(store="sqlite:///other.db")`` keeps
         the secrets, or the store (the same store object, opened once for both). ``secret=None``
@@ -217,6 +252,11 @@ class WebhookApp:
                 receiver.dedupe_window if isinstance(dedupe_window, _Unchanged) else dedupe_window
             ),
             observer=receiver.observer if isinstance(metrics, _Unchanged) else _observer(metrics),
+            identity=(
+                receiver.identity
+                if isinstance(identity_secret, _Unchanged)
+                else _user_tokens(identity_secret, None)
+            ),
         )
         return clone
 
@@ -239,6 +279,12 @@ class WebhookApp:
         Raises :class:`~jivo_widget.webhooks.store.StoreUnavailable` if it cannot be opened.
         """
         return self.receiver.store
+
+    @property
+    def user_tokens(self) -> UserTokens | None:
+        """The verifier of ``identity_secret`` (``None`` without one): what checks each event's
+        ``user_token``."""
+        return self.receiver.identity
 
     @property
     def store_url(self) -> str:

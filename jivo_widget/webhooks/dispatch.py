@@ -21,6 +21,12 @@ event by name count (a catch-all's return value is ignored). The first response 
 sent; a second one is an error naming both handlers. A response that fails
 :class:`~jivo_widget.webhooks.responses.ChatResponse`, or that comes after the reply went out,
 is not sent and is an error too.
+
+Identity: before its handlers start, an event's ``user_token`` is checked with the app's
+:class:`~jivo_widget.identity.UserTokens` (when it has an ``identity_secret``), on every dispatch
+and replay, so the secrets in force then apply (nothing about it is stored). A token that fails
+the check never stops anything: the handlers run with ``event.visitor_id`` ``None``, and a
+WARNING names the event and the reason, never the token.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from jivo_widget.identity import IdentityStatus, UserTokens
 from jivo_widget.webhooks._batch import GroupCommit
 from jivo_widget.webhooks._logging import logger
 from jivo_widget.webhooks._threads import handler_threads
@@ -62,6 +69,19 @@ def _consume_exception(future: asyncio.Future[Any]) -> None:
     # so asyncio does not log "exception was never retrieved" with the payload in it.
     if not future.cancelled():
         future.exception()
+
+
+def _check_identity(event: JivoEvent, tokens: UserTokens | None, event_id: int | None) -> None:
+    """Verify ``event.user_token`` with ``tokens`` (if the app has any); a token that fails
+    is logged at WARNING with the reason, which never holds the token."""
+    if tokens is None:
+        return
+    result = event.verify_identity(tokens)
+    if result.status in (IdentityStatus.INVALID, IdentityStatus.EXPIRED):
+        logger.warning(
+            "event %s (%s): user_token %s: %s; the handlers get event.visitor_id None",
+            event_id, event.event_name, result.status.value, result.reason,
+        )  # fmt: skip
 
 
 def _start(registration: Registration, event: JivoEvent) -> asyncio.Future[Any]:
@@ -105,6 +125,7 @@ class _Run:
 
     ``response_deadline``: a delivery waits for this run's reply, for at most that long (``None``
     for a replay, whose answer went out long ago: a response is then checked but sent nowhere).
+    ``identity``: the app's user-token verifier, or ``None`` (see the module docstring).
     """
 
     def __init__(
@@ -114,7 +135,9 @@ class _Run:
         event_id: int | None,
         *,
         response_deadline: float | None,
+        identity: UserTokens | None = None,
     ) -> None:
+        _check_identity(event, identity, event_id)
         self.event = event
         self.event_id = event_id
         self.response_deadline = response_deadline
@@ -219,10 +242,11 @@ async def run_handlers(
     registrations: tuple[Registration, ...],
     event_id: int | None,
     handler_timeout: float,
+    identity: UserTokens | None = None,
 ) -> list[str]:
     """Run every handler to its end or ``handler_timeout`` (a replay: nobody waits for a
     reply); the errors, one per failed handler."""
-    run = _Run(event, registrations, event_id, response_deadline=None)
+    run = _Run(event, registrations, event_id, response_deadline=None, identity=identity)
     await run.until(run.started + handler_timeout)
     run.expire(handler_timeout)
     return run.errors
@@ -233,11 +257,17 @@ class Dispatcher:
     of the dispatches still running, on whichever event loops they run."""
 
     def __init__(
-        self, *, response_deadline: float, handler_timeout: float, observer: Observer
+        self,
+        *,
+        response_deadline: float,
+        handler_timeout: float,
+        observer: Observer,
+        identity: UserTokens | None = None,
     ) -> None:
         self.response_deadline = response_deadline
         self.handler_timeout = handler_timeout
         self._observer = observer
+        self.identity = identity
         self._tasks: set[asyncio.Task[None]] = set()
         self._task_loops: set[asyncio.AbstractEventLoop] = set()
 
@@ -281,7 +311,9 @@ class Dispatcher:
         try:
             replying = not reply.done()
             deadline = self.response_deadline if replying else None
-            run = _Run(event, registrations, event_id, response_deadline=deadline)
+            run = _Run(
+                event, registrations, event_id, response_deadline=deadline, identity=self.identity
+            )
             if replying:
                 sent, recorded = await self._reply(run, commits)
                 reply.set_result(sent)

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, PrivateAttr, ValidationError
 
+from jivo_widget.identity import IdentityStatus, UserTokens, Verification
 from jivo_widget.webhooks.fields import (
     Flag,
     Id,
@@ -283,10 +284,40 @@ class JivoEvent(JivoModel):
 
     event_name: str
     widget_id: Id = None
+    #: What the page passed to ``jivo_api.setUserToken``, as Jivo sent it back: **unverified**
+    #: (a visitor can set any string from the browser console). Trust :attr:`visitor_id`.
     user_token: Id = None
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _raw_body: bytes = PrivateAttr(default=b"")
+    _verification: Verification | None = PrivateAttr(default=None)
+
+    @property
+    def visitor_id(self) -> str | None:
+        """The visitor's id from :attr:`user_token` when it **verified** (signed with the
+        ``WebhookApp``'s ``identity_secret``, in date); ``None`` in every other case: no token,
+        an invalid or expired one, or an app without ``identity_secret`` (nothing checked it)."""
+        verification = self._verification
+        return None if verification is None else verification.visitor_id
+
+    @property
+    def identity(self) -> IdentityStatus:
+        """What :attr:`user_token` proves: ``verified`` (:attr:`visitor_id` is set),
+        ``missing`` (no token), ``invalid``, ``expired``, or ``unverified`` (a token nothing
+        checked: the app has no ``identity_secret``). Compares equal to those strings."""
+        if self._verification is not None:
+            return self._verification.status
+        if self.user_token is None:
+            return IdentityStatus.MISSING
+        return IdentityStatus.UNVERIFIED
+
+    def verify_identity(self, tokens: UserTokens) -> Verification:
+        """Check :attr:`user_token` with ``tokens``; sets :attr:`identity` and
+        :attr:`visitor_id`, and returns the whole result (``reason``, ``claims``). Never
+        raises. The receiver calls it before every dispatch and replay, so the app's current
+        secrets apply; call it yourself on an event built by hand (:func:`parse_event`)."""
+        self._verification = tokens.verify(self.user_token)
+        return self._verification
 
     @property
     def raw(self) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from jivo_widget.identity import UserTokens
 from jivo_widget.webhooks._batch import GroupCommit
 from jivo_widget.webhooks._logging import logger
 from jivo_widget.webhooks._loop import BackgroundLoop
@@ -92,6 +93,8 @@ class Receiver:
     ``store``: the event store, or a function that opens it, called on first use (and again
     after a :class:`StoreUnavailable`, until it succeeds). ``observer``: told about every step
     of every delivery (:mod:`jivo_widget.webhooks.instrument`: the log line, metrics).
+    ``identity``: verifies each event's ``user_token`` before its handlers run
+    (``event.visitor_id``), or ``None``.
     """
 
     def __init__(
@@ -105,6 +108,7 @@ class Receiver:
         handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
         observer: Observer | None = None,
+        identity: UserTokens | None = None,
     ) -> None:
         check_secrets(secrets)
         check_limits(
@@ -125,10 +129,12 @@ class Receiver:
         self.max_body_bytes = max_body_bytes
         self.dedupe_window = dedupe_window
         self.observer = Observer() if observer is None else observer
+        self.identity = identity
         self._dispatcher = Dispatcher(
             response_deadline=response_deadline,
             handler_timeout=handler_timeout,
             observer=self.observer,
+            identity=identity,
         )
         # Deliveries being handled now, by dedupe key: the first copy's id and reply.
         self._inflight: dict[str, tuple[int, asyncio.Future[Reply]]] = {}
@@ -441,7 +447,7 @@ class Receiver:
     # -- replay ----------------------------------------------------------------------------
 
     def _replayer(self) -> Replayer:
-        return Replayer(self.store, self.router, self.handler_timeout)
+        return Replayer(self.store, self.router, self.handler_timeout, self.identity)
 
     async def replay(self, event_id: int) -> ReplayResult:
         """Run the handlers of a stored event again and record the outcome (``attempts`` + 1).

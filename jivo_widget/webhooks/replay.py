@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from jivo_widget.identity import UserTokens
 from jivo_widget.webhooks._logging import logger
 from jivo_widget.webhooks.decode import decode
 from jivo_widget.webhooks.dispatch import run_handlers
@@ -40,12 +41,20 @@ class ReplayResult:
 
 
 class Replayer:
-    """Runs the handlers ``router`` has for events stored in ``store`` again, one by one."""
+    """Runs the handlers ``router`` has for events stored in ``store`` again, one by one;
+    ``identity`` checks each event's ``user_token`` again, with the secrets in force now."""
 
-    def __init__(self, store: EventStore, router: Router, handler_timeout: float) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        router: Router,
+        handler_timeout: float,
+        identity: UserTokens | None = None,
+    ) -> None:
         self.store = store
         self.router = router
         self.handler_timeout = handler_timeout
+        self.identity = identity
 
     async def replay(self, event_id: int) -> ReplayResult:
         """Replay one event by id. Raises :class:`KeyError` for an unknown id."""
@@ -71,7 +80,9 @@ class Replayer:
             return ReplayResult(stored.id, stored.event_name, EventStatus.INVALID, decoded.error)
         event = decoded.event
         registrations = self.router.handlers_for(event.event_name)
-        errors = await run_handlers(event, registrations, stored.id, self.handler_timeout)
+        errors = await run_handlers(
+            event, registrations, stored.id, self.handler_timeout, self.identity
+        )
         status = EventStatus.FAILED if errors else EventStatus.PROCESSED
         error = "\n\n".join(errors) or None
         self.store.finish(stored.id, status=status, error=error, response=stored.response or OK)
