@@ -278,9 +278,19 @@ def _drain_with_worker(hooks: WebhookApp, start: threading.Event, claimed: Count
     asyncio.run(run())
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_store(request: pytest.FixtureRequest, store_url: str) -> str:
+    """The store two receivers share: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return store_url
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 def test_two_workers_on_one_store_never_run_an_event_twice(
-    store_url: str, deliver: Deliver, run_async: RunAsync
+    shared_store: str, deliver: Deliver, run_async: RunAsync
 ) -> None:
+    store_url = shared_store
     # Two receivers (each with its own store connection, as two processes have) on one file.
     first = worker_app(store_url, RetryPolicy(batch=2))
     second = first.configured(store=store_url)
@@ -316,6 +326,8 @@ def test_two_workers_on_one_store_never_run_an_event_twice(
     assert sum(claimed.values()) == 40 and len(claimed) == 2  # both workers took a share
     statuses = Counter(row.status for row in first.store.list(limit=100))
     assert statuses == {EventStatus.PROCESSED: 40}
+    first.store.close()
+    second.store.close()
 
 
 def test_worker_runs_with_the_app_lifespan(store_url: str) -> None:
@@ -361,5 +373,26 @@ def test_events_list_shows_dead_events(
     (row,) = [json.loads(line) for line in listed.stdout.splitlines()]
     assert row["status"] == "dead" and row["attempts"] == 2
     assert "ValueError: boom" in row["error"]
-    table = jivo_cli.run("events", "list", "--store", store_url, cwd=tmp_path)
-    assert "dead" in table.stdout
+    table = jivo_cli.run("events", "list", "--status", "dead", "--store", store_url, cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert "dead" in table.stdout and "chat_finished" in table.stdout
+
+
+def test_replay_stuck_leaves_queued_events_to_the_worker(
+    store_url: str, deliver: Deliver, run_async: RunAsync
+) -> None:
+    hooks = worker_app(store_url)
+    runs: list[int] = []
+
+    @hooks.on("chat_finished")
+    def archive(event: JivoEvent) -> None:
+        runs.append(1)
+
+    async def scenario() -> None:
+        await deliver(hooks, body(1))
+        assert await hooks.receiver.replay_stuck(timedelta(0)) == []
+
+    run_async(scenario())
+    assert runs == []
+    (row,) = hooks.store.list()
+    assert row.status is EventStatus.RECEIVED and row.next_attempt_at is not None
