@@ -203,6 +203,7 @@ class WebhookApp:
         retry: RetryPolicy | None,
     ) -> None:
         self._secrets = secrets
+        self._retry = retry  # kept by copies, also one that switches processing on
         self.router = router
         self._store_opener = store
         self.receiver = Receiver(
@@ -274,7 +275,7 @@ class WebhookApp:
                 else _user_tokens(identity_secret, None)
             ),
             processing=self.processing if isinstance(processing, _Unchanged) else processing,
-            retry=None if receiver.worker is None else receiver.worker.policy,
+            retry=self._retry,
         )
         return clone
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -79,9 +80,11 @@ def body(n: int) -> dict[str, Any]:
 
 
 def test_default_keeps_inline_processing(tmp_path: Path) -> None:
-    hooks = WebhookApp(secret="S", store=f"sqlite:///{tmp_path / 'e.db'}")
+    policy = RetryPolicy(max_attempts=2)
+    hooks = WebhookApp(secret="S", store=f"sqlite:///{tmp_path / 'e.db'}", retry=policy)
     assert hooks.processing == "inline" and hooks.receiver.worker is None
-    assert hooks.configured(processing="worker").processing == "worker"
+    queued = hooks.configured(processing="worker")
+    assert queued.processing == "worker" and the_worker(queued).policy is policy
 
 
 def test_bad_settings_name_the_option(tmp_path: Path) -> None:
@@ -396,3 +399,44 @@ def test_replay_stuck_leaves_queued_events_to_the_worker(
     assert runs == []
     (row,) = hooks.store.list()
     assert row.status is EventStatus.RECEIVED and row.next_attempt_at is not None
+
+
+SERVED_APP = """
+from jivo_widget.webhooks import WebhookApp
+from jivo_widget.webhooks.worker import RetryPolicy
+
+hooks = WebhookApp(
+    secret="S",
+    retry=RetryPolicy(max_attempts=2, base_delay=0.05, poll_interval=0.05),
+)
+
+@hooks.on("chat_finished")
+def archive(event):
+    raise ValueError("CRM down")
+
+@hooks.on("chat_accepted")
+def card(event):
+    return {"crm_link": "https://crm.example/c/9"}
+"""
+
+
+def test_serve_processing_worker_end_to_end(jivo_cli: JivoCli, tmp_path: Path) -> None:
+    (tmp_path / "queued_app.py").write_text(SERVED_APP)
+    served = jivo_cli.serve(
+        tmp_path, "--secret", jivo_cli.secret, "--app", "queued_app:hooks",
+        "--processing", "worker",
+    )  # fmt: skip
+    accepted = httpx.post(served.url(), json=samples.load("chat_accepted"), timeout=5)
+    assert accepted.json()["crm_link"] == "https://crm.example/c/9"  # inline: the answer
+    finished = httpx.post(served.url(), json=samples.load("chat_finished"), timeout=5)
+    assert finished.status_code == 200 and finished.json() == {"result": "ok"}
+    deadline = time.monotonic() + 5
+    while True:
+        (row,) = served.list_json("--event", "chat_finished")
+        if row["status"] == "dead" or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert row["status"] == "dead" and row["attempts"] == 2
+    assert "ValueError: CRM down" in str(row["error"])
+    log = served.stop()
+    assert "Traceback" in log and "dead after 2 attempts" in log
