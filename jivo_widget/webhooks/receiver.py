@@ -31,7 +31,7 @@ import hashlib
 import hmac
 import threading
 import time
-from collections.abc import AsyncIterable, Callable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -282,11 +282,18 @@ class Receiver:
         Runs on a private event loop in a daemon thread, shared by every calling thread, where
         the handlers also keep running after the reply.
         """
-        return self._loop.run(self.handle(method, secret, body, remote_addr))
+        return self._loop.run(self._started_then(self.handle(method, secret, body, remote_addr)))
 
     def handle_authorized_blocking(self, body: bytes | None, remote_addr: str | None) -> Reply:
         """:meth:`handle_authorized` for synchronous servers (see :meth:`handle_blocking`)."""
-        return self._loop.run(self.handle_authorized(body, remote_addr))
+        return self._loop.run(self._started_then(self.handle_authorized(body, remote_addr)))
+
+    async def _started_then(self, handling: Awaitable[Reply]) -> Reply:
+        """``handling``, with the worker (``processing="worker"``) running on this loop first:
+        a synchronous server has no lifespan to start it."""
+        if self.worker is not None:
+            self.worker.start()  # nothing while it runs
+        return await handling
 
     def _row(
         self,
@@ -544,7 +551,11 @@ class Receiver:
     def close(self) -> None:
         """Stop the background event loop :meth:`handle_blocking` runs on (a later call starts
         a new one). Handlers still running there are abandoned: :meth:`drain_blocking` first.
-        The store is not closed."""
+        The store is not closed; a worker running there stops first (its current run ends, for
+        at most ``handler_timeout``)."""
+        worker, own = self.worker, self._loop.loop
+        if worker is not None and own is not None and worker.loop is own:
+            asyncio.run_coroutine_threadsafe(worker.stop(self.handler_timeout), own).result()
         loop = self._loop.stop()
         if loop is not None:
             self._dispatcher.forget_loop(loop)

@@ -169,13 +169,38 @@ class QueueWorker:
         self.observer.finished(stored.id, name, status.value, time.perf_counter() - started)
 
     def wake(self) -> None:
-        """A delivery was queued: look for due events now rather than at the next poll."""
-        if self._wake is not None:
-            self._wake.set()
+        """A delivery was queued: look for due events now rather than at the next poll.
+
+        Safe from any thread or loop (a WSGI app's deliveries run on a loop of their own)."""
+        task, wake = self._task, self._wake
+        if task is None or wake is None:
+            return
+        loop = task.get_loop()
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            wake.set()
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(wake.set)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop the worker runs on, while it runs."""
+        return self._task.get_loop() if self.running and self._task is not None else None
+
+    @property
+    def running(self) -> bool:
+        """Whether the worker's task is alive on a running loop."""
+        task = self._task
+        return task is not None and not task.done() and task.get_loop().is_running()
 
     def start(self) -> None:
-        """Start the worker as a task on the running loop (the server's)."""
-        if self._task is not None and not self._task.done():
+        """Start the worker as a task on the running loop: the server's, at startup (the ASGI
+        app's lifespan), or the loop of the first delivery it queues (WSGI servers, an app
+        mounted where its lifespan does not run). Does nothing while it runs."""
+        if self.running:
             return
         self._stopping = False
         self._wake = asyncio.Event()

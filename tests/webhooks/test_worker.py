@@ -440,3 +440,25 @@ def test_serve_processing_worker_end_to_end(jivo_cli: JivoCli, tmp_path: Path) -
     assert "ValueError: CRM down" in str(row["error"])
     log = served.stop()
     assert "Traceback" in log and "dead after 2 attempts" in log
+
+
+def test_worker_starts_with_the_first_queued_delivery_under_wsgi(store_url: str) -> None:
+    # A WSGI server has no lifespan: the worker starts on the loop its deliveries run on.
+    hooks = worker_app(store_url, RetryPolicy(poll_interval=0.05))
+    done = threading.Event()
+
+    @hooks.on("chat_finished")
+    def archive(event: JivoEvent) -> None:
+        done.set()
+
+    receiver = hooks.receiver
+    try:
+        reply = receiver.handle_blocking("POST", "S", json.dumps(body(5)).encode(), None)
+        assert reply.status == 200 and reply.body == {"result": "ok"}
+        assert done.wait(5)
+        assert the_worker(hooks).running
+        done.clear()
+        receiver.handle_blocking("POST", "S", json.dumps(body(6)).encode(), None)
+        assert done.wait(5)  # the same worker takes the next one
+    finally:
+        receiver.close()
