@@ -462,3 +462,36 @@ def test_worker_starts_with_the_first_queued_delivery_under_wsgi(store_url: str)
         assert done.wait(5)  # the same worker takes the next one
     finally:
         receiver.close()
+
+
+def test_a_replayed_event_leaves_the_queue(
+    shared_store: str, deliver: Deliver, run_async: RunAsync
+) -> None:
+    # `events replay` of an event waiting for its retry settles it: the worker must not run
+    # it once more afterwards.
+    clock = FakeClock()
+    hooks = worker_app(shared_store, RetryPolicy(max_attempts=5), clock)
+    calls: list[int] = []
+
+    @hooks.on("chat_finished")
+    def flaky(event: JivoEvent) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("CRM down")
+
+    async def scenario() -> None:
+        await deliver(hooks, body(1))
+        clock.now = datetime.now(UTC)
+        assert await the_worker(hooks).run_due() == 1
+        (row,) = hooks.store.list()
+        assert row.status is EventStatus.FAILED
+        result = await hooks.receiver.replay(row.id)
+        assert result.status is EventStatus.PROCESSED
+        clock.advance(3600)
+        assert await the_worker(hooks).run_due() == 0
+
+    run_async(scenario())
+    (row,) = hooks.store.list()
+    assert row.status is EventStatus.PROCESSED and row.next_attempt_at is None
+    assert len(calls) == 2
+    hooks.store.close()
