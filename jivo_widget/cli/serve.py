@@ -37,6 +37,7 @@ from jivo_widget.webhooks import WebhookApp
 from jivo_widget.webhooks.contract import WEBHOOK_PREFIX
 from jivo_widget.webhooks.receiver import Receiver
 from jivo_widget.webhooks.store import DEFAULT_STORE_URL, DURABILITIES, Durability
+from jivo_widget.webhooks.worker import PROCESSING_MODES, Processing
 
 __all__ = ["serve"]
 
@@ -93,6 +94,15 @@ class _Keep(Enum):
     help="Keep Prometheus metrics and serve them at GET /metrics (the metrics extra). With "
     "several worker processes set PROMETHEUS_MULTIPROC_DIR to a shared empty directory.",
 )
+@click.option(
+    "--processing",
+    type=click.Choice(PROCESSING_MODES),
+    default=None,
+    help="'inline' runs handlers right after storing each event; 'worker' stores events whose "
+    "answer Jivo ignores as queued, answers at once, and runs their handlers in a worker inside "
+    "the server, with retries, backoff and a dead state (see events list). "
+    "[default: inline, or the app's own]",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -106,6 +116,7 @@ def serve(
     durability: Durability | None,
     workers: int,
     metrics: bool,
+    processing: Processing | None,
 ) -> None:
     """Run the webhook receiver under uvicorn: POST /jivo/webhook/{secret}, GET /healthz.
 
@@ -124,7 +135,13 @@ def serve(
 
     window = _dedupe_window(dedupe_window)
     hooks = _hooks(
-        store_url if given(ctx, "store_url") else None, secret, app_ref, window, durability, metrics
+        store_url if given(ctx, "store_url") else None,
+        secret,
+        app_ref,
+        window,
+        durability,
+        metrics,
+        processing,
     )
     receiver = hooks.receiver
     if workers > 1:
@@ -228,6 +245,7 @@ def _hooks(
     window: timedelta | _Keep | None,
     durability: Durability | None,
     metrics: bool = False,
+    processing: Processing | None = None,
 ) -> WebhookApp:
     """The app ``serve`` runs: capture-only, or the user's app; what the command line set
     (``None`` / ``_Keep``: not set) applies to a copy of the app, never to the app itself."""
@@ -252,6 +270,8 @@ def _hooks(
             hooks = hooks.configured(dedupe_window=window)
         if metrics and not hooks.receiver.observer.serves_metrics:
             hooks = hooks.configured(metrics=True)
+        if processing is not None and processing != hooks.processing:
+            hooks = hooks.configured(processing=processing)
         identity = _identity_secrets()
         if identity is not None:
             hooks = hooks.configured(identity_secret=identity)

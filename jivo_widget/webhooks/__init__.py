@@ -59,6 +59,7 @@ from jivo_widget.webhooks.store import (
     StoreUnavailable,
     open_store,
 )
+from jivo_widget.webhooks.worker import RetryPolicy
 
 __all__ = [
     "EVENT_MODELS",
@@ -103,6 +104,7 @@ __all__ = [
     "Receiver",
     "ReplayResult",
     "Reply",
+    "RetryPolicy",
     "StoreUnavailable",
     "StoredEvent",
     "UnknownEvent",

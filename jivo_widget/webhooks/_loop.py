@@ -24,6 +24,11 @@ class BackgroundLoop:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop while it runs, else ``None``."""
+        return self._loop
+
     def run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
         """Run ``coroutine`` on the loop and wait for its result in the calling thread."""
         return asyncio.run_coroutine_threadsafe(coroutine, self._running()).result()

@@ -31,6 +31,7 @@ from jivo_widget.webhooks.store import (
     open_store,
     resolve_store_url,
 )
+from jivo_widget.webhooks.worker import Processing, RetryPolicy
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -148,6 +149,12 @@ class WebhookApp:
     verified: ``visitor_id`` is always ``None`` and a token's identity is ``unverified``.
     ``identity_secret_env``: the name of the environment variable holding it instead, read now.
     A bad secret raises :class:`~jivo_widget.errors.JivoConfigError` naming the option.
+    ``processing``: ``"inline"`` (the default) runs every event's handlers right after it is
+    stored; ``"worker"`` stores events whose answer Jivo ignores (all but ``chat_accepted`` /
+    ``chat_updated``, which stay inline) as queued, answers 200 at once, and leaves them to a
+    worker running in the server process (started with the ASGI app's lifespan) that retries a
+    failing event with backoff and marks it ``dead`` after ``retry.max_attempts``
+    (:class:`~jivo_widget.webhooks.worker.RetryPolicy`; see :mod:`jivo_widget.webhooks.worker`).
     """
 
     def __init__(
@@ -163,6 +170,8 @@ class WebhookApp:
         metrics: bool = False,
         identity_secret: IdentitySecret | None = None,
         identity_secret_env: str | None = None,
+        processing: Processing = "inline",
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._setup(
             _secrets(secret),
@@ -174,6 +183,8 @@ class WebhookApp:
             dedupe_window=dedupe_window,
             observer=_observer(metrics),
             identity=_user_tokens(identity_secret, identity_secret_env),
+            processing=processing,
+            retry=retry,
         )
 
     def _setup(
@@ -188,8 +199,11 @@ class WebhookApp:
         dedupe_window: timedelta | None,
         observer: Observer,
         identity: UserTokens | None,
+        processing: Processing,
+        retry: RetryPolicy | None,
     ) -> None:
         self._secrets = secrets
+        self._retry = retry  # kept by copies, also one that switches processing on
         self.router = router
         self._store_opener = store
         self.receiver = Receiver(
@@ -202,6 +216,8 @@ class WebhookApp:
             dedupe_window=dedupe_window,
             observer=observer,
             identity=identity,
+            processing=processing,
+            retry=retry,
         )
         if secrets is None:
             warnings.warn(
@@ -222,12 +238,13 @@ class WebhookApp:
         durability: Durability | _Unchanged = _Unchanged.KEEP,
         metrics: bool | _Unchanged = _Unchanged.KEEP,
         identity_secret: IdentitySecret | _Unchanged | None = _Unchanged.KEEP,
+        processing: Processing | _Unchanged = _Unchanged.KEEP,
     ) -> WebhookApp:
         """A new app with the same handlers (the router is shared, so handlers registered on
         either later count for both) and limits, over another ``secret``, ``store``,
         ``dedupe_window`` (and ``durability``, for a store opened from a URL), ``metrics``
-        (kept: the same metrics, counted together) and/or ``identity_secret`` (``None``: verify
-        no user tokens).
+        (kept: the same metrics, counted together), ``identity_secret`` (``None``: verify
+        no user tokens) and/or ``processing`` (the retry policy is kept).
 
         Whatever is not given is kept: ``hooks.configured(store="sqlite:///other.db")`` keeps
         the secrets, or the store (the same store object, opened once for both). ``secret=None``
@@ -257,6 +274,8 @@ class WebhookApp:
                 if isinstance(identity_secret, _Unchanged)
                 else _user_tokens(identity_secret, None)
             ),
+            processing=self.processing if isinstance(processing, _Unchanged) else processing,
+            retry=self._retry,
         )
         return clone
 
@@ -279,6 +298,11 @@ class WebhookApp:
         Raises :class:`~jivo_widget.webhooks.store.StoreUnavailable` if it cannot be opened.
         """
         return self.receiver.store
+
+    @property
+    def processing(self) -> Processing:
+        """``"worker"`` when events whose answer Jivo ignores are queued, else ``"inline"``."""
+        return "inline" if self.receiver.worker is None else "worker"
 
     @property
     def user_tokens(self) -> UserTokens | None:

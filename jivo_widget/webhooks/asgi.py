@@ -148,7 +148,11 @@ def create_app(receiver: Receiver) -> Starlette:
                 WEBHOOK_PATH,
             )
         receiver.warn_about_stuck_events()
+        if receiver.worker is not None:
+            receiver.worker.start()
         yield
+        if receiver.worker is not None:
+            await receiver.worker.stop(timeout=receiver.handler_timeout)
         if not await receiver.drain(timeout=receiver.handler_timeout):
             logger.warning("shutting down with handlers still running; their events stay received")
 

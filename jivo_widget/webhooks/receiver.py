@@ -31,11 +31,12 @@ import hashlib
 import hmac
 import threading
 import time
-from collections.abc import AsyncIterable, Callable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from jivo_widget.errors import JivoConfigError
 from jivo_widget.identity import UserTokens
 from jivo_widget.webhooks._batch import GroupCommit
 from jivo_widget.webhooks._logging import logger
@@ -67,6 +68,7 @@ from jivo_widget.webhooks.store.base import (
     StoreUnavailable,
     dedupe_key,
 )
+from jivo_widget.webhooks.worker import PROCESSING_MODES, Processing, QueueWorker, RetryPolicy
 
 __all__ = ["HasReceiver", "Receiver"]
 
@@ -94,7 +96,9 @@ class Receiver:
     after a :class:`StoreUnavailable`, until it succeeds). ``observer``: told about every step
     of every delivery (:mod:`jivo_widget.webhooks.instrument`: the log line, metrics).
     ``identity``: verifies each event's ``user_token`` before its handlers run
-    (``event.visitor_id``), or ``None``.
+    (``event.visitor_id``), or ``None``. ``processing``: ``"worker"`` queues events whose
+    answer Jivo ignores for the in-process :class:`~jivo_widget.webhooks.worker.QueueWorker`
+    (retried by ``retry``) instead of running their handlers right away (``"inline"``).
     """
 
     def __init__(
@@ -109,8 +113,15 @@ class Receiver:
         dedupe_window: timedelta | None = DEFAULT_DEDUPE_WINDOW,
         observer: Observer | None = None,
         identity: UserTokens | None = None,
+        processing: Processing = "inline",
+        retry: RetryPolicy | None = None,
     ) -> None:
         check_secrets(secrets)
+        if processing not in PROCESSING_MODES:
+            raise JivoConfigError(
+                f"processing {processing!r}: expected one of "
+                f"{', '.join(map(repr, PROCESSING_MODES))}"
+            )
         check_limits(
             max_body_bytes=max_body_bytes,
             response_deadline=response_deadline,
@@ -139,6 +150,19 @@ class Receiver:
         # Deliveries being handled now, by dedupe key: the first copy's id and reply.
         self._inflight: dict[str, tuple[int, asyncio.Future[Reply]]] = {}
         self._loop = BackgroundLoop("jivo-webhooks")
+        #: The in-process worker of queued events (``processing="worker"``), else ``None``.
+        self.worker = (
+            QueueWorker(
+                lambda: self.store,
+                router,
+                handler_timeout,
+                self.observer,
+                identity,
+                RetryPolicy() if retry is None else retry,
+            )
+            if processing == "worker"
+            else None
+        )
 
     @property
     def store(self) -> EventStore:
@@ -258,11 +282,18 @@ class Receiver:
         Runs on a private event loop in a daemon thread, shared by every calling thread, where
         the handlers also keep running after the reply.
         """
-        return self._loop.run(self.handle(method, secret, body, remote_addr))
+        return self._loop.run(self._started_then(self.handle(method, secret, body, remote_addr)))
 
     def handle_authorized_blocking(self, body: bytes | None, remote_addr: str | None) -> Reply:
         """:meth:`handle_authorized` for synchronous servers (see :meth:`handle_blocking`)."""
-        return self._loop.run(self.handle_authorized(body, remote_addr))
+        return self._loop.run(self._started_then(self.handle_authorized(body, remote_addr)))
+
+    async def _started_then(self, handling: Awaitable[Reply]) -> Reply:
+        """``handling``, with the worker (``processing="worker"``) running on this loop first:
+        a synchronous server has no lifespan to start it."""
+        if self.worker is not None:
+            self.worker.start()  # nothing while it runs
+        return await handling
 
     def _row(
         self,
@@ -273,6 +304,8 @@ class Receiver:
         decoded: Decoded,
         status: EventStatus,
         reply: Reply | None = None,
+        *,
+        queued: bool = False,
     ) -> NewEvent:
         """The row for ``body`` (dedupe key ``key``), ready for the store; ``reply``: the answer
         it gets, when that is final."""
@@ -288,6 +321,7 @@ class Receiver:
             decoded.error,
             None if reply is None else reply.body,
             dedupe_since=since,
+            next_attempt_at=received_at if queued else None,
         )
 
     async def _handle(self, body: bytes | None, remote_addr: str | None, trace: _Trace) -> Reply:
@@ -304,8 +338,12 @@ class Receiver:
             # The same delivery is being handled right now: answer what the first one answers.
             return await self._duplicate_reply(key, trace)
 
-        def row(status: EventStatus, reply: Reply | None = None) -> NewEvent:
-            return self._row(received_at, remote_addr, body, key, decoded, status, reply)
+        def row(
+            status: EventStatus, reply: Reply | None = None, *, queued: bool = False
+        ) -> NewEvent:
+            return self._row(
+                received_at, remote_addr, body, key, decoded, status, reply, queued=queued
+            )
 
         if decoded.event is None:  # malformed (400) or invalid (422): stored, nothing to run
             assert decoded.status is not None and decoded.error is not None
@@ -318,6 +356,8 @@ class Receiver:
             return await self._store_final(
                 row(EventStatus.PROCESSED, Reply.ok()), Reply.ok(), trace
             )
+        if self.worker is not None and not event.reads_response:
+            return await self._queue(row, trace)
         try:
             commits = self._group_commit()
             event_id = await commits.add(row(EventStatus.RECEIVED))
@@ -335,6 +375,22 @@ class Receiver:
         )
         self._inflight[key] = (event_id, reply_future)
         return await asyncio.shield(reply_future)
+
+    async def _queue(self, row: Callable[..., NewEvent], trace: _Trace) -> Reply:
+        """Store the event queued for the worker and answer 200 at once: its handlers run
+        off the request path (:mod:`jivo_widget.webhooks.worker`)."""
+        assert self.worker is not None
+        new = row(EventStatus.RECEIVED, queued=True)
+        try:
+            event_id = await self._group_commit().add(new)
+        except StoreUnavailable as exc:
+            return self._unavailable(exc, trace)
+        if event_id is None:
+            return await self._duplicate_reply(new.dedupe_key, trace)
+        self.observer.stored(new.event_name)
+        self.observer.finished(event_id, new.event_name, "queued", trace.elapsed())
+        self.worker.wake()
+        return Reply.ok()
 
     async def _store_final(self, new: NewEvent, reply: Reply, trace: _Trace) -> Reply:
         """Store a delivery in its final state (nothing to run) and answer ``reply``."""
@@ -495,7 +551,11 @@ class Receiver:
     def close(self) -> None:
         """Stop the background event loop :meth:`handle_blocking` runs on (a later call starts
         a new one). Handlers still running there are abandoned: :meth:`drain_blocking` first.
-        The store is not closed."""
+        The store is not closed; a worker running there stops first (its current run ends, for
+        at most ``handler_timeout``)."""
+        worker, own = self.worker, self._loop.loop
+        if worker is not None and own is not None and worker.loop is own:
+            asyncio.run_coroutine_threadsafe(worker.stop(self.handler_timeout), own).result()
         loop = self._loop.stop()
         if loop is not None:
             self._dispatcher.forget_loop(loop)

@@ -96,14 +96,18 @@ class Replayer:
     async def replay_stuck(
         self, older_than: timedelta = STUCK_AFTER, *, limit: int | None = None
     ) -> list[ReplayResult]:
-        """Replay events still ``received`` after ``older_than``: their process died mid-way."""
+        """Replay events still ``received`` after ``older_than``: their process died mid-way.
+
+        Queued events (``next_attempt_at`` set) are the worker's, not stuck: a replay would run
+        them beside it (a dead worker's claim runs out and the next worker takes them)."""
         events = self.store.list(
             status=EventStatus.RECEIVED,
             until=datetime.now(UTC) - older_than,
-            limit=limit,
+            limit=None,
             newest_first=False,
         )
-        return [await self.replay_stored(stored) for stored in events]
+        stuck = [stored for stored in events if stored.next_attempt_at is None][:limit]
+        return [await self.replay_stored(stored) for stored in stuck]
 
 
 def warn_about_stuck_events(store: EventStore, older_than: timedelta = STUCK_AFTER) -> int:

@@ -82,9 +82,10 @@ INSERT = (
     "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
 )
 
+# A run's outcome (a replay's too) dequeues the event: a worker must not run it again later.
 FINISH = (
-    "UPDATE jivo_events SET status = %s, error = %s, response = %s, attempts = attempts + %s "
-    "WHERE id = %s"
+    "UPDATE jivo_events SET status = %s, error = %s, response = %s, attempts = attempts + %s, "
+    "next_attempt_at = CASE WHEN %s THEN next_attempt_at END WHERE id = %s"
 )
 
 # SKIP LOCKED: concurrent workers take different rows instead of queueing behind each other.
@@ -138,6 +139,7 @@ def finish_params(outcome: EventOutcome) -> tuple[Any, ...]:
         text(outcome.error),
         _dumps(outcome.response),
         0 if outcome.status is EventStatus.RECEIVED else 1,  # a sent response, not a dispatch
+        outcome.status is EventStatus.RECEIVED,  # still queued if it was: no outcome yet
         outcome.event_id,
     )
 

@@ -117,9 +117,10 @@ def insert_params(event: NewEvent) -> tuple[Any, ...]:
     )
 
 
+# A run's outcome (a replay's too) dequeues the event: a worker must not run it again later.
 FINISH = (
-    "UPDATE jivo_events SET status = ?, error = ?, response = ?, attempts = attempts + ? "
-    "WHERE id = ?"
+    "UPDATE jivo_events SET status = ?, error = ?, response = ?, attempts = attempts + ?, "
+    "next_attempt_at = CASE WHEN ? THEN next_attempt_at END WHERE id = ?"
 )
 
 
@@ -129,6 +130,7 @@ def finish_params(outcome: EventOutcome) -> tuple[Any, ...]:
         _safe_text(outcome.error),
         _dumps(outcome.response),
         0 if outcome.status is EventStatus.RECEIVED else 1,  # a sent response, not a dispatch
+        outcome.status is EventStatus.RECEIVED,  # still queued if it was: no outcome yet
         outcome.event_id,
     )
 
