@@ -58,6 +58,11 @@ $(STAMP_ASYNC): pyproject.toml Makefile
 	touch $(STAMP_ASYNC)
 
 # js/node_modules holds the pinned axe-core that the facade's accessibility test injects.
+# One pytest worker per core (pytest-xdist): most tests wait on Chromium, servers and
+# subprocesses, so two workers on two cores take about half the time. The slowest tests are
+# listed at the end, to see where the time goes.
+PYTEST_ARGS ?= -n auto --durations=25
+
 test: venv venv-django6 venv-async chromium $(JS_DEPS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
