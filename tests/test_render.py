@@ -199,6 +199,20 @@ def test_eager_and_onload_differ() -> None:
     assert 'addEventListener("load",' not in eager
 
 
+def test_csp_hashes_change_with_the_strategy() -> None:
+    # The README says so: a site allowing the glue by hash must update the hash when it
+    # changes the strategy (the strategy is part of the hashed script).
+    hashes = {
+        strategy: Widget(widget_id=ID, strategy=strategy).csp_hashes()
+        for strategy in ("eager", "onload", "idle", "interaction")
+    }
+    assert len(set(hashes.values())) == len(hashes)
+    for strategy, (source,) in hashes.items():
+        bootstrap = Widget(widget_id=ID, strategy=strategy).renderer.bootstrap
+        digest = base64.b64encode(hashlib.sha256(bootstrap.encode()).digest()).decode()
+        assert source == f"'sha256-{digest}'"
+
+
 @pytest.fixture
 def extra_strategy() -> Iterator[str]:
     register_strategy("test-at-once", source="load();", doc="eager, as a site would write it")
