@@ -233,22 +233,35 @@ class EventStore(ABC):
         due again then. Events not queued (``next_attempt_at`` is ``None``) are never claimed.
         """
 
-    @abstractmethod
     def mark_processed(self, claim: Claim, *, response: dict[str, Any] | None = None) -> bool:
         """The claimed run succeeded: ``processed``, no error, no longer queued. ``response``,
         when given, replaces the stored one. ``False`` (nothing changed) if the claim was
         lost."""
+        return self._settle(claim, EventStatus.PROCESSED, error=None, response=response)
 
-    @abstractmethod
     def schedule_retry(self, claim: Claim, *, error: str, at: datetime) -> bool:
         """The claimed run failed and will be retried: ``failed`` with ``error``, due again
         ``at`` (the caller's backoff). ``False`` (nothing changed) if the claim was lost."""
+        return self._settle(claim, EventStatus.FAILED, error=error, next_attempt_at=at)
 
-    @abstractmethod
     def mark_dead(self, claim: Claim, *, error: str) -> bool:
         """The claimed run failed and no retry is left: ``dead`` with ``error``, no longer
         queued (``events replay`` can still run it). ``False`` (nothing changed) if the claim
         was lost."""
+        return self._settle(claim, EventStatus.DEAD, error=error)
+
+    @abstractmethod
+    def _settle(
+        self,
+        claim: Claim,
+        status: EventStatus,
+        *,
+        error: str | None,
+        response: dict[str, Any] | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> bool:
+        """Record how a claimed run ended, in one write that changes the row only while the
+        claim still holds (same id and attempt count); whether it did."""
 
     @abstractmethod
     def list(

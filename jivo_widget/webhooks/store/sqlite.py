@@ -381,18 +381,6 @@ class SqliteStore(EventStore):
         claims = [Claim(row_to_event(row), lease_until) for row in rows]
         return sorted(claims, key=lambda c: c.event.id)
 
-    def mark_processed(self, claim: Claim, *, response: dict[str, Any] | None = None) -> bool:
-        """See :meth:`EventStore.mark_processed`."""
-        return self._settle(claim, EventStatus.PROCESSED, error=None, response=response)
-
-    def schedule_retry(self, claim: Claim, *, error: str, at: datetime) -> bool:
-        """See :meth:`EventStore.schedule_retry`."""
-        return self._settle(claim, EventStatus.FAILED, error=error, next_attempt_at=at)
-
-    def mark_dead(self, claim: Claim, *, error: str) -> bool:
-        """See :meth:`EventStore.mark_dead`."""
-        return self._settle(claim, EventStatus.DEAD, error=error)
-
     def _settle(
         self,
         claim: Claim,
