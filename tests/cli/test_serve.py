@@ -68,7 +68,13 @@ def test_serve_without_options_serves_the_users_app_itself(users_app: WebhookApp
 
 
 def test_capture_mode_stores_every_event_and_answers_ok(capture: Served, jivo_cli: JivoCli) -> None:
+    # The real trigger script for one event of each kind (a shaped-answer event, a chat event,
+    # a CRM event); the other samples over HTTP (a subprocess each would add a second apiece).
+    through_trigger = {"chat_accepted", "chat_finished", "created_task"}
     for event in samples.names():
+        if event not in through_trigger:
+            capture.post_sample(event)
+            continue
         result = jivo_cli.run("trigger", event, "--url", capture.url(), cwd=capture.cwd)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("HTTP 200\n")
