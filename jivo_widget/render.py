@@ -17,8 +17,9 @@ everything that depends only on them:
   The strategy function is the registered strategy's; a built-in with options is its factory
   called with them (``(<factory>)(<options JSON>)``, see :mod:`jivo_widget.strategy_options`),
   and with the facade it is wrapped by the facade's behaviour
-  (``(<facade.min.js>)({"timeout":…,"guard":…},<strategy>)``). With compiled Python callbacks (JavaScript expressions from :mod:`jivo_widget.transpile`,
-  each evaluating to ``{"jivo_onX": [function, ...]}``), the handlers argument becomes
+  (``(<facade.min.js>)({"timeout":…,"guard":…},<strategy>)``). With compiled Python
+  callbacks (JavaScript expressions from :mod:`jivo_widget.transpile`, each evaluating to
+  ``{"jivo_onX": [function, ...]}``), the handlers argument becomes
   ``(<join>)({...configured...},<module>,...)`` (``assets/callbacks.min.js``): still static,
   inside the same script, nonce and hash;
 - the static calls (colour, rules, invitation) serialized;
