@@ -44,7 +44,10 @@ from urllib.parse import parse_qs, urlsplit
 from jivo_widget import browser as browser_stubs
 from jivo_widget import catalog
 from jivo_widget.testing._fake_jivo_api import CONTACT_KEYS, FakeJivoApi
+from jivo_widget.testing._fake_page import ClassList as ClassList
 from jivo_widget.testing._fake_page import Console, Document, Json, Response, Storage, Window
+from jivo_widget.testing._fake_page import Element as Element
+from jivo_widget.testing._fake_page import Location as Location
 from jivo_widget.testing._js_values import JsArray, JsObject, js_value, normalize
 
 __all__ = [
