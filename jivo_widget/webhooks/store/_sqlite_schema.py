@@ -1,11 +1,13 @@
-"""The SQLite store's table, its statements, and how rows map to and from the store's types."""
+"""The SQLite store's table, its statements, and how rows map to and from the store's types
+(the parts every SQL store shares are in ``_rows``)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from jivo_widget.webhooks.store import _rows
+from jivo_widget.webhooks.store._rows import COLUMNS, key_bytes, response_json
 from jivo_widget.webhooks.store.base import EventOutcome, EventStatus, NewEvent, StoredEvent
 
 __all__ = [
@@ -72,27 +74,11 @@ PROBE = "INSERT OR REPLACE INTO jivo_store_probe VALUES (1, ?, zeroblob(8192))"
 # (failed, received, ...), which a processed insert never touches. received_at has none: ids
 # grow with it, so purge bisects the primary key instead (see ``SqliteStore._last_id_before``).
 
-COLUMNS = (
-    "id, received_at, remote_addr, body, dedupe_key, event_name, chat_id, status, error, "
-    "response, attempts, next_attempt_at"
-)
-
 INSERT = (
     "INSERT INTO jivo_events (received_at, remote_addr, body, dedupe_key, event_name, chat_id, "
     "status, error, response, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
 )
-
-
-_OK = {"result": "ok"}
-_OK_JSON = '{"result":"ok"}'
-
-
-def _dumps(value: dict[str, Any] | None) -> str | None:
-    if value is None:
-        return None
-    # Nearly every stored response is the plain ok: skip the encoder for it (per-event cost).
-    return _OK_JSON if value == _OK else json.dumps(value, separators=(",", ":"))
 
 
 def _safe_text(value: str | None) -> str | None:
@@ -112,7 +98,7 @@ def insert_params(event: NewEvent) -> tuple[Any, ...]:
         event.chat_id,
         event.status.value,
         _safe_text(event.error),
-        _dumps(event.response),
+        response_json(event.response),
         None if event.next_attempt_at is None else event.next_attempt_at.timestamp(),
     )
 
@@ -125,42 +111,19 @@ FINISH = (
 
 
 def finish_params(outcome: EventOutcome) -> tuple[Any, ...]:
-    return (
-        outcome.status.value,
-        _safe_text(outcome.error),
-        _dumps(outcome.response),
-        0 if outcome.status is EventStatus.RECEIVED else 1,  # a sent response, not a dispatch
-        outcome.status is EventStatus.RECEIVED,  # still queued if it was: no outcome yet
-        outcome.event_id,
-    )
+    return _rows.finish_params(outcome, _safe_text)
 
 
 def inserted_id(row: tuple[Any, ...] | None) -> int | None:
     return None if row is None else int(row[0])
 
 
-def key_bytes(key: str) -> bytes:
-    try:
-        return bytes.fromhex(key)
-    except ValueError:
-        return b""  # not a key we could have stored: matches nothing
-
-
 def row_to_event(row: tuple[Any, ...]) -> StoredEvent:
-    return StoredEvent(
-        id=row[0],
-        received_at=datetime.fromtimestamp(row[1], UTC),
-        remote_addr=row[2],
-        body=bytes(row[3]),
-        dedupe_key=bytes(row[4])[:32].hex(),  # without the ":id" of a re-keyed older copy
-        event_name=row[5],
-        chat_id=row[6],
-        status=EventStatus(row[7]),
-        error=row[8],
-        response=None if row[9] is None else json.loads(row[9]),
-        attempts=row[10],
-        next_attempt_at=None if row[11] is None else datetime.fromtimestamp(row[11], UTC),
-    )
+    return _rows.row_to_event(row, _from_unix)
+
+
+def _from_unix(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
 
 
 # A worker's claim: one statement, so atomic under SQLite's write lock whatever the number of
@@ -190,7 +153,7 @@ def settle_params(
     return (
         status.value,
         _safe_text(error),
-        _dumps(response),
+        response_json(response),
         None if next_attempt_at is None else next_attempt_at.timestamp(),
         event_id,
         attempts,
