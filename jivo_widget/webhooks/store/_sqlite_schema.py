@@ -9,7 +9,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from jivo_widget.webhooks.store import _rows
+import jivo_widget.webhooks.store._rows as _rows
 from jivo_widget.webhooks.store._rows import COLUMNS, key_bytes, response_json
 from jivo_widget.webhooks.store.base import (
     EventOutcome,
