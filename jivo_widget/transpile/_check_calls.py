@@ -198,16 +198,12 @@ class CallRules(ScopeRules):
                 elif name in ("list", "sorted", "sum", "min", "max"):
                     self.allowed.add(id(args[0]))
         if name == "isinstance" and len(args) == 2:
-            kinds = args[1].elts if isinstance(args[1], ast.Tuple) else [args[1]]
-            if isinstance(args[1], ast.Tuple):
-                self.allowed.add(id(args[1]))
-            for kind in kinds:
-                if not (isinstance(kind, ast.Name) and kind.id in subset.ISINSTANCE_TYPES):
-                    self.unsupported(
-                        kind,
-                        f"isinstance(..., {ast.unparse(kind)})",
-                        f"test for {', '.join(sorted(subset.ISINSTANCE_TYPES))}",
-                    )
+            self.names_among(
+                args[1],
+                subset.ISINSTANCE_TYPES,
+                "isinstance(..., {})",
+                f"test for {', '.join(sorted(subset.ISINSTANCE_TYPES))}",
+            )
             self.expr(args[0])
             return
         if name == "sorted":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import difflib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from jivo_widget.transpile import subset
@@ -134,6 +134,19 @@ class ScopeRules:
             or name in subset.EXCEPTIONS
         ):
             self.bad(node, f"assigning to {name!r} hides a builtin or browser name; rename it")
+
+    def names_among(
+        self, node: ast.expr, allowed: Collection[str], construct: str, instead: str
+    ) -> None:
+        """``node`` names one of ``allowed``, or is a tuple of such names (a tuple is fine
+        there: ``except (A, B)``, ``isinstance(x, (int, float))``); each other one is refused
+        as ``construct`` (``{}`` stands for it)."""
+        kinds = node.elts if isinstance(node, ast.Tuple) else [node]
+        if isinstance(node, ast.Tuple):
+            self.allowed.add(id(node))
+        for kind in kinds:
+            if not (isinstance(kind, ast.Name) and kind.id in allowed):
+                self.unsupported(kind, construct.format(ast.unparse(kind)), instead)
 
     def name_load(self, node: ast.Name) -> None:
         where = self.lookup(node.id)

@@ -157,16 +157,12 @@ class StatementRules(ExpressionRules):
         self.block(stmt.body)
         for handler in stmt.handlers:
             if handler.type is not None:
-                kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-                if isinstance(handler.type, ast.Tuple):
-                    self.allowed.add(id(handler.type))
-                for kind in kinds:
-                    if not (isinstance(kind, ast.Name) and kind.id in subset.EXCEPTIONS):
-                        self.unsupported(
-                            kind,
-                            f"except {ast.unparse(kind)}",
-                            f"catch one of {', '.join(sorted(subset.EXCEPTIONS))}",
-                        )
+                self.names_among(
+                    handler.type,
+                    subset.EXCEPTIONS,
+                    "except {}",
+                    f"catch one of {', '.join(sorted(subset.EXCEPTIONS))}",
+                )
             self.block(handler.body)
         self.block(stmt.finalbody)
 

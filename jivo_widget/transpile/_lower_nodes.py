@@ -18,19 +18,21 @@ def const(value: Any) -> ast.Constant:
     return ast.Constant(value=value)
 
 
-def lambda_of(params: list[str], body: ast.expr) -> ast.Lambda:
-    return ast.Lambda(
-        args=ast.arguments(
-            posonlyargs=[],
-            args=[ast.arg(arg=p) for p in params],
-            vararg=None,
-            kwonlyargs=[],
-            kw_defaults=[],
-            kwarg=None,
-            defaults=[],
-        ),
-        body=body,
+def arguments_of(params: list[str]) -> ast.arguments:
+    """Plain positional parameters, no defaults (the lowering applies defaults itself)."""
+    return ast.arguments(
+        posonlyargs=[],
+        args=[ast.arg(arg=p) for p in params],
+        vararg=None,
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=None,
+        defaults=[],
     )
+
+
+def lambda_of(params: list[str], body: ast.expr) -> ast.Lambda:
+    return ast.Lambda(args=arguments_of(params), body=body)
 
 
 def assign_to(target: str, value: ast.expr) -> ast.Assign:

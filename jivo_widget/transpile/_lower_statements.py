@@ -13,6 +13,7 @@ from jivo_widget.transpile import subset
 from jivo_widget.transpile._lower_expressions import BINOP_HELPERS, ExpressionLowerer
 from jivo_widget.transpile._lower_kinds import INT, STR
 from jivo_widget.transpile._lower_nodes import (
+    arguments_of,
     assign_to,
     const,
     constant_int,
@@ -40,15 +41,7 @@ class StatementLowerer(ExpressionLowerer):
         ):
             body.append(assign_to(name, helper_call("_jw_default", ref(name), self.expr(default))))
         body += self.block(fn.body)
-        args = ast.arguments(
-            posonlyargs=[],
-            args=[ast.arg(arg=name) for name in names],
-            vararg=None,
-            kwonlyargs=[],
-            kw_defaults=[],
-            kwarg=None,
-            defaults=[],
-        )
+        args = arguments_of(names)
         cls = ast.AsyncFunctionDef if isinstance(fn, ast.AsyncFunctionDef) else ast.FunctionDef
         return cls(name=fn.name, args=args, body=body, decorator_list=[], returns=None, lineno=0)
 

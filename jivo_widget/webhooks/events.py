@@ -30,43 +30,13 @@ from typing import Any, ClassVar
 
 from pydantic import Field, ValidationError
 
+from jivo_widget.webhooks import crm
 from jivo_widget.webhooks._jivo_event import JivoEvent
-from jivo_widget.webhooks.crm import (
-    CRM_EVENT_MODELS,
-    CrmAgentRef,
-    CrmAssignedAgentRef,
-    CrmAssignedAgentToClient,
-    CrmAssignedStatus,
-    CrmBlacklist,
-    CrmChangedClientBlacklist,
-    CrmChangedClientCompany,
-    CrmChangedRequireUpdateOfStatus,
-    CrmClient,
-    CrmClientEvent,
-    CrmClientRef,
-    CrmCompletedTask,
-    CrmContact,
-    CrmCreatedClient,
-    CrmCreatedStatus,
-    CrmCreatedTask,
-    CrmCreatorAgentRef,
-    CrmDealRef,
-    CrmDeletedClient,
-    CrmDeletedStatus,
-    CrmDeletedTask,
-    CrmEvent,
-    CrmFiredTask,
-    CrmOrganization,
-    CrmReorderedStatus,
-    CrmStatus,
-    CrmStatusEvent,
-    CrmTaskEvent,
-    CrmUpdatedClient,
-    CrmUpdatedClientContacts,
-    CrmUpdatedStatus,
-    CrmUpdatedTask,
-    CrmWidget,
-)
+
+# The CRM models are importable from here too (listed in __all__ below), as they were before
+# they had a module of their own.
+from jivo_widget.webhooks.crm import *  # noqa: F403
+from jivo_widget.webhooks.crm import CRM_EVENT_MODELS
 from jivo_widget.webhooks.fields import (
     Flag,
     Id,
@@ -83,7 +53,6 @@ from jivo_widget.webhooks.fields import (
 )
 
 __all__ = [
-    "CRM_EVENT_MODELS",
     "EVENT_MODELS",
     "RESPONSE_EVENTS",
     "Agent",
@@ -99,39 +68,6 @@ __all__ = [
     "ClientAttributeUpdated",
     "ClientStatus",
     "ClientUpdated",
-    "CrmAgentRef",
-    "CrmAssignedAgentRef",
-    "CrmAssignedAgentToClient",
-    "CrmAssignedStatus",
-    "CrmBlacklist",
-    "CrmChangedClientBlacklist",
-    "CrmChangedClientCompany",
-    "CrmChangedRequireUpdateOfStatus",
-    "CrmClient",
-    "CrmClientEvent",
-    "CrmClientRef",
-    "CrmCompletedTask",
-    "CrmContact",
-    "CrmCreatedClient",
-    "CrmCreatedStatus",
-    "CrmCreatedTask",
-    "CrmCreatorAgentRef",
-    "CrmDealRef",
-    "CrmDeletedClient",
-    "CrmDeletedStatus",
-    "CrmDeletedTask",
-    "CrmEvent",
-    "CrmFiredTask",
-    "CrmOrganization",
-    "CrmReorderedStatus",
-    "CrmStatus",
-    "CrmStatusEvent",
-    "CrmTaskEvent",
-    "CrmUpdatedClient",
-    "CrmUpdatedClientContacts",
-    "CrmUpdatedStatus",
-    "CrmUpdatedTask",
-    "CrmWidget",
     "Department",
     "GeoIP",
     "JivoEvent",
@@ -147,6 +83,7 @@ __all__ = [
     "event_model",
     "parse_event",
 ]
+__all__ += crm.__all__
 
 
 class Page(JivoModel):
