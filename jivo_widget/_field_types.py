@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from jivo_widget import catalog
 from jivo_widget._request import TextRule, link_schema
@@ -31,6 +31,7 @@ __all__ = [
     "JsonObject",
     "LoaderUrl",
     "StaticUrl",
+    "StrictModel",
     "Text",
     "callers_stacklevel",
     "read_json_object",
@@ -181,3 +182,10 @@ def read_json_object(path: Path) -> dict[str, Any]:
     if problem := _json_problem(data):
         raise fail("rules_file", "{path}: {problem}", path=str(path), problem=problem)
     return data
+
+
+class StrictModel(BaseModel):
+    """The base of the config's models: strict types, no unknown fields, frozen."""
+
+    # Strict: a number where a string belongs is a mistake to report, not to coerce.
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)

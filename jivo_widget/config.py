@@ -1,4 +1,4 @@
-"""The widget config (:class:`Widget`) and the per-request data models, validated with pydantic.
+"""The widget config (:class:`Widget`), validated with pydantic.
 
 A :class:`Widget` is built once (from keyword arguments, a dict or a TOML file) and validated
 at once; then it hands its values to a :class:`~jivo_widget.render.Renderer`, which prepares
@@ -9,53 +9,60 @@ naming the field and the rule (see :mod:`jivo_widget._validation_errors`); pydan
 ``ValidationError`` never escapes. Per-request data is strict or lenient (invalid parts left out
 with a warning): see :mod:`jivo_widget._request`. Limits and names come from
 :mod:`jivo_widget.catalog`.
+
+The Widget is built from parts, each a module: its per-request half (``render`` and the typed
+request models :class:`Contact` and :class:`CustomField`) is :mod:`jivo_widget._per_request`;
+its identity options' rules and token signer :mod:`jivo_widget._identity_options`; reading a
+config file :mod:`jivo_widget._config_files`; the rules of its field values
+:mod:`jivo_widget._field_types`. This module declares the fields and prepares the glue.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-import tomllib
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Final, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
-from markupsafe import Markup
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
-    SerializationInfo,
-    SerializerFunctionWrapHandler,
     ValidationError,
     ValidationInfo,
     field_validator,
-    model_serializer,
-    model_validator,
 )
 
-from jivo_widget import _jscode, catalog, identity
+from jivo_widget import _jscode, catalog
+from jivo_widget._config_files import files_under as files_under
+from jivo_widget._config_files import read_config_file
 from jivo_widget._field_types import (
     RULES_MAX_DEPTH,
     ClientAttributes,
     Color,
-    HttpUrl,
     JsonObject,
     LoaderUrl,
     StaticUrl,
-    Text,
+    StrictModel,
     callers_stacklevel,
     read_json_object,
 )
+from jivo_widget._identity_options import (
+    REVEAL_SECRETS,
+    IdentityOptions,
+    IdentitySecrets,
+    TokenClaims,
+    TokenLifetime,
+)
+from jivo_widget._per_request import Contact, CustomField, PerRequest
 from jivo_widget._python_callbacks import (
     CallbacksModule,
     add_function,
     callbacks_modules,
     compile_modules,
 )
-from jivo_widget._request import STRICT_ENV, RequestValidator, TextRule
+from jivo_widget._request import STRICT_ENV
 from jivo_widget._validation_errors import config_errors, fail, format_validation_error
 from jivo_widget.errors import JivoConfigError, JivoConfigWarning
 from jivo_widget.facade import Facade
@@ -78,51 +85,9 @@ __all__ = [
 
 # Whole-value match (fullmatch): with match() and "$", a value ending in "\n" would pass.
 _WIDGET_ID = re.compile(catalog.WIDGET_ID_PATTERN)
-#: The per-request validator (plain dicts in, plain dicts out; see jivo_widget._request).
-_REQUEST = RequestValidator()
-#: The serialization context key that puts ``identity_secret`` into a dump:
-#: ``widget.model_dump(context={REVEAL_SECRETS: True})``. Without it the secret is left out.
-REVEAL_SECRETS: Final = "reveal_secrets"
-# An environment variable's name as shells write them.
-_IDENTITY_OPTIONS = ("identity_expires_in", "identity_issued_at", "identity_claims")
 
 
-class _Model(BaseModel):
-    # Strict: a number where a string belongs is a mistake to report, not to coerce.
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-
-# --------------------------------------------------------------------------- per-request data
-
-
-class _RequestModel(_Model):
-    # A refused value may be personal data: pydantic's errors must not echo it.
-    model_config = ConfigDict(hide_input_in_errors=True)
-
-
-class Contact(_RequestModel):
-    """Visitor contact info for ``jivo_api.setContactInfo`` (``name``, not ``client_name``)."""
-
-    name: Text | None = None
-    email: Text | None = None
-    phone: Text | None = None
-    description: Text | None = None
-
-
-class CustomField(_RequestModel):
-    """One ``setCustomData`` field shown to agents: ``content`` required, ``link`` by the URL
-    rule (:mod:`jivo_widget.urls`)."""
-
-    content: Annotated[str, TextRule(min_length=1)]
-    title: Text | None = None
-    link: HttpUrl | None = None
-    key: Text | None = None
-
-
-# --------------------------------------------------------------------------- static config
-
-
-class Invitation(_Model):
+class Invitation(StrictModel):
     """A proactive invitation: ``showProactiveInvitation(text, department_id)`` after ``delay``."""
 
     text: Annotated[str, Field(min_length=1)]
@@ -142,7 +107,7 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 _REGISTERING = threading.Lock()
 
 
-class Widget(_Model):
+class Widget(IdentityOptions, PerRequest):
     """A JivoChat widget on a site: validated once, rendered per request with :meth:`render`.
 
     >>> widget = Widget(widget_id="AbCdEf1234", invitation={"text": "Need help?", "delay": 20})
@@ -192,17 +157,17 @@ class Widget(_Model):
     #: from Jivo's JWT settings, or several (rotation: the first signs). ``render(visitor_id=…)``
     #: signs the visitor's token with it. Never rendered, logged, in ``repr`` or in a dump
     #: (unless :data:`REVEAL_SECRETS` asks for it).
-    identity_secret: Annotated[tuple[identity.JwtSecret, ...] | None, Field(repr=False)] = None
+    identity_secret: IdentitySecrets = None
     #: The name of the environment variable holding the secret, read when the Widget is built:
     #: what a config file says instead of the secret (``identity_secret_env = "JIVO_JWT_SECRET"``).
     identity_secret_env: str | None = None
     #: Token lifetime (seconds, a timedelta or ``"1h"``): adds ``exp`` (and ``iat``); tokens are
     #: then signed per request instead of once per visitor.
-    identity_expires_in: int | None = None
+    identity_expires_in: TokenLifetime = None
     #: Add ``iat`` (the signing time) to every token.
     identity_issued_at: bool = False
     #: Extra JSON claims in every token (not ``id``, ``iat``, ``exp``, ``nbf``, ``aud``).
-    identity_claims: dict[str, Any] | None = None
+    identity_claims: TokenClaims = None
 
     @field_validator("widget_id")
     @classmethod
@@ -308,70 +273,6 @@ class Widget(_Model):
             raise fail("color2", "a second (gradient) colour needs color")
         return value
 
-    @model_validator(mode="before")
-    @classmethod
-    def _secret_from_environment(cls, data: Any) -> Any:
-        """``identity_secret_env``: the secret is read from that variable, now."""
-        if not isinstance(data, Mapping) or data.get("identity_secret_env") is None:
-            return data
-        if data.get("identity_secret") is not None:
-            raise JivoConfigError(
-                "identity_secret_env: give the secret or the name of its environment variable, "
-                "not both"
-            )
-        secrets = identity.secrets_from_environment(
-            data["identity_secret_env"], field="identity_secret_env"
-        )
-        return {**data, "identity_secret": secrets}
-
-    @field_validator("identity_secret", mode="before")
-    @classmethod
-    def _secrets(cls, value: Any) -> Any:
-        # Errors name the field and which secret broke the rule, never its text.
-        return None if value is None else identity.parse_secrets(value, field="identity_secret")
-
-    @field_validator("identity_expires_in", mode="before")
-    @classmethod
-    def _lifetime(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        seconds = identity.parse_duration(
-            value, field="identity_expires_in", maximum=identity.MAX_EXPIRES_IN
-        )
-        if seconds == 0:
-            raise JivoConfigError("identity_expires_in: must be at least 1 second (None: none)")
-        return seconds
-
-    @field_validator("identity_claims", mode="before")
-    @classmethod
-    def _claims(cls, value: Any) -> Any:
-        return None if value is None else identity.check_claims(value, field="identity_claims")
-
-    @model_validator(mode="after")
-    def _options_need_a_secret(self) -> Self:
-        if self.identity_secret is None:
-            given = [name for name in _IDENTITY_OPTIONS if getattr(self, name) not in (None, False)]
-            if given:
-                raise JivoConfigError(
-                    f"{given[0]}: needs identity_secret (or identity_secret_env) to sign with"
-                )
-        return self
-
-    @model_serializer(mode="wrap")
-    def _without_secrets(
-        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
-    ) -> dict[str, Any]:
-        """A dump leaves the secret out unless the context asks for it (:data:`REVEAL_SECRETS`);
-        a secret read from ``identity_secret_env`` is never dumped: the name is."""
-        data: dict[str, Any] = handler(self)
-        if "identity_secret" in data:
-            reveal = isinstance(info.context, Mapping) and info.context.get(REVEAL_SECRETS)
-            if reveal and self.identity_secret is not None and self.identity_secret_env is None:
-                data["identity_secret"] = [s.get_secret_value() for s in self.identity_secret]
-            else:
-                del data["identity_secret"]
-        return data
-
     def model_post_init(self, context: Any, /) -> None:
         """Prepare the static glue (and the token signer) now, once: a problem in it is an
         error of ``Widget(...)``, and a strategy registered again later does not change this
@@ -414,23 +315,7 @@ class Widget(_Model):
         Python callbacks file (or a list of paths), relative to the TOML file.
         """
         path = Path(path)
-        try:
-            with path.open("rb") as f:
-                data = tomllib.load(f)
-        except OSError as exc:
-            raise JivoConfigError(f"{path}: cannot read config ({exc.strerror})") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise JivoConfigError(f"{path}: invalid TOML ({exc})") from None
-        except RecursionError:  # tomllib parses nested arrays and tables recursively
-            raise JivoConfigError(f"{path}: invalid TOML (nested too deeply)") from None
-        if "identity_secret" in data:
-            # Config files get committed, copied and shown: a secret written there is leaked.
-            raise JivoConfigError(
-                f"{path}: identity_secret: never write the secret in a config file; set "
-                'identity_secret_env = "JIVO_JWT_SECRET" and put the secret in that '
-                "environment variable"
-            )
-        return cls.from_mapping(data, base_dir=path.parent)
+        return cls.from_mapping(read_config_file(path), base_dir=path.parent)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with ``update`` applied, validated and prepared again.
@@ -478,22 +363,6 @@ class Widget(_Model):
             client_attributes=self.client_attributes,
             static_calls=self._static_calls(),
         )
-
-    @cached_property
-    def user_tokens(self) -> identity.UserTokens | None:
-        """The signer of visitors' tokens (built with the Widget), or ``None`` without an
-        ``identity_secret``; its :meth:`~jivo_widget.identity.UserTokens.verify` checks them."""
-        if self.identity_secret is None:
-            return None
-        try:
-            return identity.UserTokens(
-                self.identity_secret,
-                expires_in=self.identity_expires_in,
-                issued_at=self.identity_issued_at,
-                claims=self.identity_claims,
-            )
-        except JivoConfigError as exc:  # each option is checked above but for the claims' size
-            raise JivoConfigError(f"identity_{exc}") from None
 
     def _strategy_options(self) -> StrategyOptions | None:
         """``strategy_options`` validated by the model the strategy registered (its defaults
@@ -568,151 +437,3 @@ class Widget(_Model):
             args = [inv.text] if inv.department_id is None else [inv.text, inv.department_id]
             calls.append(call("showProactiveInvitation", *args, delay=inv.delay))
         return calls
-
-    # ------------------------------------------------------------------ per request
-
-    def render(
-        self,
-        *,
-        user_token: str | int | None = None,
-        visitor_id: str | int | None = None,
-        contact: Contact | Mapping[str, Any] | None = None,
-        custom_data: Sequence[CustomField | Mapping[str, Any]] | None = None,
-        client_attributes: Mapping[str, str | int | float] | None = None,
-        page_title: str | None = None,
-        page_url: str | None = None,
-        clear_history: bool = False,
-        nonce: str | None = None,
-        strict: bool | None = None,
-    ) -> Markup:
-        """The glue HTML for one request (empty when the widget is disabled).
-
-        ``user_token`` → ``setUserToken``; ``visitor_id`` (Latin letters and/or digits: the
-        signed-in user's id) → ``setUserToken(<JWT signed with identity_secret>)``, not with
-        ``user_token``; ``contact`` → ``setContactInfo``; ``custom_data``
-        (≤ 10 fields) → ``setCustomData``; ``client_attributes`` (merged over the config's)
-        → ``setClientAttributes`` (skipped in the browser when unchanged: Jivo allows 10 calls
-        an hour); ``page_title`` (and ``page_url``) → ``sendPageTitle`` for SPAs;
-        ``clear_history`` → ``clearHistory`` first (render it on the page after logout);
-        ``nonce`` goes on every ``<script>``. Where text is expected, any object whose ``str()``
-        is valid text is accepted (a lazy string, django-csp's ``request.csp_nonce``); the token
-        and ``visitor_id`` may also be an int (``request.user.pk``).
-
-        Invalid values: with ``strict`` (this argument, else the Widget's ``strict``, else
-        ``$JIVO_WIDGET_STRICT``) they raise :class:`JivoConfigError`; otherwise the invalid
-        part is left out, the rest renders, and a WARNING names the part and its rule.
-        """
-        # Validated even when disabled: a widget switched off in development must not hide
-        # a call that fails in production.
-        request = self._request(_arguments(locals()), strict)
-        if not self.enabled:
-            return Markup("")
-        return self.renderer.render(request)
-
-    def render_data(
-        self,
-        *,
-        user_token: str | int | None = None,
-        visitor_id: str | int | None = None,
-        contact: Contact | Mapping[str, Any] | None = None,
-        custom_data: Sequence[CustomField | Mapping[str, Any]] | None = None,
-        client_attributes: Mapping[str, str | int | float] | None = None,
-        page_title: str | None = None,
-        page_url: str | None = None,
-        clear_history: bool = False,
-        strict: bool | None = None,
-    ) -> str:
-        """Only the JSON of one request's calls (arguments and ``strict`` as :meth:`render`).
-
-        For pages that place the glue themselves: the glue is one ``<script>`` whose text is
-        ``widget.renderer.bootstrap`` and whose ``data-jivo`` attribute holds this JSON (from JS:
-        ``script.dataset.jivo = data``; in HTML single-quoted: the JSON has no ``'``).
-        Like :meth:`render`, it always validates and returns ``""`` when the widget is disabled.
-        """
-        request = self._request(_arguments(locals()), strict)
-        return self.renderer.data(request) if self.enabled else ""
-
-    def render_facade(self, *, nonce: str | None = None, strict: bool | None = None) -> Markup:
-        """Only the facade's markup (empty without a facade, or when disabled).
-
-        For pages that place the glue themselves (:meth:`render_data`): put this in the page
-        too, before or after the glue's script. ``nonce`` goes on its ``<style>``.
-        """
-        request = self._request({"nonce": nonce}, strict)
-        return self.renderer.facade_html(request) if self.enabled else Markup("")
-
-    def _request(self, values: dict[str, Any], strict: bool | None) -> dict[str, Any]:
-        """Validate render() arguments into plain dicts; typed models are accepted as dicts."""
-        if strict is None:
-            strict = self.strict
-        elif type(strict) is not bool:
-            raise JivoConfigError("strict: must be True, False or None")
-        contact, custom_data = values.get("contact"), values.get("custom_data")
-        if isinstance(contact, BaseModel):
-            values["contact"] = _fields(contact)
-        if (
-            custom_data is not None
-            and type(custom_data) is not list
-            and isinstance(custom_data, Sequence)
-            and not isinstance(custom_data, str | bytes | bytearray)
-        ):  # any Sequence, as typed (a tuple); the validator takes lists
-            values["custom_data"] = custom_data = list(custom_data)
-        if custom_data and any(isinstance(f, BaseModel) for f in custom_data):
-            values["custom_data"] = [
-                _fields(f) if isinstance(f, BaseModel) else f for f in custom_data
-            ]
-        tokens = self.user_tokens
-        request = _REQUEST(values, strict, can_sign=tokens is not None)
-        if tokens is not None and (visitor_id := request.get("visitor_id")) is not None:
-            # Cached per visitor when the token carries no time; signed now when it does.
-            request["user_token"] = tokens.sign(visitor_id)
-        return request
-
-    def csp_hashes(self) -> tuple[str, ...]:
-        """CSP ``script-src`` hash sources of the glue's script, static.
-
-        Only the bootstrap (the script's text) is hashed (``'sha256-…'``); its data attribute
-        is not. In external mode: the file's ``'sha256-…'``, which the browser matches with
-        the script's integrity attribute (or allow the file's origin instead). For hash mode
-        also allow the loader (its origin, or ``'strict-dynamic'``).
-        """
-        return self.renderer.csp_hashes if self.enabled else ()
-
-    def csp_style_hashes(self) -> tuple[str, ...]:
-        """CSP ``style-src`` hash sources of the facade's ``<style>`` (none without the facade):
-        for a policy without ``'unsafe-inline'`` that does not pass the nonce."""
-        return self.renderer.csp_style_hashes if self.enabled else ()
-
-
-def files_under(data: Mapping[str, Any], base_dir: Path | None) -> dict[str, Any]:
-    """``data`` (config values) with its file names made relative to ``base_dir``: a str
-    ``rules`` (a JSON file) and a str ``callbacks`` or each str of a list (Python files)."""
-    values = dict(data)
-    if base_dir is not None:
-        rules = values.get("rules")
-        if isinstance(rules, str):
-            values["rules"] = base_dir / rules
-        callbacks = values.get("callbacks")
-        if isinstance(callbacks, str):
-            values["callbacks"] = base_dir / callbacks
-        elif isinstance(callbacks, list):
-            values["callbacks"] = [base_dir / c if isinstance(c, str) else c for c in callbacks]
-    return values
-
-
-# --------------------------------------------------------------------------- per request
-
-
-def _fields(model: BaseModel) -> dict[str, Any]:
-    """The set fields of a flat typed model, as the request validator takes them."""
-    return {k: v for k, v in model.__dict__.items() if v is not None}
-
-
-def _arguments(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The request data of render()/render_data() (their ``locals()``): all but self, strict.
-
-    The parameter names are the request validator's field names, so the signatures stay
-    explicit (documented, type-checked, read by the CLI) without a second copy of the list.
-    """
-    del arguments["self"], arguments["strict"]
-    return arguments

@@ -15,13 +15,13 @@ import json
 from typing import TYPE_CHECKING, Any, overload
 
 from jivo_widget import catalog
-from jivo_widget.testing.controller import (
-    _ACT,
-    _BINDING,
-    _COUNT_AT_LEAST,
-    _READ,
-    _TIMEOUT_HINT,
+from jivo_widget.testing._mock_records import (
+    COUNT_AT_LEAST,
     JIVO_URL,
+    PERFORM_ACTION,
+    READ_RECORDS,
+    REPORT_BINDING,
+    TIMEOUT_HINT,
     MockRecords,
     act_payload,
     problems_listing,
@@ -49,7 +49,7 @@ class AsyncJivoMock(MockRecords):
         """Install the mock on the page's context, before the page's first navigation."""
         context: BrowserContext = self.page.context
         self._note_install(self.page.url)
-        await context.expose_binding(_BINDING, self._on_report)
+        await context.expose_binding(REPORT_BINDING, self._on_report)
         await context.add_init_script(mock_init_script(self.options))
         await context.route(JIVO_URL, self._handle_route)
         context.on("weberror", self._on_web_error)
@@ -100,7 +100,7 @@ class AsyncJivoMock(MockRecords):
     # ------------------------------------------------------------------ reads
 
     async def _read(self, kind: str, frame: Any = None) -> Any:
-        text = await (frame or self.page).evaluate(_READ, kind)
+        text = await (frame or self.page).evaluate(READ_RECORDS, kind)
         return None if text is None else json.loads(text)
 
     @overload
@@ -203,7 +203,7 @@ class AsyncJivoMock(MockRecords):
                 raise
             raise AssertionError(
                 f"the Jivo widget did not load within {timeout:g} ms (jivo_onLoadCallback never "
-                f"fired). What jivo_mock saw:\n{await self._diagnosis()}\n{_TIMEOUT_HINT}"
+                f"fired). What jivo_mock saw:\n{await self._diagnosis()}\n{TIMEOUT_HINT}"
             ) from None
 
     async def wait_for_call(
@@ -224,7 +224,7 @@ class AsyncJivoMock(MockRecords):
         timeout = self.wait_timeout if timeout is None else timeout
         try:
             await self.page.wait_for_function(
-                _COUNT_AT_LEAST, arg=[kind, name, count], timeout=timeout
+                COUNT_AT_LEAST, arg=[kind, name, count], timeout=timeout
             )
         except Exception as exc:
             if type(exc).__name__ != "TimeoutError":
@@ -261,7 +261,7 @@ class AsyncJivoMock(MockRecords):
     # ------------------------------------------------------------------ actions
 
     async def _act(self, action: str, *args: Any) -> None:
-        await self.page.evaluate(_ACT, [action, act_payload(args)])
+        await self.page.evaluate(PERFORM_ACTION, [action, act_payload(args)])
 
     async def fire(self, callback: str, *args: Any) -> None:
         """Fire a Jivo callback as the widget would (arguments are JSON data)."""

@@ -22,17 +22,20 @@ Like the page, a handler that raises does not stop the others: errors are collec
 ``errors`` and the first one is raised when :meth:`FakeBrowser.fire` returns (unless
 ``raise_errors=False``). Timers (``setTimeout``, and the async answers of
 ``getVisitorNumber``/``isCallbackEnabled``) run when the current action ends, in order.
+
+This module is the browser itself: loading modules, firing callbacks, the visitor's and the
+agent's actions, timers and ``fetch``. What callbacks touch lives beside it: the page surface
+(``_fake_page``: the DOM, storage, ``console``, ``JSON``, ``window``), the fake ``jivo_api``
+(``_fake_jivo_api``) and the JavaScript values they hand out (``_js_values``).
 """
 
 from __future__ import annotations
 
 import inspect
 import itertools
-import json
 import os
-import re
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from jivo_widget import browser as browser_stubs
 from jivo_widget import catalog
+from jivo_widget.testing._fake_jivo_api import CONTACT_KEYS, FakeJivoApi
+from jivo_widget.testing._fake_page import ClassList as ClassList
+from jivo_widget.testing._fake_page import Console, Document, Json, Response, Storage, Window
+from jivo_widget.testing._fake_page import Element as Element
+from jivo_widget.testing._fake_page import Location as Location
+from jivo_widget.testing._js_values import JsArray, JsObject, js_value, normalize
 
 __all__ = [
     "FakeBrowser",
@@ -47,460 +56,6 @@ __all__ = [
     "JsObject",
     "normalize",
 ]
-
-_CONTACT_KEYS = catalog.CONTACT_FIELDS
-_RESULT_KEYS = catalog.CONTACT_INFO_RESULT_FIELDS
-
-
-class JsObject(dict[str, Any]):
-    """A plain JS object: a dict whose keys also read as attributes (``info.client_name``);
-    a missing property reads ``None`` (JavaScript's ``undefined``)."""
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return self.get(name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self[name] = value
-
-
-class JsArray(list[Any]):
-    """A JS array a page defined (``window.dataLayer``): a list with ``push``."""
-
-    def push(self, *items: Any) -> int:
-        """Append the items; return the new length (as JS does)."""
-        self.extend(items)
-        return len(self)
-
-
-def _js_value(value: Any) -> Any:
-    """Data handed to a callback as the page would see it: dicts read as JS objects."""
-    if isinstance(value, dict) and not isinstance(value, JsObject):
-        return JsObject({k: _js_value(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return [_js_value(v) for v in value]
-    return value
-
-
-def normalize(value: Any) -> Any:
-    """A value as JSON would carry it from the page: tuples become lists, integral floats
-    ints (JavaScript has one number type), fakes their data, functions ``"[function]"``."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, dict):
-        return {str(k): normalize(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [normalize(v) for v in value]
-    if callable(value):
-        return "[function]"
-    return str(value)
-
-
-# ---------------------------------------------------------------------- the DOM and friends
-
-
-class ClassList:
-    """``element.classList``."""
-
-    def __init__(self) -> None:
-        self._tokens: list[str] = []
-
-    def add(self, *tokens: str) -> None:
-        for token in tokens:
-            if token not in self._tokens:
-                self._tokens.append(token)
-
-    def remove(self, *tokens: str) -> None:
-        self._tokens = [t for t in self._tokens if t not in tokens]
-
-    def contains(self, token: str) -> bool:
-        return token in self._tokens
-
-    def toggle(self, token: str, force: bool | None = None) -> bool:
-        present = token in self._tokens if force is None else not force
-        if present:
-            self.remove(token)
-        else:
-            self.add(token)
-        return not present
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._tokens)
-
-    def __len__(self) -> int:
-        return len(self._tokens)
-
-    @property
-    def value(self) -> str:
-        return " ".join(self._tokens)
-
-
-class Element:
-    """A DOM element: id, classList, attributes, text and children."""
-
-    def __init__(self, tag: str) -> None:
-        self.tagName = tag.upper()
-        self.id = ""
-        self.classList = ClassList()
-        self.textContent: str | None = ""
-        self.children: list[Element] = []
-        self.attributes: dict[str, str] = {}
-
-    @property
-    def className(self) -> str:
-        return self.classList.value
-
-    def getAttribute(self, name: str) -> str | None:
-        return self.attributes.get(name)
-
-    def setAttribute(self, name: str, value: str) -> None:
-        self.attributes[name] = str(value)
-
-    def appendChild(self, child: Element) -> Element:
-        self.children.append(child)
-        return child
-
-
-class Document:
-    """``document``: a body, a title, elements by id."""
-
-    def __init__(self, title: str = "", referrer: str = "") -> None:
-        self.body = Element("body")
-        self.title = title
-        self.referrer = referrer
-        self.cookie = ""
-
-    def _all(self) -> Iterator[Element]:
-        stack = [self.body]
-        while stack:
-            element = stack.pop()
-            yield element
-            stack.extend(reversed(element.children))
-
-    def getElementById(self, element_id: str) -> Element | None:
-        return next((e for e in self._all() if e.id == element_id), None)
-
-    def querySelector(self, selector: str) -> Element | None:
-        if selector.startswith("#"):
-            return self.getElementById(selector[1:])
-        raise NotImplementedError("the fake document answers querySelector('#id') only")
-
-    def createElement(self, tag: str) -> Element:
-        return Element(tag)
-
-
-class Location:
-    """``window.location`` parsed from the page URL; navigations are recorded."""
-
-    def __init__(self, url: str, navigations: list[str]) -> None:
-        parts = urlsplit(url)
-        self.href = url
-        self.protocol = f"{parts.scheme}:"
-        self.host = parts.netloc
-        self.hostname = parts.hostname or ""
-        self.origin = f"{parts.scheme}://{parts.netloc}"
-        self.pathname = parts.path or "/"
-        self.search = f"?{parts.query}" if parts.query else ""
-        self.hash = f"#{parts.fragment}" if parts.fragment else ""
-        self._navigations = navigations
-
-    def replace(self, url: str) -> None:
-        self._navigations.append(url)
-
-    def assign(self, url: str) -> None:
-        self._navigations.append(url)
-
-    def __str__(self) -> str:
-        return self.href
-
-
-class Storage:
-    """``localStorage`` / ``sessionStorage``: strings only."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, str] = {}
-
-    def getItem(self, key: str) -> str | None:
-        return self.items.get(str(key))
-
-    def setItem(self, key: str, value: Any) -> None:
-        self.items[str(key)] = value if isinstance(value, str) else _js_string(value)
-
-    def removeItem(self, key: str) -> None:
-        self.items.pop(str(key), None)
-
-    def clear(self) -> None:
-        self.items.clear()
-
-
-def _js_string(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-class Console:
-    """``console``: every call recorded as ``(level, [values])``."""
-
-    def __init__(self) -> None:
-        self.records: list[tuple[str, list[Any]]] = []
-
-    def _record(self, level: str, values: tuple[Any, ...]) -> None:
-        self.records.append((level, [normalize(v) for v in values]))
-
-    def log(self, *values: Any) -> None:
-        self._record("log", values)
-
-    def info(self, *values: Any) -> None:
-        self._record("info", values)
-
-    def warn(self, *values: Any) -> None:
-        self._record("warn", values)
-
-    def error(self, *values: Any) -> None:
-        self._record("error", values)
-
-
-class Json:
-    """The JS ``JSON`` object (compact output, like ``JSON.stringify``)."""
-
-    def stringify(self, value: Any) -> str:
-        return json.dumps(normalize(value), separators=(",", ":"), ensure_ascii=False)
-
-    def parse(self, text: str) -> Any:
-        return json.loads(text, object_hook=JsObject)
-
-
-@dataclass
-class Response:
-    """What ``await fetch(url)`` answers (configured with ``FakeBrowser(responses=...)``)."""
-
-    status: int = 200
-    body: Any = None
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    async def json(self) -> Any:
-        return json.loads(json.dumps(self.body), object_hook=JsObject)
-
-    async def text(self) -> str:
-        return self.body if isinstance(self.body, str) else json.dumps(self.body)
-
-
-class Window:
-    """``window``: the page's globals. Unknown properties read ``None`` (``undefined``);
-    ``page={"dataLayer": []}`` defines globals the page has (lists become :class:`JsArray`)."""
-
-    def __init__(self, fake: FakeBrowser, url: str, page: dict[str, Any]) -> None:
-        state = self.__dict__
-        state["_fake"] = fake
-        state["location"] = Location(url, fake.navigations)
-        state["navigator"] = JsObject(language="en-US", userAgent="jivo-widget fake browser")
-        state["document"] = fake.document
-        state["localStorage"] = fake.localStorage
-        state["sessionStorage"] = fake.sessionStorage
-        for name, value in page.items():
-            state[name] = JsArray(value) if isinstance(value, list) else value
-
-    @property
-    def jivo_api(self) -> FakeJivoApi:
-        fake: FakeBrowser = self.__dict__["_fake"]
-        return fake.jivo_api
-
-    def jivo_init(self) -> None:
-        self.__dict__["_fake"].jivo_init()
-
-    def jivo_destroy(self) -> None:
-        self.__dict__["_fake"].jivo_destroy()
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return None
-
-
-# ---------------------------------------------------------------------- jivo_api
-
-
-class FakeJivoApi:
-    """``jivo_api``: every catalog method, recorded, answering like the ``jivo_mock`` widget."""
-
-    def __init__(self, fake: FakeBrowser) -> None:
-        self._fake = fake
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        fake = self._fake
-
-        def unknown(*args: Any) -> None:
-            fake._record(name, args, None)
-            fake.violations.append(f"jivo_api.{name}(): not a Jivo method")
-
-        return unknown
-
-    def _call(self, name: str, args: tuple[Any, ...], result: Any) -> Any:
-        return self._fake._record(name, args, result)
-
-    def open(self, params: Any = None) -> Any:
-        state = self._fake.state
-        start = "chat"
-        if isinstance(params, dict) and params.get("start") is not None:
-            start = params["start"]
-            if start not in catalog.OPEN_START_VALUES:
-                return self._call("open", (params,), JsObject(result="fail"))
-        if state["status"] == "destroyed" or (start == "call" and not state["callbacks_enabled"]):
-            return self._call("open", _args(params), JsObject(result="fail"))
-        result = self._call("open", _args(params), JsObject(result="ok"))
-        self._fake._set_open(True, start)
-        return result
-
-    def close(self) -> Any:
-        if self._fake.state["status"] == "destroyed":
-            return self._call("close", (), JsObject(result="fail"))
-        result = self._call("close", (), JsObject(result="ok"))
-        self._fake._set_open(False, None)
-        return result
-
-    def showProactiveInvitation(self, text: str, department_id: int | None = None) -> None:
-        self._call("showProactiveInvitation", _args(text, department_id), None)
-        if isinstance(text, str):
-            self._fake.state["invitation"] = {"text": text, "department_id": department_id}
-            self._fake._set_open(True, "chat")
-
-    def setWidgetColor(self, color: str, color2: str | None = None) -> None:
-        self._call("setWidgetColor", _args(color, color2), None)
-        self._fake.state["widget_color"] = color
-
-    def chatMode(self) -> str:
-        return str(self._call("chatMode", (), self._fake.state["chat_mode"]))
-
-    def startCall(self, phone: str) -> Any:
-        state = self._fake.state
-        failure = None
-        if not state["callbacks_enabled"]:
-            failure = "callbacks are disabled for this widget"
-        elif not isinstance(phone, str) or not re.search(r"\d", phone):
-            failure = "invalid phone number"
-        if failure:
-            result = self._call("startCall", (phone,), JsObject(result="fail", reason=failure))
-            self._fake._fire_now("jivo_onCallEnd", JsObject(result="fail", reason=failure))
-            return result
-        result = self._call("startCall", (phone,), JsObject(result="ok"))
-        state["call"] = {"phone": phone}
-        self._fake._fire_now("jivo_onCallStart")
-        return result
-
-    def sendOfflineMessage(self, message: Any) -> Any:
-        if not isinstance(message, dict):
-            res = JsObject(result="fail", error="message object required")
-        elif self._fake.state["chat_mode"] == "online":
-            res = JsObject(
-                result="fail",
-                error="agents are online; offline messages are accepted only offline",
-            )
-        elif not isinstance(message.get("message"), str) or not message.get("message"):
-            res = JsObject(result="fail", error="message is required")
-        else:
-            res = JsObject(result="ok")
-        return self._call("sendOfflineMessage", (message,), res)
-
-    def sendPageTitle(
-        self, title: str, fromApi: bool | None = None, url: str | None = None
-    ) -> None:
-        self._call("sendPageTitle", _args(title, fromApi, url), None)
-
-    def setContactInfo(self, info: Any) -> None:
-        self._call("setContactInfo", (info,), None)
-        if isinstance(info, dict):
-            for key in _CONTACT_KEYS:
-                if isinstance(info.get(key), str):
-                    self._fake.state["contact"][key] = info[key]
-
-    def setClientAttributes(self, attributes: Any) -> None:
-        self._call("setClientAttributes", (attributes,), None)
-
-    def setCustomData(self, fields: Any) -> Any:
-        # The mock's answers: Jivo documents {result: 'ok'} and the non-array reason; the other
-        # reasons are the mock's (the catalog marks them undocumented).
-        if not isinstance(fields, list):
-            answer = JsObject(result="fail", reason=catalog.CUSTOM_DATA_NOT_ARRAY_REASON)
-        elif len(fields) > catalog.CUSTOM_DATA_MAX_FIELDS:
-            answer = JsObject(
-                result="fail",
-                reason=f"Custom data must have at most {catalog.CUSTOM_DATA_MAX_FIELDS} fields.",
-            )
-        elif not all(_valid_custom_field(field) for field in fields):
-            answer = JsObject(result="fail", reason="Custom data fields are invalid.")
-        else:
-            answer = JsObject(result="ok")
-            self._fake.state["custom_data"] = normalize(fields)
-        return self._call("setCustomData", (fields,), answer)
-
-    def setUserToken(self, token: str) -> None:
-        self._call("setUserToken", (token,), None)
-        if isinstance(token, str):
-            self._fake.state["user_token"] = token
-
-    def setRules(self, rules: Any) -> None:
-        self._call("setRules", (rules,), None)
-
-    def getContactInfo(self) -> JsObject:
-        contact = self._fake.state["contact"]
-        info = JsObject(
-            {
-                result: contact[key] or None
-                for result, key in zip(_RESULT_KEYS, _CONTACT_KEYS, strict=True)
-            }
-        )
-        self._call("getContactInfo", (), info)
-        return info
-
-    def getVisitorNumber(self, callback: Callable[[Any, Any], object]) -> None:
-        self._call("getVisitorNumber", (callback,), None)
-        state = self._fake.state
-        error = state["visitor_number_error"]
-        number = state["visitor_number"] if error is None else None
-        if callable(callback):
-            self._fake.setTimeout(lambda: callback(error, number), 0)
-
-    def getUnreadMessagesCount(self) -> int:
-        return int(self._call("getUnreadMessagesCount", (), self._fake.state["unread"]))
-
-    def getUtm(self) -> JsObject:
-        utm = JsObject({k: self._fake.utm.get(k) or None for k in catalog.UTM_FIELDS})
-        self._call("getUtm", (), utm)
-        return utm
-
-    def isCallbackEnabled(self, callback: Callable[[Any], object]) -> None:
-        self._call("isCallbackEnabled", (callback,), None)
-        if self._fake.state["callbacks_enabled"]:
-            res = JsObject(result="ok")
-        else:
-            res = JsObject(result="fail", reason="callbacks are disabled for this widget")
-        if callable(callback):
-            self._fake.setTimeout(lambda: callback(res), 0)
-
-    def clearHistory(self) -> None:
-        self._call("clearHistory", (), None)
-        state = self._fake.state
-        state["contact"] = dict.fromkeys(_CONTACT_KEYS)
-        state["custom_data"] = None
-        state["user_token"] = None
-        state["invitation"] = None
-        state["unread"] = 0
-        state["chat_started"] = False
 
 
 def _settle(result: Any) -> Any:
@@ -516,30 +71,6 @@ def _settle(result: Any) -> Any:
             raise RuntimeError("an async callback awaited something the fake browser cannot settle")
     except StopIteration as stop:
         return stop.value
-
-
-def _valid_custom_field(field: Any) -> bool:
-    """What the JS mock accepts as one ``setCustomData`` field: an object with non-empty
-    ``content`` and, if a ``link`` is given, one the browser parses as an http(s) URL."""
-    if not isinstance(field, dict):
-        return False
-    content, link = field.get("content"), field.get("link")
-    return (
-        isinstance(content, str)
-        and content != ""
-        and (not isinstance(link, str) or urlsplit(link).scheme.lower() in ("http", "https"))
-    )
-
-
-def _args(*values: Any) -> tuple[Any, ...]:
-    """Arguments as JS sees them: trailing ``None`` (omitted optional ones) dropped."""
-    items = list(values)
-    while items and items[-1] is None:
-        items.pop()
-    return tuple(items)
-
-
-# ---------------------------------------------------------------------- the browser
 
 
 @dataclass
@@ -613,7 +144,7 @@ class FakeBrowser:
             "visitor_number_error": visitor_number_error,
             "open": False,
             "view": None,
-            "contact": dict.fromkeys(_CONTACT_KEYS),
+            "contact": dict.fromkeys(CONTACT_KEYS),
             "custom_data": None,
             "user_token": None,
             "widget_color": None,
@@ -734,7 +265,7 @@ class FakeBrowser:
 
     def _fire_now(self, callback: str, *args: Any) -> None:
         self.fired.append((callback, normalize(list(args))))
-        args = tuple(_js_value(a) for a in args)
+        args = tuple(js_value(a) for a in args)
         for loaded in self._loaded:
             for handler in loaded.handlers.get(callback, []):
                 try:
@@ -765,7 +296,7 @@ class FakeBrowser:
 
     def visitor_introduces(self, **contact: str) -> None:
         """The visitor submits the contact form (``jivo_onIntroduction``)."""
-        for key in _CONTACT_KEYS:
+        for key in CONTACT_KEYS:
             if contact.get(key) is not None:
                 self.state["contact"][key] = str(contact[key])
         self.fire("jivo_onIntroduction")

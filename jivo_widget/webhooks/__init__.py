@@ -13,15 +13,7 @@ adapters wrap; ``hooks.store`` the stored deliveries.
 from jivo_widget.identity import IdentityStatus
 from jivo_widget.webhooks.app import JivoInsecureWebhookWarning, WebhookApp
 from jivo_widget.webhooks.contract import Reply
-from jivo_widget.webhooks.events import (
-    EVENT_MODELS,
-    CallEvent,
-    ChatAccepted,
-    ChatAssigned,
-    ChatFinished,
-    ChatUpdated,
-    ClientAttributeUpdated,
-    ClientUpdated,
+from jivo_widget.webhooks.crm import (
     CrmAssignedAgentToClient,
     CrmAssignedStatus,
     CrmChangedClientBlacklist,
@@ -44,6 +36,16 @@ from jivo_widget.webhooks.events import (
     CrmUpdatedClientContacts,
     CrmUpdatedStatus,
     CrmUpdatedTask,
+)
+from jivo_widget.webhooks.events import (
+    EVENT_MODELS,
+    CallEvent,
+    ChatAccepted,
+    ChatAssigned,
+    ChatFinished,
+    ChatUpdated,
+    ClientAttributeUpdated,
+    ClientUpdated,
     JivoEvent,
     OfflineMessage,
     UnknownEvent,

@@ -22,6 +22,10 @@ back into their response. The life of a delivery:
    (:mod:`jivo_widget.webhooks.replay`).
 
 Whatever goes wrong inside, the answer is never a 500: see :meth:`Receiver.handle_authorized`.
+
+Beside this module: the answer a duplicate gets (:mod:`jivo_widget.webhooks._duplicates`), and
+the row a delivery is stored as, with the body kept after an unexpected error
+(:mod:`jivo_widget.webhooks._keep`).
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from typing import Protocol
 from jivo_widget.errors import JivoConfigError
 from jivo_widget.identity import UserTokens
 from jivo_widget.webhooks._batch import GroupCommit
+from jivo_widget.webhooks._duplicates import Duplicates
+from jivo_widget.webhooks._keep import keep_after_error, new_row
 from jivo_widget.webhooks._logging import logger
 from jivo_widget.webhooks._loop import BackgroundLoop
 from jivo_widget.webhooks._reading import read_capped, read_capped_blocking
@@ -53,27 +59,21 @@ from jivo_widget.webhooks.contract import (
     check_secrets,
     status_code,
 )
-from jivo_widget.webhooks.decode import Decoded, decode, decode_after_error
+from jivo_widget.webhooks.decode import decode
 from jivo_widget.webhooks.dispatch import Dispatcher
-from jivo_widget.webhooks.events import RESPONSE_EVENTS
 from jivo_widget.webhooks.instrument import Observer
 from jivo_widget.webhooks.replay import STUCK_AFTER, Replayer, ReplayResult, warn_about_stuck_events
-from jivo_widget.webhooks.responses import OK
 from jivo_widget.webhooks.router import Router
 from jivo_widget.webhooks.store.base import (
     EventStatus,
     EventStore,
     NewEvent,
-    StoredEvent,
     StoreUnavailable,
     dedupe_key,
 )
 from jivo_widget.webhooks.worker import PROCESSING_MODES, Processing, QueueWorker, RetryPolicy
 
 __all__ = ["HasReceiver", "Receiver"]
-
-#: How often a duplicate of an event another receiver is answering looks for its response.
-_FIRST_RESPONSE_POLL = 0.025
 
 
 @dataclass(slots=True)
@@ -147,8 +147,8 @@ class Receiver:
             observer=self.observer,
             identity=identity,
         )
-        # Deliveries being handled now, by dedupe key: the first copy's id and reply.
-        self._inflight: dict[str, tuple[int, asyncio.Future[Reply]]] = {}
+        # Deliveries being handled now, and the answers their duplicates get.
+        self._duplicates = Duplicates(lambda: self.store)
         self._loop = BackgroundLoop("jivo-webhooks")
         #: The in-process worker of queued events (``processing="worker"``), else ``None``.
         self.worker = (
@@ -269,7 +269,9 @@ class Receiver:
             # only the type is logged above DEBUG.
             logger.error("unexpected %s while receiving a webhook", type(exc).__name__)
             logger.debug("unexpected error while receiving a webhook", exc_info=True)
-            reply = self._keep_after_error(body, remote_addr, exc)
+            reply = keep_after_error(
+                lambda: self.store, body, remote_addr, exc, dedupe_window=self.dedupe_window
+            )
             self.observer.finished(None, trace.event_name, "error", trace.elapsed())
         self.observer.replied(trace.event_name, reply.status, trace.elapsed())
         return reply
@@ -295,35 +297,6 @@ class Receiver:
             self.worker.start()  # nothing while it runs
         return await handling
 
-    def _row(
-        self,
-        received_at: datetime,
-        remote_addr: str | None,
-        body: bytes,
-        key: str,
-        decoded: Decoded,
-        status: EventStatus,
-        reply: Reply | None = None,
-        *,
-        queued: bool = False,
-    ) -> NewEvent:
-        """The row for ``body`` (dedupe key ``key``), ready for the store; ``reply``: the answer
-        it gets, when that is final."""
-        since = None if self.dedupe_window is None else received_at - self.dedupe_window
-        return NewEvent(
-            received_at,
-            remote_addr,
-            body,
-            key,
-            decoded.event_name,
-            decoded.chat_id,
-            status,
-            decoded.error,
-            None if reply is None else reply.body,
-            dedupe_since=since,
-            next_attempt_at=received_at if queued else None,
-        )
-
     async def _handle(self, body: bytes | None, remote_addr: str | None, trace: _Trace) -> Reply:
         observer = self.observer
         if body is None:
@@ -334,15 +307,23 @@ class Receiver:
         decoded = decode(body)
         trace.event_name = decoded.event_name
         observer.received(decoded.event_name)
-        if key in self._inflight:
+        if key in self._duplicates.inflight:
             # The same delivery is being handled right now: answer what the first one answers.
             return await self._duplicate_reply(key, trace)
 
         def row(
             status: EventStatus, reply: Reply | None = None, *, queued: bool = False
         ) -> NewEvent:
-            return self._row(
-                received_at, remote_addr, body, key, decoded, status, reply, queued=queued
+            return new_row(
+                received_at,
+                remote_addr,
+                body,
+                key,
+                decoded,
+                status,
+                reply,
+                dedupe_window=self.dedupe_window,
+                queued=queued,
             )
 
         if decoded.event is None:  # malformed (400) or invalid (422): stored, nothing to run
@@ -368,12 +349,12 @@ class Receiver:
         observer.stored(event.event_name)
 
         def done() -> None:
-            self._inflight.pop(key, None)
+            self._duplicates.inflight.pop(key, None)
 
         reply_future = self._dispatcher.start(
             event_id, event, registrations, commits, done, received=trace.started
         )
-        self._inflight[key] = (event_id, reply_future)
+        self._duplicates.inflight[key] = (event_id, reply_future)
         return await asyncio.shield(reply_future)
 
     async def _queue(self, row: Callable[..., NewEvent], trace: _Trace) -> Reply:
@@ -410,94 +391,13 @@ class Receiver:
         self.observer.finished(None, trace.event_name, "unavailable", trace.elapsed())
         return Reply.unavailable(f"event store unavailable, retry later: {exc}")
 
-    def _answered_duplicate(self, first_id: int | None, trace: _Trace) -> None:
-        self.observer.duplicate(trace.event_name)
-        self.observer.finished(first_id, trace.event_name, "duplicate", trace.elapsed())
-
     async def _duplicate_reply(self, key: str, trace: _Trace) -> Reply:
-        inflight = self._inflight.get(key)
-        if inflight is not None:  # the first copy committed in the same batch is running
-            first_id, first_reply = inflight
-            reply = await asyncio.shield(first_reply)
-            self._answered_duplicate(first_id, trace)
-            return reply.duplicate_of(first_id)
         try:
-            first = self.store.get_by_dedupe_key(key)
+            first_id, reply = await self._duplicates.answer(key, self.response_deadline)
         except StoreUnavailable as exc:
             return self._unavailable(exc, trace)
-        if first is None:  # purged between the insert and this read: nothing to repeat
-            self._answered_duplicate(None, trace)
-            return Reply.ok()
-        if first.response is None and first.event_name in RESPONSE_EVENTS:
-            try:
-                first = await self._first_response(key, first)
-            except StoreUnavailable as exc:
-                return self._unavailable(exc, trace)
-        self._answered_duplicate(first.id, trace)
-        # A row still "received" has no stored reply yet (its handlers run in another process,
-        # or the process died): the safe answer, and no second dispatch.
-        body = first.response if first.response is not None else OK
-        return Reply(status_code(first.status), body).duplicate_of(first.id)
-
-    async def _first_response(self, key: str, first: StoredEvent) -> StoredEvent:
-        """The first copy's row once its response is stored: another receiver (process,
-        host) sharing the store got the first copy and its handler is still shaping the
-        answer (committed before it is sent). Polled until the first copy's
-        ``response_deadline`` is over; after that (its process died) the row as it is."""
-        deadline = first.received_at + timedelta(seconds=self.response_deadline + 0.5)
-        while first.response is None and first.status is EventStatus.RECEIVED:
-            if datetime.now(UTC) >= deadline:
-                break
-            await asyncio.sleep(_FIRST_RESPONSE_POLL)
-            again = self.store.get_by_dedupe_key(key)
-            if again is None:
-                break
-            first = again
-        return first
-
-    def _keep_after_error(
-        self, body: bytes | None, remote_addr: str | None, exc: Exception
-    ) -> Reply:
-        """After an unexpected error: keep the raw body if the store still takes it, and answer.
-
-        A body we could have kept must never be lost, so it is stored (one direct insert,
-        outside the group commit that may be what broke) and typed again here: ``failed``
-        when it is a valid event (its handlers did not run; ``events replay --failed`` runs
-        them) and 200, ``invalid`` and 422 when it breaks its model (or could not even be
-        validated), ``malformed`` and 400 when it is not an event at all. Only when the store
-        refuses that insert too is the answer 503, so the sender retries. If the body was
-        already stored (the error came after its insert), the kept row stands.
-        """
-        unavailable = Reply.unavailable("internal error in the webhook receiver, retry later")
-        if body is None:
-            return unavailable
-        now = datetime.now(UTC)
-        try:
-            decoded = decode_after_error(body, exc)
-        except Exception as second:  # a bug in the classification: keep the bare bytes
-            logger.error(
-                "cannot classify the body after the error either (%s): keeping it as invalid",
-                type(second).__name__,
-            )
-            error = (
-                f"internal error ({type(second).__name__}) in the webhook receiver while "
-                "validating this body; replay the event"
-            )
-            decoded = Decoded(None, None, None, EventStatus.INVALID, error)
-        status = decoded.status
-        assert status is not None and decoded.error is not None
-        # A valid event is kept "failed" and accepted; the others are refused as usual.
-        failed = status is EventStatus.FAILED
-        reply = Reply.ok() if failed else Reply.error(status_code(status), decoded.error)
-        key = dedupe_key(body)
-        try:
-            self.store.add(self._row(now, remote_addr, body, key, decoded, status, reply))
-        except Exception as second:
-            logger.error(
-                "cannot keep the body after the error either (%s): answering 503",
-                type(second).__name__,
-            )
-            return unavailable
+        self.observer.duplicate(trace.event_name)
+        self.observer.finished(first_id, trace.event_name, "duplicate", trace.elapsed())
         return reply
 
     # -- replay ----------------------------------------------------------------------------

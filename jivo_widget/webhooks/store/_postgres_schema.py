@@ -6,10 +6,11 @@ The same columns as the SQLite store (:mod:`._sqlite_schema`), in PostgreSQL's t
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+import jivo_widget.webhooks.store._rows as _rows
+from jivo_widget.webhooks.store._rows import COLUMNS, key_bytes, response_json
 from jivo_widget.webhooks.store.base import EventOutcome, EventStatus, NewEvent, StoredEvent
 
 __all__ = [
@@ -71,11 +72,6 @@ PROBE = (
     "ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at"
 )
 
-COLUMNS = (
-    "id, received_at, remote_addr, body, dedupe_key, event_name, chat_id, status, error, "
-    "response, attempts, next_attempt_at"
-)
-
 INSERT = (
     "INSERT INTO jivo_events (received_at, remote_addr, body, dedupe_key, event_name, chat_id, "
     "status, error, response, next_attempt_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
@@ -100,16 +96,6 @@ SETTLE = (
     "next_attempt_at = %s WHERE id = %s AND attempts = %s AND status = 'received'"
 )
 
-_OK = {"result": "ok"}
-_OK_JSON = '{"result":"ok"}'
-
-
-def _dumps(value: dict[str, Any] | None) -> str | None:
-    if value is None:
-        return None
-    # ensure_ascii (the default): a lone surrogate or NUL becomes a \u escape, valid text here.
-    return _OK_JSON if value == _OK else json.dumps(value, separators=(",", ":"))
-
 
 def text(value: str | None) -> str | None:
     """``value`` as PostgreSQL text takes it: no NUL (text cannot hold one), valid UTF-8."""
@@ -128,20 +114,13 @@ def insert_params(event: NewEvent) -> tuple[Any, ...]:
         event.chat_id,
         event.status.value,
         text(event.error),
-        _dumps(event.response),
+        response_json(event.response),
         event.next_attempt_at,
     )
 
 
 def finish_params(outcome: EventOutcome) -> tuple[Any, ...]:
-    return (
-        outcome.status.value,
-        text(outcome.error),
-        _dumps(outcome.response),
-        0 if outcome.status is EventStatus.RECEIVED else 1,  # a sent response, not a dispatch
-        outcome.status is EventStatus.RECEIVED,  # still queued if it was: no outcome yet
-        outcome.event_id,
-    )
+    return _rows.finish_params(outcome, text)
 
 
 def settle_params(
@@ -153,28 +132,12 @@ def settle_params(
     response: dict[str, Any] | None = None,
     next_attempt_at: datetime | None = None,
 ) -> tuple[Any, ...]:
-    return (status.value, text(error), _dumps(response), next_attempt_at, event_id, attempts)
-
-
-def key_bytes(key: str) -> bytes:
-    try:
-        return bytes.fromhex(key)
-    except ValueError:
-        return b""  # not a key we could have stored: matches nothing
+    return (status.value, text(error), response_json(response), next_attempt_at, event_id, attempts)
 
 
 def row_to_event(row: tuple[Any, ...]) -> StoredEvent:
-    return StoredEvent(
-        id=row[0],
-        received_at=row[1].astimezone(UTC),
-        remote_addr=row[2],
-        body=bytes(row[3]),
-        dedupe_key=bytes(row[4])[:32].hex(),  # without the ":id" of a re-keyed older copy
-        event_name=row[5],
-        chat_id=row[6],
-        status=EventStatus(row[7]),
-        error=row[8],
-        response=None if row[9] is None else json.loads(row[9]),
-        attempts=row[10],
-        next_attempt_at=None if row[11] is None else row[11].astimezone(UTC),
-    )
+    return _rows.row_to_event(row, _aware)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.astimezone(UTC)

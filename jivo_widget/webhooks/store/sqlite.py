@@ -42,16 +42,18 @@ from jivo_widget.webhooks.store._sqlite_schema import (
     COLUMNS,
     FINISH,
     INSERT,
-    MIGRATIONS,
     PROBE,
     SCHEMA_VERSION,
     SETTLE,
-    VERSION_TABLE,
+    filters,
     finish_params,
     insert_params,
     inserted_id,
     key_bytes,
+    last_id_before,
+    migrate,
     row_to_event,
+    schema_version,
     settle_params,
 )
 from jivo_widget.webhooks.store.base import (
@@ -161,44 +163,9 @@ class SqliteStore(EventStore):
         if self.path != ":memory:":
             self._identity = _file_identity(self.path)
 
-    def _version(self) -> int:
-        """The schema version of the open file: 0 when empty, 1 for a file of the first
-        release (it has no version table)."""
-        tables = {
-            name
-            for (name,) in self._conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'jivo_%'"
-            )
-        }
-        if "jivo_schema_version" in tables:
-            row = self._conn.execute("SELECT max(version) FROM jivo_schema_version").fetchone()
-            return int(row[0] or 0)
-        return 1 if "jivo_events" in tables else 0
-
     def _migrate(self) -> tuple[int, int]:
-        """Bring the file to :data:`SCHEMA_VERSION`, all steps in one transaction (another
-        process opening the file at the same time waits, then finds nothing left to do)."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            before = self._version()
-            if before > SCHEMA_VERSION:
-                raise StoreUnavailable(
-                    f"the event store {self.path} has schema version {before}, newer than this "
-                    f"release of jivo-widget knows ({SCHEMA_VERSION}): upgrade jivo-widget"
-                )
-            for step in MIGRATIONS[before:]:
-                for statement in step.split(";"):
-                    if statement.strip():
-                        self._conn.execute(statement)
-            if before < SCHEMA_VERSION:
-                self._conn.execute(VERSION_TABLE)
-                self._conn.execute("DELETE FROM jivo_schema_version")
-                self._conn.execute("INSERT INTO jivo_schema_version VALUES (?)", (SCHEMA_VERSION,))
-            self._conn.execute("COMMIT")
-        except BaseException:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            raise
+        """Bring the file to :data:`SCHEMA_VERSION` (see :func:`._sqlite_schema.migrate`)."""
+        before = migrate(self._conn, self.path)
         if 0 < before < SCHEMA_VERSION:
             logger.info(
                 "migrated the event store %s from schema version %d to %d",
@@ -211,7 +178,7 @@ class SqliteStore(EventStore):
     def _check_read_only_schema(self) -> None:
         """A store opened read-only is never migrated: refuse one this release cannot read."""
         try:
-            version = self._version()
+            version = schema_version(self._conn)
         except sqlite3.Error as exc:
             self._conn.close()
             raise StoreUnavailable(self._describe(exc, "cannot read")) from None
@@ -415,7 +382,7 @@ class SqliteStore(EventStore):
         newest_first: bool = True,
     ) -> builtins.list[StoredEvent]:
         """Events matching every given filter, newest first by default."""
-        where, params = self._filters(status=status, event_name=event_name)
+        where, params = filters(status=status, event_name=event_name)
         if since is not None:
             where.append("received_at >= ?")
             params.append(since.timestamp())
@@ -437,7 +404,7 @@ class SqliteStore(EventStore):
         self, *, status: EventStatus | str | None = None, until: datetime | None = None
     ) -> int:
         """How many events are stored (with this status, received before ``until``)."""
-        where, params = self._filters(status=status)
+        where, params = filters(status=status)
         if until is not None:
             where.append("received_at < ?")
             params.append(until.timestamp())
@@ -454,11 +421,11 @@ class SqliteStore(EventStore):
         cutoff = (
             older_than if isinstance(older_than, datetime) else datetime.now(UTC) - older_than
         ).timestamp()
-        where, params = self._filters(status=status)
+        where, params = filters(status=status)
         where.append("received_at < ?")
         params.append(cutoff)
         with self._connection("cannot read") as conn:
-            last = self._last_id_before(conn, cutoff)
+            last = last_id_before(conn, cutoff)
         if last is None:
             return 0
         # The id bound lets SQLite walk the primary key instead of scanning the table; the
@@ -479,36 +446,6 @@ class SqliteStore(EventStore):
             total += deleted
             if deleted < _PURGE_CHUNK:
                 return total
-
-    @staticmethod
-    def _last_id_before(conn: sqlite3.Connection, cutoff: float) -> int | None:
-        """The largest id received before ``cutoff`` (plus a little slack), by bisection.
-
-        Ids grow with received_at, except across processes writing at the same moment, so the
-        bound is widened by a minute of rows; the caller still tests received_at row by row.
-        """
-        bounds = conn.execute("SELECT min(id), max(id) FROM jivo_events").fetchone()
-        if bounds[0] is None:
-            return None
-        low, high = bounds
-        slack_cutoff = cutoff + 60.0
-
-        def received_before(event_id: int) -> bool:
-            row = conn.execute(
-                "SELECT received_at FROM jivo_events WHERE id >= ? ORDER BY id LIMIT 1",
-                (event_id,),
-            ).fetchone()
-            return row is not None and row[0] < slack_cutoff
-
-        if not received_before(low):
-            return None
-        while low < high:  # invariant: the first row at or after ``low`` is before the cutoff
-            middle = (low + high + 1) // 2
-            if received_before(middle):
-                low = middle
-            else:
-                high = middle - 1
-        return int(high)
 
     def ping(self) -> None:
         """Raise :class:`StoreUnavailable` unless the store can take a write now.
@@ -543,21 +480,3 @@ class SqliteStore(EventStore):
             self._conn.close()
         if checkpointer is not None:
             checkpointer.stop()
-
-    @staticmethod
-    def _filters(
-        *, status: EventStatus | str | None = None, event_name: str | None = None
-    ) -> tuple[builtins.list[str], builtins.list[Any]]:
-        where: builtins.list[str] = []
-        params: builtins.list[Any] = []
-        if status is not None:
-            value = EventStatus(status).value
-            where.append("status = ?")
-            params.append(value)
-            if value != EventStatus.PROCESSED.value:
-                # Repeat the partial index's condition so the planner can use the index.
-                where.append("status <> 'processed'")
-        if event_name is not None:
-            where.append("event_name = ?")
-            params.append(event_name)
-        return where, params
