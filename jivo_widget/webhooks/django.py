@@ -5,6 +5,10 @@
     from jivo_widget.webhooks.django import webhook_view
     urlpatterns = [path("jivo/webhook/<str:secret>", webhook_view(hooks))]
 
+With ``JIVO_WEBHOOK_STORE`` in the settings (``"django"``: the events in the site's own database,
+the ``jivo_widget.integrations.django`` app's model) the view serves the app's handlers over that
+store (see :mod:`jivo_widget.integrations.django.webhook_settings`).
+
 The view is CSRF-exempt (Jivo cannot send a token) and accepts POST only (other methods get the
 contract's 405 from the core). It reads the body from the request stream with the receiver's own
 cap instead of ``request.body``, whose ``DATA_UPLOAD_MAX_MEMORY_SIZE`` check would answer with
@@ -20,7 +24,9 @@ from typing import cast
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from jivo_widget.integrations.django.webhook_settings import serving
 from jivo_widget.webhooks._logging import redact_webhook_secrets_in_logs
+from jivo_widget.webhooks.app import WebhookApp
 from jivo_widget.webhooks.receiver import HasReceiver
 from jivo_widget.webhooks.wsgi import serve_blocking
 
@@ -47,7 +53,13 @@ def _body_source(request: HttpRequest) -> tuple[Callable[[int], bytes], str | No
 
 
 def webhook_view(hooks: HasReceiver) -> Callable[[HttpRequest, str], HttpResponse]:
-    """A view for a URL pattern with a ``secret`` path parameter."""
+    """A view for a URL pattern with a ``secret`` path parameter.
+
+    Raises :class:`~jivo_widget.errors.JivoConfigError` when ``JIVO_WEBHOOK_STORE`` is invalid
+    or contradicts the store ``hooks`` was built with.
+    """
+    if isinstance(hooks, WebhookApp):
+        hooks = serving(hooks)
     receiver = hooks.receiver
     redact_webhook_secrets_in_logs()  # the server's access log would record the secret
 

@@ -22,11 +22,13 @@ from urllib.parse import unquote, urlsplit
 
 __all__ = [
     "POSTGRES_ALIAS",
+    "add_database",
     "add_postgres_database",
     "alias_of",
     "configure",
     "empty",
     "migrate",
+    "postgres_entry",
     "run",
     "urlpatterns",
 ]
@@ -92,27 +94,37 @@ def configure() -> None:
         django.setup()
 
 
-def add_postgres_database(url: str) -> str:
-    """Add the PostgreSQL database at ``url`` as :data:`POSTGRES_ALIAS` (once); the alias."""
+def add_database(alias: str, entry: dict[str, str]) -> str:
+    """Add ``DATABASES[alias]`` (once); the alias."""
     from django.conf import settings
     from django.db import connections
 
     configure()
     with _lock:
-        if POSTGRES_ALIAS not in settings.DATABASES:
-            parts = urlsplit(url)
-            settings.DATABASES[POSTGRES_ALIAS] = {
-                "ENGINE": "django.db.backends.postgresql",
-                "NAME": parts.path.lstrip("/"),
-                "USER": unquote(parts.username or ""),
-                "PASSWORD": unquote(parts.password or ""),
-                "HOST": parts.hostname or "",
-                "PORT": str(parts.port or ""),
-            }
+        if alias not in settings.DATABASES:
+            settings.DATABASES[alias] = dict(entry)
             # connections.settings is this same dict: fill in the entry's defaults as Django
             # does for the configured ones.
             connections.configure_settings(settings.DATABASES)
-    return POSTGRES_ALIAS
+    return alias
+
+
+def postgres_entry(url: str) -> dict[str, str]:
+    """The ``DATABASES`` entry of the PostgreSQL database at ``url``."""
+    parts = urlsplit(url)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+    }
+
+
+def add_postgres_database(url: str) -> str:
+    """Add the PostgreSQL database at ``url`` as :data:`POSTGRES_ALIAS` (once); the alias."""
+    return add_database(POSTGRES_ALIAS, postgres_entry(url))
 
 
 def migrate(alias: str = "default") -> None:
@@ -134,13 +146,23 @@ def run(call: Callable[[], T]) -> T:
 
     Not in the test's thread: once a browser test has run in this process, Playwright's sync
     API leaves an event loop running there, and Django refuses the ORM in a thread running one.
-    One thread for the whole process, so its database connections are reused.
+    One thread for the whole process.
     """
     global _orm_thread
     with _lock:
         if _orm_thread is None:
             _orm_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="django-project")
-    return _orm_thread.submit(call).result()
+    return _orm_thread.submit(_fresh, call).result()
+
+
+def _fresh(call: Callable[[], T]) -> T:
+    from django.db import connections
+
+    # As Django does between requests: a connection a test broke (a terminated PostgreSQL
+    # backend) is not reused.
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()
+    return call()
 
 
 def alias_of(url: str) -> str:
