@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -20,14 +21,24 @@ from webhooks import django_project
 
 pytestmark = pytest.mark.slow
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+#: The project's settings: its database, then the README's lines for the Django store.
 SETTINGS = """
 SECRET_KEY = "commands-test"
 USE_TZ = True
-INSTALLED_APPS = ["jivo_widget.integrations.django"]
+INSTALLED_APPS = []
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "site.sqlite3"}}
-JIVO_WEBHOOK_STORE = "django"
-JIVO_WEBHOOK_APP = "shop_hooks.hooks"
 """
+
+
+def readme_settings() -> str:
+    """The README's settings for the Django store, as written."""
+    text = README.read_text("utf-8")
+    found = re.search(r"<!-- snippet:django-webhook-store -->\n```python\n(.*?)```", text, re.S)
+    assert found, "README.md has no django-webhook-store snippet"
+    return found.group(1)
+
+
 HOOKS = """
 from jivo_widget.webhooks import WebhookApp
 
@@ -80,7 +91,12 @@ def run(project: Path, *commands: tuple[list[str], dict[str, str]]) -> list[dict
 def test_manage_py_jivo_events_runs_the_events_commands_on_the_projects_store(
     tmp_path: Path,
 ) -> None:
-    for name, text in (("shop_settings.py", SETTINGS), ("shop_hooks.py", HOOKS)):
+    (tmp_path / "shop").mkdir()
+    for name, text in (
+        ("shop_settings.py", SETTINGS + readme_settings()),
+        ("shop/__init__.py", ""),
+        ("shop/hooks.py", HOOKS),
+    ):
         (tmp_path / name).write_text(textwrap.dedent(text), encoding="utf-8")
     # The project's database, migrated here (manage.py migrate is Django's own command).
     alias = django_project.add_database(
