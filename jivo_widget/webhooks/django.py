@@ -17,17 +17,19 @@ Django's own 400 page rather than the contract's 413.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import cast
 
 # Django ships no type information (django-stubs is not a dependency).
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from jivo_widget.integrations.django.webhook_settings import serving
 from jivo_widget.webhooks._logging import redact_webhook_secrets_in_logs
 from jivo_widget.webhooks.app import WebhookApp
-from jivo_widget.webhooks.receiver import HasReceiver
+from jivo_widget.webhooks.receiver import HasReceiver, Receiver
 from jivo_widget.webhooks.wsgi import serve_blocking
 
 __all__ = ["webhook_view"]
@@ -56,17 +58,34 @@ def webhook_view(hooks: HasReceiver) -> Callable[[HttpRequest, str], HttpRespons
     """A view for a URL pattern with a ``secret`` path parameter.
 
     Raises :class:`~jivo_widget.errors.JivoConfigError` when ``JIVO_WEBHOOK_STORE`` is invalid
-    or contradicts the store ``hooks`` was built with.
+    or contradicts the store ``hooks`` was built with (here when Django's settings are
+    configured, else at the first request).
     """
-    if isinstance(hooks, WebhookApp):
-        hooks = serving(hooks)
-    receiver = hooks.receiver
+    served: list[Receiver] = []
+    lock = threading.Lock()
+
+    def receiver() -> Receiver:
+        # The settings decide the store: read once they exist (a module may build the view
+        # before Django is set up), once.
+        with lock:
+            if not served:
+                app = serving(hooks) if isinstance(hooks, WebhookApp) else hooks
+                served.append(app.receiver)
+            return served[0]
+
+    if settings.configured:
+        receiver()  # a bad or contradicting JIVO_WEBHOOK_STORE is an error now, not per request
     redact_webhook_secrets_in_logs()  # the server's access log would record the secret
 
     def jivo_webhook(request: HttpRequest, secret: str) -> HttpResponse:
         read, length = _body_source(request)
         reply = serve_blocking(
-            receiver, request.method or "GET", secret, read, length, request.META.get("REMOTE_ADDR")
+            receiver(),
+            request.method or "GET",
+            secret,
+            read,
+            length,
+            request.META.get("REMOTE_ADDR"),
         )
         response = HttpResponse(reply.content, status=reply.status, content_type="application/json")
         for header, value in reply.headers:
