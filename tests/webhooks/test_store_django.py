@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -240,3 +242,43 @@ def test_closing_the_store_closes_its_connections(
     while _backends(postgres, database) != others:
         assert time.monotonic() < deadline, "the store's connections are still open"
         time.sleep(0.05)
+
+
+def test_the_worker_retries_queued_events_then_marks_them_dead(django_sqlite: str) -> None:
+    from jivo_widget.webhooks import WebhookApp, samples
+    from jivo_widget.webhooks.worker import RetryPolicy
+
+    django_project.empty(django_sqlite)
+    policy = RetryPolicy(max_attempts=2, base_delay=0.05, max_delay=0.05, poll_interval=0.05)
+    hooks = WebhookApp(secret="S", store=django_sqlite, processing="worker", retry=policy)
+    runs: dict[int, int] = {}
+
+    @hooks.on("chat_finished")
+    def archive(event: Any) -> None:
+        runs[event.chat_id] = runs.get(event.chat_id, 0) + 1
+        if event.chat_id == 2 or runs[event.chat_id] == 1:
+            raise RuntimeError(f"archive down for {event.chat_id}")
+
+    receiver = hooks.receiver
+    try:
+        for chat_id in (1, 2):
+            body = json.dumps({**samples.load("chat_finished"), "chat_id": chat_id}).encode()
+            reply = receiver.handle_blocking("POST", "S", body, None)
+            assert reply.status == 200  # acknowledged once stored, queued for the worker
+        deadline = time.monotonic() + 20
+        while {e.status for e in hooks.store.list()} != {EventStatus.PROCESSED, EventStatus.DEAD}:
+            assert time.monotonic() < deadline, [e.summary() for e in hooks.store.list()]
+            time.sleep(0.05)
+    finally:
+        receiver.close()
+    done, dead = sorted(hooks.store.list(), key=lambda e: e.chat_id or 0)
+    assert (done.status, done.attempts, done.error, done.next_attempt_at) == (
+        EventStatus.PROCESSED,
+        2,
+        None,
+        None,
+    )
+    assert (dead.status, dead.attempts, dead.next_attempt_at) == (EventStatus.DEAD, 2, None)
+    assert dead.error is not None and "archive down for 2" in dead.error
+    assert runs == {1: 2, 2: 2}
+    hooks.store.close()
