@@ -22,7 +22,6 @@ from collections.abc import Callable
 from typing import cast
 
 # Django ships no type information (django-stubs is not a dependency).
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -72,6 +71,8 @@ def webhook_view(hooks: HasReceiver) -> Callable[[HttpRequest, str], HttpRespons
                 app = serving(hooks) if isinstance(hooks, WebhookApp) else hooks
                 served.append(app.receiver)
             return served[0]
+
+    from django.conf import settings  # here: a module-level LazySettings is read by inspection
 
     if settings.configured:
         receiver()  # a bad or contradicting JIVO_WEBHOOK_STORE is an error now, not per request

@@ -9,14 +9,13 @@ used on its thread (``django_project.run``).
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -31,6 +30,9 @@ from jivo_widget.webhooks.store import (
 )
 from webhooks import django_project
 from webhooks.postgres_server import PostgresServer
+
+if TYPE_CHECKING:
+    from webhooks.conftest import RunAsync
 
 
 def new_event(n: int = 1, **fields: object) -> NewEvent:
@@ -124,7 +126,9 @@ def test_a_write_commits_even_inside_a_callers_transaction_that_rolls_back(
     assert stored is not None and stored.chat_id == 1
 
 
-def test_calls_from_a_thread_running_an_event_loop_work(django_store: EventStore) -> None:
+def test_calls_from_a_thread_running_an_event_loop_work(
+    django_store: EventStore, run_async: RunAsync
+) -> None:
     # The receiver calls the store on its event loop; Django refuses the ORM in such a thread.
     async def on_the_loop() -> tuple[int | None, int]:
         event_id = django_store.add(new_event())
@@ -132,7 +136,7 @@ def test_calls_from_a_thread_running_an_event_loop_work(django_store: EventStore
         assert found is not None
         return event_id, django_store.count()
 
-    event_id, count = asyncio.run(on_the_loop())
+    event_id, count = run_async(on_the_loop())
     assert event_id is not None and count == 1
 
 
