@@ -20,6 +20,7 @@ admin's index only when that setting names a Django store.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -48,6 +49,7 @@ REPLAY_LIMIT = 100
 QUEUED = "queued"
 #: The ``event`` filter's choice for event names this release does not know.
 OTHER = "(other)"
+_CHAT_ID = re.compile(r"-?[0-9]{1,20}")
 
 
 def _alias() -> str:
@@ -175,13 +177,17 @@ class WebhookEventAdmin(admin.ModelAdmin):  # type: ignore[misc]  # Django ships
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
     ) -> tuple[QuerySet[Any], bool]:
-        """Events of the chat ids searched for; a term that is not a number matches none."""
+        """Events of the chat ids searched for (any of them); a term that is not a chat id
+        matches none."""
         terms = search_term.split()
         if not terms:
             return queryset, False
-        if not all(term.lstrip("-").isdigit() for term in terms):
+        chat_ids = [int(term) for term in terms if _CHAT_ID.fullmatch(term)]
+        # A chat id is a 64-bit integer: anything else typed matches nothing (never a 500).
+        chat_ids = [chat_id for chat_id in chat_ids if -(2**63) <= chat_id < 2**63]
+        if len(chat_ids) < len(terms):
             return queryset.none(), False
-        return queryset.filter(chat_id__in=[int(term) for term in terms]), False
+        return queryset.filter(chat_id__in=chat_ids), False
 
     # -- the columns and fields ----------------------------------------------------------------
 
