@@ -13,20 +13,15 @@ concurrent copy that slips in between our lookup and our insert makes the insert
 key, and the group is retried: nothing of it was committed); every failure is
 :class:`StoreUnavailable`.
 
-Threads. Every query runs on the store's own threads (:class:`_ConnectionThreads`), each
-holding its own Django connection to the alias, for three reasons: Django refuses the ORM in a
-thread running an event loop (the receiver's); a caller inside ``transaction.atomic`` (a view
-under ``ATOMIC_REQUESTS``, a site's own code) must not hold our commit back until its own,
-since a 200 promises the row is committed; and the connections stay open between calls (a
-thread hop per call, where ``asyncio.to_thread`` would leave a new connection per call), and
-:meth:`DjangoStore.close` closes them. One thread on SQLite (one writer at a time: threads of
-one process would only take turns at its lock), a few on server databases.
+Threads. Every query runs on the store's own threads, each with its own connection to the alias
+(:mod:`._threads` says why): one on SQLite (one writer at a time: threads of one process would
+only take turns at its lock), a few on server databases.
 
-Claims. Where the database has ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL, MySQL 8,
-Oracle), :meth:`~DjangoStore.claim_due` locks the due rows it takes and skips those another
-worker holds. Elsewhere (SQLite) it reads the due rows, then takes each with a conditional
-``UPDATE`` (same attempts, status and due time as read) inside one write transaction: a row
-another worker took meanwhile no longer matches, and is left to it.
+Claims. Where the database has ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL; MySQL 8 and
+Oracle by Django's account), :meth:`~DjangoStore.claim_due` locks the due rows it takes and
+skips those another worker holds. Elsewhere (SQLite) it reads the due rows, then takes each
+with a conditional ``UPDATE`` (same attempts, status and due time as read) inside one write
+transaction: a row another worker took meanwhile no longer matches, and is left to it.
 
 Durability is the database's own: PostgreSQL's default ``synchronous_commit=on`` and Django's
 SQLite (rollback journal, ``synchronous=FULL``) flush every commit, what ``durability="fsync"``
@@ -41,11 +36,8 @@ from __future__ import annotations
 import builtins
 import json
 import os
-import queue
 import re
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -57,6 +49,7 @@ from django.db import Error as DjangoDatabaseError
 from django.db.models import F, Q
 
 from jivo_widget.errors import JivoConfigError
+from jivo_widget.integrations.django._threads import ConnectionThreads
 from jivo_widget.webhooks.store.base import (
     Claim,
     EventOutcome,
@@ -185,74 +178,6 @@ def _chunks(values: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
         yield values[start : start + size]
 
 
-class _ConnectionThreads:
-    """The daemon threads a store runs its queries on (see "Threads" in the module docstring).
-
-    Up to ``size`` threads start as calls arrive; each keeps its own Django connection to
-    ``alias`` and closes it when the store closes. Daemon threads: a query that hangs never
-    keeps the process from exiting. After a ``fork`` the child starts threads of its own.
-    """
-
-    def __init__(self, alias: str, size: int) -> None:
-        self._alias = alias
-        self._size = size
-        self._lock = threading.Lock()
-        self._closed = False
-        self._reset()
-
-    def _reset(self) -> None:
-        self._pid = os.getpid()
-        self._work: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None]
-        self._work = queue.SimpleQueue()
-        self._idle = threading.Semaphore(0)  # one token per thread waiting for work
-        self._threads: list[threading.Thread] = []
-
-    def run(self, call: Callable[[], _T]) -> _T:
-        """``call()`` on one of the threads; its result (or its exception) once it returns."""
-        if threading.current_thread() in self._threads:
-            return call()  # already on one of ours (a call made by a call)
-        future: Future[_T] = Future()
-        with self._lock:
-            if self._closed:
-                raise StoreUnavailable("the event store is closed")
-            if self._pid != os.getpid():
-                self._reset()  # forked: the parent's threads do not exist here
-            self._work.put((future, call))
-            if not self._idle.acquire(blocking=False) and len(self._threads) < self._size:
-                thread = threading.Thread(
-                    target=self._serve,
-                    name=f"jivo-django-store-{len(self._threads) + 1}",
-                    daemon=True,
-                )
-                self._threads.append(thread)
-                thread.start()
-        return future.result()
-
-    def _serve(self) -> None:
-        try:
-            while (item := self._work.get()) is not None:
-                future, call = item
-                if future.set_running_or_notify_cancel():
-                    try:
-                        future.set_result(call())
-                    except BaseException as exc:
-                        future.set_exception(exc)
-                del item, future, call
-                self._idle.release()
-        finally:
-            connections[self._alias].close()
-
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop the threads once their current call returns; each closes its connection."""
-        with self._lock:
-            self._closed = True
-            threads = self._threads if self._pid == os.getpid() else []
-            for _ in threads:
-                self._work.put(None)
-        for thread in threads:
-            thread.join(timeout)
-
-
 class DjangoStore(EventStore):
     """Events in the :class:`~jivo_widget.integrations.django.models.WebhookEvent` table of
     the database ``alias`` (an entry of ``DATABASES``).
@@ -290,7 +215,7 @@ class DjangoStore(EventStore):
         )
         vendor = connections[alias].vendor
         size = threads if threads is not None else (1 if vendor == "sqlite" else 4)
-        self._threads = _ConnectionThreads(alias, max(1, size))
+        self._threads = ConnectionThreads(alias, max(1, size))
         try:
             self.migrated = self._run("cannot open", self._check_schema)
         except BaseException:
