@@ -55,8 +55,8 @@ def store_option(func: F) -> F:
         envvar=STORE_ENV,
         default=DEFAULT_STORE_URL,
         show_default=True,
-        help="Event store URL: sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB; "
-        f"env {STORE_ENV}.",
+        help="Event store URL: sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB, or django "
+        f"(a Django project's database, given DJANGO_SETTINGS_MODULE); env {STORE_ENV}.",
     )(func)
 
 

@@ -21,6 +21,8 @@ import pytest
 import uvicorn
 
 from jivo_widget.webhooks import Reply, StoredEvent, WebhookApp, samples
+from webhooks import django_project
+from webhooks.postgres_server import PostgresServer
 
 T = TypeVar("T")
 
@@ -113,12 +115,10 @@ class Servers:
     def django(self, urlpatterns: list[Any]) -> Any:
         """A Django WSGI application serving ``urlpatterns`` until teardown.
 
-        Settings are process-wide and configured once, with the CSRF middleware on as in any
-        real project; each caller's URLs are swapped in (and out again) with
-        ``override_settings``.
+        Settings are process-wide and configured once (:mod:`webhooks.django_project`: the CSRF
+        middleware on as in any real project); each caller's URLs are swapped in (and out
+        again) with ``override_settings``.
         """
-        import django
-        from django.conf import settings
         from django.core.handlers.wsgi import WSGIHandler
         from django.test.utils import override_settings
 
@@ -126,16 +126,7 @@ class Servers:
         urls.urlpatterns = urlpatterns  # type: ignore[attr-defined]
         sys.modules[urls.__name__] = urls
         self._stack.callback(sys.modules.pop, urls.__name__, None)
-        if not settings.configured:
-            settings.configure(
-                DEBUG=False,
-                ALLOWED_HOSTS=["127.0.0.1"],
-                SECRET_KEY="test-only",
-                ROOT_URLCONF=urls.__name__,
-                MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
-                INSTALLED_APPS=[],
-            )
-            django.setup()
+        django_project.configure()
         self._stack.enter_context(override_settings(ROOT_URLCONF=urls.__name__))
         return WSGIHandler()
 
@@ -222,6 +213,22 @@ def run_async() -> Callable[[Coroutine[Any, Any, Any]], Any]:
             return pool.submit(asyncio.run, coroutine).result()
 
     return run
+
+
+@pytest.fixture(scope="session")
+def django_sqlite() -> str:
+    """The URL of the Django store in the test project's default database (an SQLite file),
+    migrated (see :mod:`webhooks.django_project`)."""
+    django_project.migrate("default")
+    return "django://default"
+
+
+@pytest.fixture(scope="session")
+def django_postgresql(postgres: PostgresServer) -> str:
+    """The URL of the Django store in a PostgreSQL database of the test server, migrated."""
+    alias = django_project.add_postgres_database(postgres.create_database("jivo_django"))
+    django_project.migrate(alias)
+    return f"django://{alias}"
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Several receivers sharing one store: N separate ``jivo-widget serve`` processes (one of them
-with ``--workers 2``) on one SQLite file, and on one PostgreSQL database.
+with ``--workers 2``) on one SQLite file, on one PostgreSQL database, and on a Django project's
+PostgreSQL database through the Django store (``--store django://ALIAS``).
 
 Concurrent clients send every body to two receivers at once, as a sender retrying against
 another pod would: 0 lost, 0 duplicated, and both copies answered alike — the handler of
@@ -27,6 +28,7 @@ import pytest
 
 from jivo_widget.webhooks import samples
 from jivo_widget.webhooks.store import open_store
+from webhooks import django_project
 from webhooks.test_kill9 import APP, SECRET, _free_port
 
 if TYPE_CHECKING:
@@ -40,13 +42,38 @@ BODIES = 150
 CONCURRENCY = 16
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+#: The Django settings module the receivers of the Django store run with (in the work directory).
+DJANGO_SETTINGS = """
+SECRET_KEY = "receivers-test"
+USE_TZ = True
+INSTALLED_APPS = ["jivo_widget.integrations.django"]
+DATABASES = {{
+    "default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": "unused.sqlite3"}},
+    "receivers": {receivers!r},
+}}
+"""
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "django-postgresql"])
+def shared_store(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
     """The URL of an empty store of each kind, for several receivers."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'events.db'}"
     server: PostgresServer = request.getfixturevalue("postgres")
-    return server.create_database()
+    url = server.create_database()
+    if request.param == "postgresql":
+        return url
+    # A Django project whose DATABASES["receivers"] is that database, migrated here.
+    entry = django_project.postgres_entry(url)
+    alias = django_project.add_database(f"receivers_{entry['NAME']}", entry)
+    django_project.migrate(alias)
+    settings = DJANGO_SETTINGS.format(receivers=entry).replace('"receivers"', repr(alias))
+    (tmp_path / "receivers_settings.py").write_text(settings, encoding="utf-8")
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "receivers_settings")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    return f"django://{alias}"
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """The store contract, run against every store (the ``store`` fixture: SQLite on a real file,
-PostgreSQL on a real server): rows, dedupe, filters, purge, claims by workers, failures.
+PostgreSQL on a real server, and the Django store on Django's SQLite and PostgreSQL backends):
+rows, dedupe, filters, purge, claims by workers, failures.
 
 What only one store can do is tested beside it (``test_store_sqlite.py``,
 ``test_store_postgres.py``).
@@ -24,9 +25,10 @@ from jivo_widget.webhooks.store import (
     dedupe_key,
     open_store,
 )
+from webhooks import django_project
 from webhooks.postgres_server import PostgresServer
 
-STORE_KINDS = ["sqlite", "postgresql"]
+STORE_KINDS = ["sqlite", "postgresql", "django-sqlite", "django-postgresql"]
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +42,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore
     """A fresh, empty store of each kind in turn."""
     if request.param == "sqlite":
         opened = open_store(f"sqlite:///{tmp_path / 'events.db'}")
+    elif request.param.startswith("django-"):
+        # One database per process (the Django project's), emptied before each test.
+        django_url: str = request.getfixturevalue(request.param.replace("-", "_"))
+        django_project.empty(django_url)
+        opened = open_store(django_url)
     else:
         url: str = request.getfixturevalue("contract_database")
         opened = open_store(url)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -57,6 +58,32 @@ def _is_postgres(url: str) -> bool:
     return urlsplit(url).scheme in ("postgresql", "postgres")
 
 
+#: What a Django database alias may look like (a Python identifier, as DATABASES keys are).
+_DJANGO_ALIAS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _django_alias(url: str) -> str | None:
+    """The database alias of a Django store URL (``django``: ``default``; ``django://ALIAS``),
+    ``None`` for a URL of another kind; :class:`JivoConfigError` for a malformed one."""
+    if url == "django":
+        return "default"
+    parts = urlsplit(url)
+    if parts.scheme != "django":
+        return None
+    alias = parts.netloc or "default"
+    if (
+        parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or not _DJANGO_ALIAS.fullmatch(alias)
+    ):
+        raise JivoConfigError(
+            f"store URL {url!r}: a Django store is django (the default database) or "
+            "django://ALIAS (an entry of DATABASES)"
+        )
+    return alias
+
+
 def _sqlite_path(url: str) -> str:
     """The file path of an SQLite store URL; :class:`JivoConfigError` for any other URL."""
     parts = urlsplit(url)
@@ -71,8 +98,8 @@ def _sqlite_path(url: str) -> str:
             raise JivoConfigError(f"store URL {url!r} names no file (e.g. sqlite:///events.db)")
         return path
     raise JivoConfigError(
-        f"store URL {url.rpartition('@')[2]!r}: expected sqlite:///PATH or "
-        "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+        f"store URL {url.rpartition('@')[2]!r}: expected sqlite:///PATH, "
+        "postgresql://USER:PASSWORD@HOST:PORT/DATABASE or django[://ALIAS]"
     )
 
 
@@ -89,6 +116,9 @@ def resolve_store_url(url: str) -> str:
     """
     if _is_postgres(url):
         return url
+    alias = _django_alias(url)
+    if alias is not None:
+        return f"django://{alias}"
     path = _sqlite_path(url)
     if path == ":memory:" or os.path.isabs(path):
         return url
@@ -104,9 +134,12 @@ def open_store(
     ``sqlite:////var/lib/jivo/events.db`` an absolute one, ``sqlite:///:memory:`` a throwaway
     in-memory store (one database for every thread using this store object);
     ``postgresql://user:password@host:5432/dbname`` a PostgreSQL database (the ``postgres``
-    extra; several receivers may share it). Raises :class:`JivoConfigError` for a URL of
-    another kind and :class:`StoreUnavailable` when the store cannot be opened for writing
-    (with ``read_only=True``: for reading; nothing is created or written, no write lock taken).
+    extra; several receivers may share it); ``django`` (``django://ALIAS``) the Django project's
+    default database (or ``DATABASES[ALIAS]``), in the ``jivo_widget.integrations.django`` app's
+    model (the ``django`` extra; see :mod:`jivo_widget.integrations.django.store`). Raises
+    :class:`JivoConfigError` for a URL of another kind and :class:`StoreUnavailable` when the
+    store cannot be opened for writing (with ``read_only=True``: for reading; nothing is created
+    or written, no write lock taken).
 
     ``durability``: what an acknowledged event survives. ``"process"`` (the default): a crash
     of the receiver process (``kill -9``, OOM) — SQLite commits into its WAL without ``fsync``
@@ -114,7 +147,8 @@ def open_store(
     commit; a crash of PostgreSQL itself may lose the last fraction of a second); a power
     loss or kernel crash may lose the last commits. ``"fsync"``: that too — every commit is
     flushed to disk before the 200 (SQLite ``synchronous=FULL``, PostgreSQL
-    ``synchronous_commit=on``), at a cost in throughput (see benchmarks/RESULTS.md).
+    ``synchronous_commit=on``), at a cost in throughput (see benchmarks/RESULTS.md). A Django
+    store keeps the durability its database is configured for.
     """
     if durability not in DURABILITIES:
         raise JivoConfigError(
@@ -128,4 +162,13 @@ def open_store(
                 "the PostgreSQL store needs the postgres extra: pip install 'jivo-widget[postgres]'"
             ) from None
         return PostgresStore(url, read_only=read_only, durability=durability)
+    alias = _django_alias(url)
+    if alias is not None:
+        try:
+            from jivo_widget.integrations.django.store import DjangoStore
+        except ImportError:
+            raise JivoConfigError(
+                "the django store needs the django extra: pip install 'jivo-widget[django]'"
+            ) from None
+        return DjangoStore(alias, read_only=read_only)
     return SqliteStore(_sqlite_path(url), read_only=read_only, durability=durability)

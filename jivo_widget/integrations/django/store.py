@@ -1,0 +1,562 @@
+"""The Django database store: webhook events as a model in the site's own database.
+
+Selected with ``JIVO_WEBHOOK_STORE = "django"`` in Django's settings, or ``store="django"``
+(``"django://ALIAS"`` for another entry of ``DATABASES``) anywhere a store URL is taken. The
+tables are :mod:`.models`, created by ``manage.py migrate``: the schema is Django's, so opening
+the store never changes it; it refuses (:class:`StoreUnavailable`) until the app's migrations
+are applied.
+
+The same contract and semantics as the SQLite and PostgreSQL stores: :meth:`DjangoStore.write_batch`
+(the receiver's group of deliveries) is one transaction, committed before it returns; the dedupe
+key is ``UNIQUE``, so two copies are never both stored whatever the number of receivers (a
+concurrent copy that slips in between our lookup and our insert makes the insert fail on the
+key, and the group is retried: nothing of it was committed); every failure is
+:class:`StoreUnavailable`.
+
+Threads. Every query runs on the store's own threads, each with its own connection to the alias
+(:mod:`._threads` says why): one on SQLite (one writer at a time: threads of one process would
+only take turns at its lock), a few on server databases.
+
+Claims. Where the database has ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL; MySQL 8 and
+Oracle by Django's account), :meth:`~DjangoStore.claim_due` locks the due rows it takes and
+skips those another worker holds. Elsewhere (SQLite) it reads the due rows, then takes each
+with a conditional ``UPDATE`` (same attempts, status and due time as read) inside one write
+transaction: a row another worker took meanwhile no longer matches, and is left to it.
+
+Durability is the database's own: PostgreSQL's default ``synchronous_commit=on`` and Django's
+SQLite (rollback journal, ``synchronous=FULL``) flush every commit, what ``durability="fsync"``
+asks of the other stores.
+
+Times. With ``USE_TZ = True`` (Django's default) times are stored as aware UTC; with
+``USE_TZ = False`` as naive UTC (Django refuses aware times then), read back as UTC either way.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import Error as DjangoDatabaseError
+from django.db.models import F, Q
+
+from jivo_widget.errors import JivoConfigError
+from jivo_widget.integrations.django._threads import ConnectionThreads
+from jivo_widget.webhooks.store.base import (
+    Claim,
+    EventOutcome,
+    EventStatus,
+    EventStore,
+    NewEvent,
+    StoredEvent,
+    StoreUnavailable,
+)
+
+__all__ = ["APP_LABEL", "DjangoStore"]
+
+#: The app holding the tables (``jivo_widget.integrations.django``'s label).
+APP_LABEL = "jivo_widget"
+_APP_NAME = "jivo_widget.integrations.django"
+
+#: A transaction the database aborted for a conflict (a copy inserted concurrently, a
+#: deadlock, a serialization failure) is tried again this many times: nothing of it was
+#: committed.
+_CONFLICT_RETRIES = 5
+#: PostgreSQL's SQLSTATEs of a deadlock and a serialization failure: retried, not reported.
+_CONFLICT_STATES = frozenset({"40P01", "40001"})
+#: Rows deleted per transaction by ``purge`` (deliveries keep being committed in between).
+_PURGE_CHUNK = 500
+#: Keys looked up per query (below every backend's limit of query parameters).
+_LOOKUP_CHUNK = 500
+#: Rounds of the conditional-update claim when other workers took rows from under it.
+_CLAIM_ROUNDS = 3
+_KEY = re.compile(r"[0-9a-fA-F]{64}")
+#: The columns read back, in :class:`StoredEvent`'s order.
+_COLUMNS = (
+    "id",
+    "received_at",
+    "remote_addr",
+    "body",
+    "dedupe_key",
+    "event_name",
+    "chat_id",
+    "status",
+    "error",
+    "response",
+    "attempts",
+    "next_attempt_at",
+)
+_OK = {"result": "ok"}
+_OK_JSON = '{"result":"ok"}'
+
+_T = TypeVar("_T")
+
+
+def _ready() -> None:
+    """Django's app registry, set up now if a settings module is named but nobody set it up
+    (``jivo-widget events ... --store django`` with ``DJANGO_SETTINGS_MODULE``)."""
+    if apps.ready:
+        return
+    if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        raise JivoConfigError(
+            "the django event store needs your Django project: run `python manage.py "
+            "jivo_events ...`, or set DJANGO_SETTINGS_MODULE"
+        )
+    import django
+
+    try:
+        django.setup()
+    except (ImportError, ImproperlyConfigured) as exc:
+        raise JivoConfigError(f"the django event store cannot set up Django: {exc}") from None
+
+
+def _dumps(value: dict[str, Any] | None) -> str | None:
+    if value is None:
+        return None
+    # ensure_ascii (the default): a lone surrogate or NUL becomes a \u escape, text anywhere.
+    return _OK_JSON if value == _OK else json.dumps(value, separators=(",", ":"))
+
+
+def _text(value: str | None) -> str | None:
+    """``value`` as every backend's text takes it: no NUL (PostgreSQL's text cannot hold one),
+    valid UTF-8 (JSON may carry lone surrogates)."""
+    if value is None or (value.isascii() and "\x00" not in value):
+        return value
+    return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
+def _to_db(moment: datetime | None) -> datetime | None:
+    """An aware time as this project's ``USE_TZ`` takes it (see "Times")."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    return moment if settings.USE_TZ else moment.replace(tzinfo=None)
+
+
+def _from_db(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _event(row: Sequence[Any]) -> StoredEvent:
+    received_at = _from_db(row[1])
+    assert received_at is not None
+    return StoredEvent(
+        id=row[0],
+        received_at=received_at,
+        remote_addr=row[2],
+        body=bytes(row[3]),
+        dedupe_key=row[4][:64],  # without the ":id" of a re-keyed older copy
+        event_name=row[5],
+        chat_id=row[6],
+        status=EventStatus(row[7]),
+        error=row[8],
+        response=None if row[9] is None else json.loads(row[9]),
+        attempts=row[10],
+        next_attempt_at=_from_db(row[11]),
+    )
+
+
+def _conflict(exc: DatabaseError) -> bool:
+    """Whether the database aborted the transaction for a conflict worth trying again."""
+    if isinstance(exc, IntegrityError):
+        return True  # the only constraint an insert can break here is the dedupe key
+    return getattr(exc.__cause__, "sqlstate", None) in _CONFLICT_STATES
+
+
+def _chunks(values: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class DjangoStore(EventStore):
+    """Events in the :class:`~jivo_widget.integrations.django.models.WebhookEvent` table of
+    the database ``alias`` (an entry of ``DATABASES``).
+
+    Opening checks that the app is installed and the alias exists
+    (:class:`~jivo_widget.errors.JivoConfigError`), and that the database answers and the
+    app's migrations are applied (:class:`StoreUnavailable`, naming the ``migrate`` command).
+    ``read_only=True`` (``events list``/``show``): writes are refused. ``threads``: the
+    connections kept at most (default: 1 on SQLite, 4 elsewhere).
+    """
+
+    #: Queries run on the store's threads and block for a round trip: the receiver commits
+    #: its groups on a thread (:mod:`jivo_widget.webhooks._batch`).
+    commits_block = True
+
+    def __init__(
+        self, alias: str = "default", *, read_only: bool = False, threads: int | None = None
+    ) -> None:
+        _ready()
+        self.alias = alias
+        self.url = f"django://{alias}"
+        self.read_only = read_only
+        if not apps.is_installed(_APP_NAME):
+            raise JivoConfigError(
+                f"the event store {self.url} needs {_APP_NAME!r} in INSTALLED_APPS"
+            )
+        if alias not in connections.settings:
+            known = ", ".join(map(repr, connections.settings)) or "none"
+            raise JivoConfigError(
+                f"the event store {self.url}: no database {alias!r} in DATABASES (it has {known})"
+            )
+        self._events = apps.get_model(APP_LABEL, "WebhookEvent")._default_manager.db_manager(alias)
+        self._probe = apps.get_model(APP_LABEL, "WebhookStoreProbe")._default_manager.db_manager(
+            alias
+        )
+        vendor = connections[alias].vendor
+        size = threads if threads is not None else (1 if vendor == "sqlite" else 4)
+        self._threads = ConnectionThreads(alias, max(1, size))
+        try:
+            self.migrated = self._run("cannot open", self._check_schema)
+        except BaseException:
+            self._threads.close()
+            raise
+
+    # -- the store's threads ------------------------------------------------------------------
+
+    def _run(self, what: str, query: Callable[[], _T]) -> _T:
+        """``query()`` on a store thread; a database error becomes :class:`StoreUnavailable`."""
+        return self._threads.run(lambda: self._guarded(what, query))
+
+    def _guarded(self, what: str, query: Callable[[], _T]) -> _T:
+        connection = connections[self.alias]
+        if connection.connection is not None and connection.errors_occurred:
+            # After an error, reconnect unless the connection still works (a restarted
+            # server, a dropped network: the next call gets a fresh one).
+            if connection.is_usable():
+                connection.errors_occurred = False
+            else:
+                connection.close()
+        try:
+            return query()
+        except DjangoDatabaseError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreUnavailable(f"{what} the event store {self.url}: {reason}") from None
+
+    def _writable(self, what: str) -> None:
+        if self.read_only:
+            raise StoreUnavailable(f"{what} the event store {self.url}: it is opened read-only")
+
+    def _check_schema(self) -> tuple[int, int]:
+        """The app's migrations applied on this database: ``(n, n)``, n their number."""
+        from django.db.migrations.loader import MigrationLoader
+
+        loader = MigrationLoader(connections[self.alias], ignore_no_migrations=True)
+        ours = sorted(name for app, name in loader.graph.nodes if app == APP_LABEL)
+        missing = [name for name in ours if (APP_LABEL, name) not in loader.applied_migrations]
+        if missing:
+            database = "" if self.alias == "default" else f" --database {self.alias}"
+            raise StoreUnavailable(
+                f"the event store {self.url} is not migrated ({', '.join(missing)} not applied): "
+                f"run `python manage.py migrate {APP_LABEL}{database}`"
+            )
+        return len(ours), len(ours)
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def add(self, event: NewEvent) -> int | None:
+        """Commit ``event``; its id, or ``None`` for a duplicate (see :meth:`EventStore.add`)."""
+        return self.write_batch([event], ())[0]
+
+    def write_batch(
+        self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
+    ) -> builtins.list[int | None]:
+        """Insert ``events`` and record ``outcomes`` in one transaction (all or none)."""
+        self._writable("cannot write to")
+        return self._run("cannot write to", lambda: self._write_retrying(events, outcomes))
+
+    def _write_retrying(
+        self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
+    ) -> builtins.list[int | None]:
+        for attempt in range(_CONFLICT_RETRIES):
+            try:
+                with transaction.atomic(using=self.alias, durable=True):
+                    return self._write(events, outcomes)
+            except DatabaseError as exc:
+                if not _conflict(exc) or attempt == _CONFLICT_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _write(
+        self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
+    ) -> builtins.list[int | None]:
+        ids: builtins.list[int | None] = [None] * len(events)
+        stored = self._stored_keys({event.dedupe_key for event in events})
+        fresh: builtins.list[tuple[int, Any]] = []
+        taken: set[str] = set()
+        # Key order: receivers whose groups share bodies lock them in the same order.
+        for index in sorted(range(len(events)), key=lambda i: events[i].dedupe_key):
+            event = events[index]
+            key = event.dedupe_key
+            if key in taken:
+                continue  # a copy earlier in this group: a duplicate
+            taken.add(key)
+            earlier = stored.get(key)
+            if earlier is not None:
+                earlier_id, received_at = earlier
+                if event.dedupe_since is None or received_at >= event.dedupe_since:
+                    continue  # a duplicate within the window
+                # An earlier event with the same bytes: it stops answering to the key.
+                self._events.filter(id=earlier_id, dedupe_key=key).update(
+                    dedupe_key=f"{key}:{earlier_id}"
+                )
+            fresh.append((index, self._row(event)))
+        if fresh:
+            rows = [row for _, row in fresh]
+            if connections[self.alias].features.can_return_rows_from_bulk_insert:
+                self._events.bulk_create(rows)
+            else:
+                for row in rows:
+                    row.save(force_insert=True, using=self.alias)
+            for index, row in fresh:
+                ids[index] = int(row.pk)
+        for outcome in outcomes:
+            self._finish(outcome)
+        return ids
+
+    def _stored_keys(self, keys: set[str]) -> dict[str, tuple[int, datetime]]:
+        """The stored rows answering to ``keys``: key -> (id, received_at)."""
+        found: dict[str, tuple[int, datetime]] = {}
+        for chunk in _chunks(sorted(keys), _LOOKUP_CHUNK):
+            for event_id, key, received_at in self._events.filter(dedupe_key__in=chunk).values_list(
+                "id", "dedupe_key", "received_at"
+            ):
+                moment = _from_db(received_at)
+                assert moment is not None
+                found[key] = (event_id, moment)
+        return found
+
+    def _row(self, event: NewEvent) -> Any:
+        return self._events.model(
+            received_at=_to_db(event.received_at),
+            remote_addr=_text(event.remote_addr),
+            body=event.body,
+            dedupe_key=event.dedupe_key,
+            event_name=_text(event.event_name),
+            chat_id=event.chat_id,
+            status=event.status.value,
+            error=_text(event.error),
+            response=_dumps(event.response),
+            next_attempt_at=_to_db(event.next_attempt_at),
+        )
+
+    def _finish(self, outcome: EventOutcome) -> None:
+        changes: dict[str, Any] = {
+            "status": outcome.status.value,
+            "error": _text(outcome.error),
+            "response": _dumps(outcome.response),
+        }
+        if outcome.status is not EventStatus.RECEIVED:
+            # A run's outcome (a replay's too) counts an attempt and dequeues the event: a
+            # worker must not run it again later. ``received``: a response sent early.
+            changes["attempts"] = F("attempts") + 1
+            changes["next_attempt_at"] = None
+        self._events.filter(id=outcome.event_id).update(**changes)
+
+    def finish(
+        self,
+        event_id: int,
+        *,
+        status: EventStatus,
+        error: str | None,
+        response: dict[str, Any] | None,
+    ) -> None:
+        """Record the outcome of one dispatch (see :meth:`EventStore.finish`)."""
+        self.write_batch((), (EventOutcome(event_id, status, error, response),))
+
+    def claim_due(
+        self, *, limit: int, lease: timedelta, now: datetime | None = None
+    ) -> builtins.list[Claim]:
+        """Claim due queued events (see :meth:`EventStore.claim_due` and "Claims" in the module
+        docstring)."""
+        self._writable("cannot write to")
+        moment = now or datetime.now(UTC)
+        lease_until = moment + lease
+
+        def claim() -> builtins.list[StoredEvent]:
+            due = self._events.filter(
+                next_attempt_at__isnull=False, next_attempt_at__lte=_to_db(moment)
+            ).order_by("next_attempt_at", "id")
+            claimed = {
+                "status": EventStatus.RECEIVED.value,
+                "attempts": F("attempts") + 1,
+                "next_attempt_at": _to_db(lease_until),
+            }
+            if connections[self.alias].features.has_select_for_update_skip_locked:
+                with transaction.atomic(using=self.alias, durable=True):
+                    ids = list(
+                        due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit]
+                    )
+                    if ids:
+                        self._events.filter(id__in=ids).update(**claimed)
+                    return self._rows(ids)
+            taken: builtins.list[StoredEvent] = []
+            for _ in range(_CLAIM_ROUNDS):
+                seen = list(
+                    due.values_list("id", "attempts", "status", "next_attempt_at")[
+                        : limit - len(taken)
+                    ]
+                )
+                if not seen:
+                    break
+                with transaction.atomic(using=self.alias, durable=True):
+                    won = [
+                        event_id
+                        for event_id, attempts, status, next_attempt_at in seen
+                        if self._events.filter(
+                            id=event_id,
+                            attempts=attempts,
+                            status=status,
+                            next_attempt_at=next_attempt_at,
+                        ).update(**claimed)
+                    ]
+                    taken += self._rows(won)
+                if len(won) == len(seen) or len(taken) >= limit:
+                    break  # nothing was taken from under us: no other due row was skipped
+            return taken
+
+        claims = [Claim(event, lease_until) for event in self._run("cannot write to", claim)]
+        return sorted(claims, key=lambda c: c.event.id)
+
+    def _rows(self, ids: Sequence[int]) -> builtins.list[StoredEvent]:
+        if not ids:
+            return []
+        rows = self._events.filter(id__in=ids).order_by("id").values_list(*_COLUMNS)
+        return [_event(row) for row in rows]
+
+    def _settle(
+        self,
+        claim: Claim,
+        status: EventStatus,
+        *,
+        error: str | None,
+        response: dict[str, Any] | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> bool:
+        self._writable("cannot write to")
+        changes: dict[str, Any] = {
+            "status": status.value,
+            "error": _text(error),
+            "next_attempt_at": _to_db(next_attempt_at),
+        }
+        if response is not None:
+            changes["response"] = _dumps(response)
+        # Only while the claim holds: same attempts, still leased to it (one UPDATE).
+        holding = self._events.filter(
+            id=claim.event.id, attempts=claim.event.attempts, status=EventStatus.RECEIVED.value
+        )
+        return bool(self._run("cannot write to", lambda: holding.update(**changes)) == 1)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def get(self, event_id: int) -> StoredEvent | None:
+        """The event with this id, or ``None``."""
+        rows = self._run("cannot read", lambda: self._rows([event_id]))
+        return rows[0] if rows else None
+
+    def get_by_dedupe_key(self, key: str) -> StoredEvent | None:
+        """The event with this dedupe key, or ``None``."""
+        if not _KEY.fullmatch(key):
+            return None  # not a key we could have stored
+        query = self._events.filter(dedupe_key=key.lower()).values_list(*_COLUMNS)
+        row = self._run("cannot read", query.first)
+        return None if row is None else _event(row)
+
+    @staticmethod
+    def _filters(
+        *,
+        status: EventStatus | str | None = None,
+        event_name: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Q:
+        where = Q()
+        if status is not None:
+            value = EventStatus(status).value
+            where &= Q(status=value)
+            if value != EventStatus.PROCESSED.value:
+                where &= ~Q(status=EventStatus.PROCESSED.value)  # the partial index's condition
+        if event_name is not None:
+            where &= Q(event_name=event_name)
+        if since is not None:
+            where &= Q(received_at__gte=_to_db(since))
+        if until is not None:
+            where &= Q(received_at__lt=_to_db(until))
+        return where
+
+    def list(
+        self,
+        *,
+        status: EventStatus | str | None = None,
+        event_name: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = 100,
+        newest_first: bool = True,
+    ) -> builtins.list[StoredEvent]:
+        """Events matching every given filter, newest first by default."""
+        where = self._filters(status=status, event_name=event_name, since=since, until=until)
+        query = self._events.filter(where).order_by("-id" if newest_first else "id")
+        rows = query.values_list(*_COLUMNS)
+        if limit is not None:
+            rows = rows[:limit]
+        return [_event(row) for row in self._run("cannot read", lambda: builtins.list(rows))]
+
+    def count(
+        self, *, status: EventStatus | str | None = None, until: datetime | None = None
+    ) -> int:
+        """How many events are stored (with this status, received before ``until``)."""
+        query = self._events.filter(self._filters(status=status, until=until))
+        return int(self._run("cannot read", query.count))
+
+    def purge(
+        self, older_than: timedelta | datetime, *, status: EventStatus | str | None = None
+    ) -> int:
+        """Delete events received before ``older_than`` (an age or a moment); how many, in
+        chunks of a few hundred rows, each its own transaction."""
+        self._writable("cannot write to")
+        cutoff = older_than if isinstance(older_than, datetime) else datetime.now(UTC) - older_than
+        old = self._events.filter(self._filters(status=status, until=cutoff))
+
+        def chunk() -> int:
+            ids = list(old.order_by("id").values_list("id", flat=True)[:_PURGE_CHUNK])
+            if not ids:
+                return 0
+            deleted, _ = old.filter(id__in=ids).delete()
+            return int(deleted)
+
+        total = 0
+        while True:
+            deleted = self._run("cannot write to", chunk)
+            total += deleted
+            if deleted < _PURGE_CHUNK:
+                return total
+
+    def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the database commits a write now (read-only:
+        answers a read)."""
+        if self.read_only:
+            self._run("cannot read", self._events.filter(id=0).exists)
+            return
+
+        def probe() -> None:
+            with transaction.atomic(using=self.alias, durable=True):
+                self._probe.update_or_create(
+                    id=1, defaults={"probed_at": _to_db(datetime.now(UTC))}
+                )
+
+        self._run("cannot write to", probe)
+
+    def close(self) -> None:
+        """Close the store's connections; the store cannot be used afterwards."""
+        self._threads.close()
