@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
-__all__ = ["commit_threads", "handler_threads"]
+__all__ = ["commit_threads", "handler_threads", "handoff_threads"]
 
 
 class _DaemonThreads(Executor):
@@ -86,3 +86,17 @@ def commit_threads() -> Executor:
         if _commit_pool is None:
             _commit_pool = _DaemonThreads(4)
         return _commit_pool
+
+
+_handoff_pool: _DaemonThreads | None = None
+
+
+def handoff_threads() -> Executor:
+    """The thread that hands queued events to a task queue (``processing="celery"``): one, so
+    events are handed over in the order they were committed, and a broker that hangs holds up
+    neither the loop, nor a commit, nor a handler."""
+    global _handoff_pool
+    with _pool_lock:
+        if _handoff_pool is None:
+            _handoff_pool = _DaemonThreads(1)
+        return _handoff_pool
