@@ -38,7 +38,8 @@ from webhooks.redis_server import free_port
 if TYPE_CHECKING:
     from webhooks.conftest import RunAsync, Servers
 
-pytestmark = pytest.mark.slow
+# One Redis and one Celery worker per session: every test of this module in one pytest worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("celery")]
 
 # Chat ids by fate (the site's handler reads them): below FLAKY succeed at once; from FLAKY
 # fail twice, then succeed; from DOOMED always fail.
