@@ -427,3 +427,30 @@ def test_concurrent_claims_of_one_event_by_id_give_it_to_one(store: EventStore) 
     for thread in threads:
         thread.join()
     assert sorted(won) == queued  # each exactly once, whoever got it
+
+
+def test_a_group_with_copies_from_before_and_within_the_dedupe_window(store: EventStore) -> None:
+    now = datetime.now(UTC)
+    old = new_event(b'{"old":1}', received_at=now - timedelta(hours=1), chat_id=1)
+    recent = new_event(b'{"recent":1}', received_at=now - timedelta(seconds=5), chat_id=2)
+    old_id, recent_id = store.write_batch([old, recent], ())
+    since = now - timedelta(minutes=10)
+
+    def again(event: NewEvent, chat_id: int) -> NewEvent:
+        return NewEvent(
+            now, None, event.body, event.dedupe_key, "chat_finished", chat_id,
+            EventStatus.RECEIVED, dedupe_since=since,
+        )  # fmt: skip
+
+    fresh = new_event(b'{"fresh":1}', chat_id=3)
+    ids = store.write_batch([again(old, 11), fresh, again(recent, 12)], ())
+    assert ids[2] is None  # within the window: a duplicate
+    assert ids[0] is not None and ids[0] != old_id  # before it: a new event
+    assert ids[1] is not None
+    latest = store.get_by_dedupe_key(old.dedupe_key)
+    assert latest is not None and (latest.id, latest.chat_id) == (ids[0], 11)
+    first = store.get(old_id or 0)
+    assert first is not None and first.chat_id == 1  # the old row is kept, re-keyed
+    latest_recent = store.get_by_dedupe_key(recent.dedupe_key)
+    assert latest_recent is not None and latest_recent.id == recent_id
+    assert store.count() == 4  # old (re-keyed), recent, its later copy, fresh
