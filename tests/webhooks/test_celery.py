@@ -382,3 +382,24 @@ def test_a_task_delivered_twice_or_after_the_event_was_processed_runs_the_handle
 def test_processing_celery_needs_a_celery_app(tmp_path: Path) -> None:
     with pytest.raises(JivoConfigError, match="processing 'celery' needs celery_app"):
         WebhookApp(secret="S", store="sqlite:///:memory:", processing="celery")
+
+
+def test_events_sweep_hands_due_events_to_celery_and_fails_while_the_broker_is_down(
+    site: Site,
+    unreachable: WebhookApp,
+    run_async: RunAsync,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chat_id = 3005
+    _receive_without_broker(unreachable, run_async, chat_id, caplog)
+    monkeypatch.setitem(sys.modules, "jivo_celery_down", sys.modules["jivo_celery_down"])
+    down = CliRunner().invoke(cli, ["events", "sweep", "--app", "jivo_celery_down:hooks"])
+    assert down.exit_code == 1, down.output
+    assert "the broker did not take event" in down.output and "stay queued" in down.output
+    assert site.rows({chat_id})[chat_id].status is EventStatus.RECEIVED
+    swept = CliRunner().invoke(cli, ["events", "sweep", "--app", "jivo_celery_site:hooks"])
+    assert swept.exit_code == 0, swept.output
+    assert "due event(s) to Celery" in swept.output
+    wait_for(settled(site, {chat_id}, EventStatus.PROCESSED), "not swept", site)
+    assert [r["outcome"] for r in site.runs(chat_id)] == ["ok"]

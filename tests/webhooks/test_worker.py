@@ -495,3 +495,40 @@ def test_a_replayed_event_leaves_the_queue(
     assert row.status is EventStatus.PROCESSED and row.next_attempt_at is None
     assert len(calls) == 2
     hooks.store.close()
+
+
+def test_events_sweep_runs_due_queued_events_here(
+    jivo_cli: JivoCli, tmp_path: Path, run_async: RunAsync
+) -> None:
+    store = f"sqlite:///{tmp_path / 'events.db'}"
+    (tmp_path / "queued_app.py").write_text(SWEPT_APP.format(store=store))
+    inline = jivo_cli.run("events", "sweep", "--app", "queued_app:inline", cwd=tmp_path)
+    assert inline.returncode == 2 and "nothing to sweep" in inline.stderr
+    hooks = WebhookApp(secret="S", store=store, processing="worker")
+    hooks.on("chat_finished")(print)  # a handler, so events are queued; never run here
+    for n in range(3):  # queued, and no worker runs: the app is not served
+        reply = run_async(hooks.receiver.handle("POST", "S", json.dumps(body(n)).encode(), None))
+        assert reply.status == 200
+    assert [e.status for e in hooks.store.list()] == [EventStatus.RECEIVED] * 3
+    swept = jivo_cli.run("events", "sweep", "--app", "queued_app:hooks", cwd=tmp_path)
+    assert swept.returncode == 0, swept.stderr
+    assert "ran 3 due event(s) here" in swept.stderr
+    rows = hooks.store.list()
+    assert [(e.status, e.attempts) for e in rows] == [(EventStatus.PROCESSED, 1)] * 3
+    assert sorted((tmp_path / "archived.txt").read_text().split()) == ["0", "1", "2"]
+    again = jivo_cli.run("events", "sweep", "--app", "queued_app:hooks", cwd=tmp_path)
+    assert again.returncode == 0 and "ran 0 due event(s) here" in again.stderr
+
+
+SWEPT_APP = """
+from pathlib import Path
+from jivo_widget.webhooks import WebhookApp
+
+hooks = WebhookApp(secret="S", store={store!r}, processing="worker")
+inline = hooks.configured(processing="inline")
+
+@hooks.on("chat_finished")
+def archive(event):
+    with open(Path(__file__).with_name("archived.txt"), "a") as archived:
+        archived.write(f"{{event.chat_id}}\\n")
+"""
