@@ -199,3 +199,16 @@ def handoff_threads() -> Executor:
         if _handoff_pool is None:
             _handoff_pool = _DaemonThreads(1)
         return _handoff_pool
+
+
+def _forget_after_fork() -> None:
+    """In a forked child (``serve --workers``, a Celery prefork pool): the parent's threads did
+    not come along, so its pools, which count them as started, must not be used; new ones are
+    made on first use."""
+    global _pool, _commit_pool, _handoff_pool, _pool_lock
+    _pool = _commit_pool = _handoff_pool = None
+    _pool_lock = threading.Lock()  # the parent may have held it while forking
+    _inboxes.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)

@@ -5,6 +5,7 @@ and a call cancelled while it waits never runs."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -76,3 +77,24 @@ def test_a_call_cancelled_before_it_starts_never_runs(run_async: RunAsync) -> No
 
     run_async(scenario())
     assert ran == []
+
+
+def test_a_forked_child_gets_pools_of_its_own(run_async: RunAsync) -> None:
+    async def square_on_a_thread() -> int:
+        value: int = await run_on_threads(pow, 7, 2)
+        return value
+
+    assert run_async(square_on_a_thread()) == 49  # the parent's pool has started threads
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its threads must start anew, or the call never runs
+        try:
+            result = asyncio.run(asyncio.wait_for(square_on_a_thread(), 5))
+            os.write(write, str(result).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        got = answer.read()
+    os.waitpid(pid, 0)
+    assert got == "49"
