@@ -532,3 +532,62 @@ def archive(event):
     with open(Path(__file__).with_name("archived.txt"), "a") as archived:
         archived.write(f"{{event.chat_id}}\\n")
 """
+
+
+def test_the_sweep_hands_over_lost_events_ever_less_often_and_stops_at_a_dead_broker(
+    store_url: str, deliver: Deliver, run_async: RunAsync, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    hooks = worker_app(store_url, RetryPolicy(lost_after=10), clock=clock)
+    hooks.on("chat_finished")(print)  # a handler: events are queued (never run here)
+    worker = the_worker(hooks)
+    handed: list[int] = []
+    broker_up = True
+
+    def handoff(event_id: int, due: datetime | None) -> None:
+        if not broker_up:
+            raise ConnectionError("broker down")
+        handed.append(event_id)
+
+    worker.handoff = handoff
+    assert hooks.processing == "celery"
+
+    async def scenario() -> None:
+        nonlocal broker_up
+        for n in (1, 2):
+            assert (await deliver(hooks, body(n))).status == 200
+        for _ in range(200):  # the receiver's own hand-off, on its thread
+            if len(handed) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert len(handed) == 2
+        first, second = handed
+        clock.now = datetime.now(UTC)  # queued "now" by the real clock
+        assert await worker.sweep() == 0  # due, but not for lost_after yet
+        clock.advance(10)
+        assert await worker.sweep() == 2 and handed[2:] == [first, second]
+        clock.advance(9)
+        assert await worker.sweep() == 0  # handed over 9 s ago: not again yet
+        clock.advance(1)
+        assert await worker.sweep() == 2  # 10 s: again; the next wait is twice as long
+        clock.advance(10)
+        assert await worker.sweep() == 0
+        clock.advance(10)
+        assert await worker.sweep() == 2
+        broker_up = False
+        clock.advance(40)
+        with caplog.at_level(logging.DEBUG, logger="jivo_widget.webhooks"):
+            assert await worker.sweep() == 0  # the first one fails: the sweep stops
+            clock.advance(40)
+            assert await worker.sweep() == 0
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 1 and "stays queued" in warnings[0].getMessage()
+        broker_up = True
+        assert await worker.sweep() == 2
+        assert "takes events again" in caplog.text
+        claim = hooks.store.claim(first, lease=timedelta(minutes=1), now=clock())
+        assert claim is not None and hooks.store.mark_processed(claim)
+        clock.advance(3600)
+        assert await worker.sweep() == 1  # a settled event is never handed over again
+
+    run_async(scenario())
