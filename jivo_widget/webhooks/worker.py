@@ -152,13 +152,23 @@ class QueueWorker:
         return timedelta(seconds=self.handler_timeout * 2 + 5)
 
     async def run_due(self) -> int:
-        """Claim the events due now (one batch) and run each; how many were claimed."""
+        """Claim the events due now (one batch) and run them side by side (a handler waiting
+        on a slow CRM holds up only its own event); how many were claimed."""
         store = self.store()
         claims = await asyncio.to_thread(
             store.claim_due, limit=self.policy.batch, lease=self.lease, now=self.clock()
         )
-        for claim in claims:
-            await self.run_claim(store, claim)
+        runs = await asyncio.gather(
+            *(self.run_claim(store, claim) for claim in claims), return_exceptions=True
+        )
+        for claim, run in zip(claims, runs, strict=True):
+            if isinstance(run, Exception):  # the store went away while recording it, or a bug
+                logger.error(
+                    "the webhook worker could not record the run of event %d; it is due again "
+                    "when its claim runs out", claim.event.id, exc_info=run,
+                )  # fmt: skip
+            elif isinstance(run, BaseException):
+                raise run  # cancelled: the worker is stopping
         return len(claims)
 
     async def run_one(self, event_id: int) -> RunResult | None:

@@ -591,3 +591,25 @@ def test_the_sweep_hands_over_lost_events_ever_less_often_and_stops_at_a_dead_br
         assert await worker.sweep() == 1  # a settled event is never handed over again
 
     run_async(scenario())
+
+
+def test_a_batch_of_queued_events_runs_side_by_side(
+    store_url: str, deliver: Deliver, run_async: RunAsync
+) -> None:
+    # Four handlers that each wait for the other three: only runs side by side all pass.
+    hooks = worker_app(store_url, RetryPolicy(max_attempts=1))
+    together = threading.Barrier(4, timeout=5)
+
+    @hooks.on("chat_finished")
+    def archive(event: JivoEvent) -> None:
+        together.wait()
+
+    async def scenario() -> None:
+        for n in range(4):
+            assert (await deliver(hooks, body(n))).status == 200
+        the_worker(hooks).clock = lambda: datetime.now(UTC) + timedelta(seconds=1)
+        assert await the_worker(hooks).run_due() == 4
+
+    run_async(scenario())
+    rows = hooks.store.list()
+    assert [(r.status, r.error) for r in rows] == [(EventStatus.PROCESSED, None)] * 4
