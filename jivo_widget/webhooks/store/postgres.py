@@ -227,8 +227,7 @@ class PostgresStore(EventStore):
     def write_batch(
         self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
     ) -> builtins.list[int | None]:
-        """Insert ``events`` and record ``outcomes`` in one transaction (all or none; an event
-        whose key met a copy from before the dedupe window is stored in a second one)."""
+        """Insert ``events`` and record ``outcomes`` in one transaction (all or none)."""
         # Key order: two receivers' groups sharing bodies lock them in the same order.
         order = sorted(range(len(events)), key=lambda i: events[i].dedupe_key)
         for attempt in range(_CONFLICT_RETRIES):
@@ -249,30 +248,20 @@ class PostgresStore(EventStore):
         outcomes: Sequence[EventOutcome],
     ) -> builtins.list[int | None]:
         ids: builtins.list[int | None] = [None] * len(events)
-        # One round trip for the whole group: the inserts, the outcomes and the COMMIT go out
-        # together in pipeline mode, and the inserted ids are read once it is committed.
-        with conn.pipeline(), conn.cursor() as inserts, conn.cursor() as finishes:
+        with conn.cursor() as cur:
             if events:
-                params = [insert_params(events[i]) for i in order]
-                inserts.executemany(INSERT, params, returning=True)
-            if outcomes:
-                finishes.executemany(FINISH, [finish_params(o) for o in outcomes])
-            conn.commit()
-            for position, index in enumerate(order):
-                if position:
-                    inserts.nextset()
-                row = inserts.fetchone()
-                ids[index] = None if row is None else int(row[0])
-        # A key that met a stored copy: a duplicate, or a copy from before the dedupe window
-        # (rare). The latter is decided in a transaction of its own, now that the group's is
-        # committed: what matters is that each event is committed before its answer, not that
-        # the group is.
-        late = [i for i in order if ids[i] is None and events[i].dedupe_since is not None]
-        if late:
-            with conn.cursor() as cur:
-                for index in late:
+                # One round trip for the group (executemany runs in pipeline mode).
+                cur.executemany(INSERT, [insert_params(events[i]) for i in order], returning=True)
+                for position, index in enumerate(order):
+                    if position:
+                        cur.nextset()
+                    row = cur.fetchone()
+                    ids[index] = None if row is None else int(row[0])
+            for index in order:
+                if ids[index] is None and events[index].dedupe_since is not None:
                     ids[index] = _insert_after_window(cur, events[index])
-            conn.commit()
+            if outcomes:
+                cur.executemany(FINISH, [finish_params(o) for o in outcomes])
         return ids
 
     def finish(
