@@ -61,7 +61,9 @@ $(STAMP_ASYNC): pyproject.toml Makefile
 # One pytest worker per core (pytest-xdist): most tests wait on Chromium, servers and
 # subprocesses, so two workers on two cores take about half the time. The slowest tests are
 # listed at the end, to see where the time goes.
-PYTEST_ARGS ?= -n auto --durations=25
+# --dist loadgroup: the tests marked xdist_group("NAME") run in one worker, so services they
+# share per session (Redis and a Celery worker) start once.
+PYTEST_ARGS ?= -n auto --dist loadgroup --durations=25
 
 test: venv venv-django6 venv-async chromium $(JS_DEPS)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -7,9 +7,23 @@ settings (1 worker, no access log, the same auto-selected loop and HTTP parser) 
 * ``capture``  ``jivo-widget serve`` without ``--app``: every event committed to SQLite first;
 * ``handler``  ``jivo-widget serve --app`` with one sync ``chat_accepted`` handler shaping a reply;
 * ``capture-fsync`` capture-only on SQLite with ``--durability fsync`` (every group flushed);
+* ``handler-async`` the same ``chat_accepted`` handler written ``async`` (no thread hop);
 * ``pg-1``, ``pg-2`` capture-only on PostgreSQL (``--durability process``), 1 and 2 workers — the
   server is the one the tests start (``tests/webhooks/postgres_server.py``: Debian's binaries,
   or ``JIVO_TEST_POSTGRES_URL``); skipped with a note when there is none.
+
+``handler`` and ``handler-async`` are the *inline chat_accepted throughput*: the handler's answer
+is the response, so it runs inside the request whatever the app's ``processing``.
+
+Then the **workers** (events whose answer Jivo ignores, off the request path): a backlog of
+``WORKER_EVENTS`` queued ``chat_finished`` events (one trivial sync handler) is drained by the
+in-process worker (``serve --processing worker``) and by a Celery worker (``--pool=solo``, one
+process like the in-process worker; Redis started like the tests' ``redis_server.py``): events
+processed per second, also as a ratio to the ``capture`` receiver's req/s of the same run (≥ 1:
+the worker keeps up with the fastest rate events can arrive).
+
+The run-to-run spread is the range (min-max) of the per-round ratios; the machine's load
+average is printed before and after, since figures taken under load are not comparable.
 
 Load: wrk (32 connections, one thread, a Lua script that makes every body distinct so dedupe never
 short-circuits), else a bounded Python load generator (httpx, 32 concurrent clients; it saturates
@@ -65,6 +79,9 @@ TARGETS: dict[str, tuple[float, float | None, float | None]] = {
     "pg-1": (0.5, 40.0, None),
     "pg-2": (0.5, 40.0, None),
 }
+#: Queued events each worker drains, and how long it may take at most.
+WORKER_EVENTS = 2000
+WORKER_TIMEOUT = 60.0
 
 BARE_APP = textwrap.dedent(
     """
@@ -104,6 +121,53 @@ HANDLER_APP = textwrap.dedent(
             "crm_link": "https://crm.example/clients/42",
             "enable_assign": True,
         }
+    """
+)
+
+ASYNC_HANDLER_APP = textwrap.dedent(
+    """
+    import os
+    from jivo_widget.webhooks import WebhookApp
+
+    hooks = WebhookApp(secret=os.environ["JIVO_WEBHOOK_SECRET"], store=os.environ["BENCH_STORE"])
+
+    @hooks.on("chat_accepted")
+    async def crm_card(event):
+        return {
+            "result": "ok",
+            "custom_data": [{"title": "Plan", "content": "pro"}],
+            "crm_link": "https://crm.example/clients/42",
+            "enable_assign": True,
+        }
+    """
+)
+
+WORKER_APP = textwrap.dedent(
+    """
+    import os
+    from jivo_widget.webhooks import RetryPolicy, WebhookApp
+
+    processing = os.environ["BENCH_PROCESSING"]
+    celery_app = None
+    if processing == "celery":
+        from celery import Celery
+
+        celery_app = Celery("bench_worker_app", broker=os.environ["BENCH_BROKER"])
+        celery_app.conf.update(
+            broker_connection_retry_on_startup=True, worker_hijack_root_logger=False
+        )
+    hooks = WebhookApp(
+        secret=os.environ["JIVO_WEBHOOK_SECRET"],
+        store=os.environ["BENCH_STORE"],
+        processing=processing,
+        celery_app=celery_app,
+        # Look for due events often (the backlog appears all at once); no sweep during the run.
+        retry=RetryPolicy(poll_interval=0.05, lost_after=600),
+    )
+
+    @hooks.on("chat_finished")
+    def archive(event):
+        pass  # trivial: the figure is the worker's own cost per event
     """
 )
 
@@ -161,6 +225,8 @@ class Result:
     #: Throughput relative to bare Starlette: the median of the per-round ratios (each round
     #: loads every server back to back, so a round's ratio sees one level of background load).
     ratio: float | None = None
+    #: The lowest and highest per-round ratio: the run-to-run spread.
+    ratio_range: tuple[float, float] | None = None
 
     @property
     def rps(self) -> float:
@@ -295,24 +361,32 @@ def _jivo_widget() -> str:
     return str(script) if script.exists() else "jivo-widget"
 
 
-SERVERS = ("bare", "capture", "capture-fsync", "handler", "pg-1", "pg-2")
+SERVERS = ("bare", "capture", "capture-fsync", "handler", "handler-async", "pg-1", "pg-2")
 
 
 @contextmanager
 def _postgres() -> Iterator[Any]:
     """The tests' PostgreSQL server helper (``tests/webhooks/postgres_server.py``), started."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "tests" / "webhooks" / "postgres_server.py"
-    spec = importlib.util.spec_from_file_location("jivo_bench_postgres_server", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with module.postgres_server() as server:
+    with _tests_helper("postgres_server") as module, module.postgres_server() as server:
         yield server
 
 
-def _combine(name: str, rounds: list[Result], ratio: float | None) -> Result:
+@contextmanager
+def _tests_helper(module: str) -> Iterator[Any]:
+    """A service helper of the tests (``tests/webhooks/<module>.py``), imported by path."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "tests" / "webhooks" / f"{module}.py"
+    spec = importlib.util.spec_from_file_location(f"jivo_bench_{module}", path)
+    assert spec is not None and spec.loader is not None
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    yield loaded
+
+
+def _combine(
+    name: str, rounds: list[Result], ratio: float | None, spread: tuple[float, float] | None
+) -> Result:
     """One figure from interleaved rounds: total throughput, median latency percentiles."""
     return Result(
         name=name,
@@ -324,6 +398,7 @@ def _combine(name: str, rounds: list[Result], ratio: float | None) -> Result:
         socket_errors=sum(r.socket_errors for r in rounds),
         tool=rounds[0].tool,
         ratio=ratio,
+        ratio_range=spread,
     )
 
 
@@ -343,6 +418,7 @@ def run_all(
         workdir = Path(tmp)
         (workdir / "bench_bare_app.py").write_text(BARE_APP, encoding="utf-8")
         (workdir / "bench_handler_app.py").write_text(HANDLER_APP, encoding="utf-8")
+        (workdir / "bench_async_app.py").write_text(ASYNC_HANDLER_APP, encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(workdir), "JIVO_WEBHOOK_SECRET": SECRET}
         urls: dict[str, str] = {}
         postgres: Any = None
@@ -365,6 +441,8 @@ def run_all(
                 cmd = [_jivo_widget(), "serve", "--store", store, "--secret", SECRET, *host]
                 if name == "handler":
                     cmd += ["--app", "bench_handler_app:hooks"]
+                if name == "handler-async":
+                    cmd += ["--app", "bench_async_app:hooks"]
                 if name == "capture-fsync":
                     cmd += ["--durability", "fsync"]
                 if name == "pg-2":
@@ -388,26 +466,188 @@ def run_all(
                 measured[name].append(load(name, per_round))
     bare = measured.get("bare")
 
-    def ratio(name: str) -> float | None:
+    def ratios(name: str) -> list[float]:
         if not bare:
-            return None
+            return []
         pairs = zip(measured[name], bare, strict=True)
-        return statistics.median(r.rps / b.rps for r, b in pairs if b.rps)
+        return [r.rps / b.rps for r, b in pairs if b.rps]
 
-    return [_combine(name, results, ratio(name)) for name, results in measured.items()]
+    combined = []
+    for name, results in measured.items():
+        per_round = ratios(name)
+        median = statistics.median(per_round) if per_round else None
+        spread = (min(per_round), max(per_round)) if per_round else None
+        combined.append(_combine(name, results, median, spread))
+    return combined
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    """How fast one kind of worker drained a backlog of queued events."""
+
+    name: str
+    events: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Events processed per second."""
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+def _queue_backlog(store_url: str, count: int) -> list[int]:
+    """Commit ``count`` distinct queued ``chat_finished`` events, due now; their ids."""
+    from datetime import UTC, datetime
+
+    from jivo_widget.webhooks import samples
+    from jivo_widget.webhooks.store import EventStatus, NewEvent, dedupe_key, open_store
+
+    template = samples.load("chat_finished")
+    nonce = secrets.token_hex(6)
+    store = open_store(store_url)
+    try:
+        now = datetime.now(UTC)
+        rows = []
+        for n in range(count):
+            body = json.dumps({**template, "chat_id": n + 1, "user_token": nonce}).encode()
+            rows.append(
+                NewEvent(now, "127.0.0.1", body, dedupe_key(body), "chat_finished", n + 1,
+                         EventStatus.RECEIVED, next_attempt_at=now)
+            )  # fmt: skip
+        ids = store.write_batch(rows, [])
+    finally:
+        store.close()
+    return [i for i in ids if i is not None]
+
+
+def _drained(store_url: str, count: int, started: float) -> float:
+    """Seconds from ``started`` until ``count`` events are processed (polled every 20 ms)."""
+    from jivo_widget.webhooks.store import open_store
+
+    store = open_store(store_url)
+    try:
+        while store.count(status="processed") < count:
+            if time.perf_counter() - started > WORKER_TIMEOUT:
+                raise RuntimeError(f"the backlog was not drained in {WORKER_TIMEOUT:g} s")
+            time.sleep(0.02)  # the worker runs in another process: poll its result
+        return time.perf_counter() - started
+    finally:
+        store.close()
+
+
+def run_workers(count: int = WORKER_EVENTS) -> list[WorkerResult]:
+    """Drain ``count`` queued events with the in-process worker, then with a Celery worker."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix="jivo-bench-worker-") as tmp:
+        workdir = Path(tmp)
+        (workdir / "bench_worker_app.py").write_text(WORKER_APP, encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(workdir), "JIVO_WEBHOOK_SECRET": SECRET}
+        # The in-process worker: ``serve --processing worker`` with the app; the backlog is
+        # committed once it is up, and its poll (every 50 ms) finds it.
+        store = f"sqlite:///{workdir / 'worker.db'}"
+        port = _free_port()
+        cmd = [_jivo_widget(), "serve", "--store", store, "--secret", SECRET, "--port", str(port)]
+        cmd += ["--app", "bench_worker_app:hooks"]
+        run_env = {**env, "BENCH_STORE": store, "BENCH_PROCESSING": "worker"}
+        with _server(cmd, workdir, run_env, port):
+            started = time.perf_counter()
+            _queue_backlog(store, count)
+            results.append(
+                WorkerResult("in-process worker", count, _drained(store, count, started))
+            )
+        try:
+            results.append(_run_celery(workdir, env, count))
+        except Exception as exc:  # no redis-server or no celery here: report the rest
+            print(f"note: no Celery figure ({type(exc).__name__}: {exc})\n")
+    return results
+
+
+def _run_celery(workdir: Path, env: dict[str, str], count: int) -> WorkerResult:
+    """Drain ``count`` events with one ``celery worker --pool=solo`` process: the backlog is
+    committed, then every id handed to Celery (as the receiver does after each commit)."""
+    import importlib
+
+    store = f"sqlite:///{workdir / 'celery.db'}"
+    with _tests_helper("redis_server") as redis, redis.redis_server() as broker:
+        run_env = {**env, "BENCH_STORE": store, "BENCH_PROCESSING": "celery"}
+        run_env["BENCH_BROKER"] = broker
+        log = workdir / "celery.log"
+        worker_args = ["worker", "--pool=solo", "--loglevel=WARNING", "--without-gossip"]
+        worker_args += ["--without-mingle", "--without-heartbeat"]
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "bench_worker_app:celery_app", *worker_args],
+                cwd=workdir, env=run_env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            saved = {k: os.environ.get(k) for k in (*_BENCH_ENV, "JIVO_WEBHOOK_SECRET")}
+            os.environ.update({k: run_env[k] for k in saved})
+            sys.path.insert(0, str(workdir))
+            try:
+                hooks = importlib.import_module("bench_worker_app").hooks
+            finally:
+                sys.path.remove(str(workdir))
+                for key, value in saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+            _wait_celery_ready(hooks.celery.app, proc, log)
+            started = time.perf_counter()
+            for event_id in _queue_backlog(store, count):
+                hooks.celery.hand_off(event_id)
+            return WorkerResult("Celery worker (solo pool)", count, _drained(store, count, started))
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            sys.modules.pop("bench_worker_app", None)
+
+
+_BENCH_ENV = ("BENCH_STORE", "BENCH_PROCESSING", "BENCH_BROKER")
+
+
+def _wait_celery_ready(app: Any, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Until the Celery worker answers a ping (it has connected and consumes tasks)."""
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the Celery worker did not start: {log.read_text()[-2000:]}")
+
+
+def worker_report(workers: list[WorkerResult], results: list[Result]) -> str:
+    """A Markdown table of the workers' drain rates, against the receivers' req/s."""
+    by_name = {r.name: r for r in results}
+    lines = [
+        f"\nWorkers: a backlog of {WORKER_EVENTS:,} queued chat_finished events (one trivial "
+        "sync handler), drained\n",
+        "| worker | events/s | vs capture req/s | vs bare req/s |",
+        "|---|---:|---:|---:|",
+    ]
+    for w in workers:
+        ratios = []
+        for name in ("capture", "bare"):
+            base = by_name.get(name)
+            ratios.append(f"{w.rate / base.rps:.2f}x" if base and base.rps else "-")
+        lines.append(f"| {w.name} | {w.rate:,.0f} | {ratios[0]} | {ratios[1]} |")
+    return "\n".join(lines)
 
 
 def report(results: list[Result]) -> str:
     """A Markdown table of the figures, with the ratios and targets."""
     lines = [
-        "| server | tool | req/s | vs bare | p50 ms | p99 ms | non-2xx | socket errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| server | tool | req/s | vs bare | spread | p50 ms | p99 ms | non-2xx | socket errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
+        spread = "-" if r.ratio_range is None else "{:.2f}-{:.2f}".format(*r.ratio_range)
         lines.append(
-            f"| {r.name} | {r.tool} | {r.rps:,.0f} | {ratio} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
-            f"| {r.non_2xx} | {r.socket_errors} |"
+            f"| {r.name} | {r.tool} | {r.rps:,.0f} | {ratio} | {spread} | {r.p50_ms:.1f} "
+            f"| {r.p99_ms:.1f} | {r.non_2xx} | {r.socket_errors} |"
         )
     bare = next((r for r in results if r.name == "bare"), None)
     for r in results:
@@ -443,12 +683,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="interleaved rounds")
     parser.add_argument("--only", nargs="+", choices=SERVERS, default=list(SERVERS))
     parser.add_argument("--python-load", action="store_true", help="ignore wrk")
+    parser.add_argument("--no-workers", action="store_true", help="skip the workers' figures")
     args = parser.parse_args(argv)
-    print(f"Webhook receiver: {CONNECTIONS} connections, {args.seconds:g} s per server\n")
+    tool = "wrk" if shutil.which("wrk") and not args.python_load else "a Python load generator"
+    print(
+        f"Webhook receiver: {CONNECTIONS} connections, {args.seconds:g} s per server in "
+        f"{args.rounds} rounds, {tool}; load average before: {_load()}\n"
+    )
     results = run_all(
         args.seconds, tuple(args.only), use_wrk=not args.python_load, rounds=args.rounds
     )
     print(report(results))
+    if not args.no_workers:
+        print(worker_report(run_workers(), results))
+    print(f"\nload average after: {_load()}")
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages: figures taken under load are not comparable."""
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

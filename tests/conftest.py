@@ -381,10 +381,14 @@ def postgres_url(postgres: PostgresServer) -> str:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Under CI a skipped PostgreSQL test fails the run, however it came to be skipped."""
+    """Under CI a skipped PostgreSQL or broker (Redis, Celery) test fails the run, however it
+    came to be skipped."""
     report = yield
-    uses_postgres = "postgres" in getattr(item, "fixturenames", ()) or "postgresql" in item.name
-    if report.skipped and uses_postgres and required():
+    fixtures = getattr(item, "fixturenames", ())
+    uses_postgres = "postgres" in fixtures or "postgresql" in item.name
+    uses_broker = "redis_url" in fixtures or "celery" in item.nodeid
+    if report.skipped and (uses_postgres or uses_broker) and required():
         report.outcome = "failed"
-        report.longrepr = f"a PostgreSQL test may not be skipped under CI: {report.longrepr}"
+        what = "PostgreSQL" if uses_postgres else "broker"
+        report.longrepr = f"a {what} test may not be skipped under CI: {report.longrepr}"
     return report

@@ -1,5 +1,6 @@
 """``jivo-widget events list|show|replay|purge``: the stored deliveries (and ``migrate``, from
-:mod:`.migrate`, and ``openapi``, the endpoint's API description, from :mod:`.openapi`).
+:mod:`.migrate`, ``openapi``, the endpoint's API description, from :mod:`.openapi`, and
+``sweep``, queued events handed to their worker, from :mod:`.sweep`).
 
 ``list`` and ``show`` open the store read-only (they work on a store they cannot write and never
 take a live receiver's write lock). ``replay`` runs the user's handlers again: it needs
@@ -30,6 +31,7 @@ from jivo_widget.cli._options import (
 from jivo_widget.cli._terminal import echo_json, log_to_terminal, pretty, terminal_safe
 from jivo_widget.cli.migrate import migrate
 from jivo_widget.cli.openapi import openapi
+from jivo_widget.cli.sweep import sweep
 from jivo_widget.webhooks.replay import ReplayResult
 from jivo_widget.webhooks.store import StoredEvent
 
@@ -38,12 +40,13 @@ __all__ = ["events"]
 
 @click.group()
 def events() -> None:
-    """List, show, replay and purge stored webhook events; migrate the store's schema; write the
-    endpoint's OpenAPI."""
+    """List, show, replay, sweep and purge stored webhook events; migrate the store's schema;
+    write the endpoint's OpenAPI."""
 
 
 events.add_command(migrate)
 events.add_command(openapi)
+events.add_command(sweep)
 
 
 def _iso(value: datetime) -> str:

@@ -100,8 +100,8 @@ class _Keep(Enum):
     default=None,
     help="'inline' runs handlers right after storing each event; 'worker' stores events whose "
     "answer Jivo ignores as queued, answers at once, and runs their handlers in a worker inside "
-    "the server, with retries, backoff and a dead state (see events list). "
-    "[default: inline, or the app's own]",
+    "the server, with retries, backoff and a dead state (see events list); 'celery' hands them "
+    "to the Celery workers of an app built with celery_app. [default: inline, or the app's own]",
 )
 @click.pass_context
 def serve(

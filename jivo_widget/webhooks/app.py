@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from enum import Enum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import SecretStr
 
@@ -36,6 +36,7 @@ from jivo_widget.webhooks.worker import Processing, RetryPolicy
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from jivo_widget.webhooks.celery import CeleryTasks
     from jivo_widget.webhooks.wsgi import WSGIApp
 
 __all__ = ["JivoInsecureWebhookWarning", "WebhookApp"]
@@ -111,6 +112,18 @@ def _observer(metrics: bool) -> Observer:
     return PrometheusMetrics()
 
 
+def _celery_tasks(celery_app: Any, receiver: Receiver) -> CeleryTasks:
+    """Register the app's Celery tasks and hand its queued events to them."""
+    try:
+        from jivo_widget.webhooks.celery import register_tasks
+    except ImportError as exc:
+        raise JivoConfigError(
+            "processing='celery' needs the celery extra: pip install 'jivo-widget[celery]'"
+        ) from exc
+    assert receiver.worker is not None
+    return register_tasks(celery_app, receiver.worker)
+
+
 class WebhookApp:
     """Receive Jivo webhooks: register handlers, then mount an adapter.
 
@@ -155,6 +168,9 @@ class WebhookApp:
     worker running in the server process (started with the ASGI app's lifespan) that retries a
     failing event with backoff and marks it ``dead`` after ``retry.max_attempts``
     (:class:`~jivo_widget.webhooks.worker.RetryPolicy`; see :mod:`jivo_widget.webhooks.worker`).
+    ``"celery"`` queues them the same way and hands each event's id to a task on
+    ``celery_app`` (the ``celery`` extra; see :mod:`jivo_widget.webhooks.celery`), with the same
+    retries and dead state; :attr:`celery` holds the tasks.
     """
 
     def __init__(
@@ -172,6 +188,7 @@ class WebhookApp:
         identity_secret_env: str | None = None,
         processing: Processing = "inline",
         retry: RetryPolicy | None = None,
+        celery_app: Any = None,
     ) -> None:
         self._setup(
             _secrets(secret),
@@ -185,6 +202,7 @@ class WebhookApp:
             identity=_user_tokens(identity_secret, identity_secret_env),
             processing=processing,
             retry=retry,
+            celery_app=celery_app,
         )
 
     def _setup(
@@ -201,9 +219,16 @@ class WebhookApp:
         identity: UserTokens | None,
         processing: Processing,
         retry: RetryPolicy | None,
+        celery_app: Any,
     ) -> None:
+        if processing == "celery" and celery_app is None:
+            raise JivoConfigError(
+                "processing 'celery' needs celery_app: the Celery app whose workers run the "
+                "handlers (WebhookApp(..., processing='celery', celery_app=app))"
+            )
         self._secrets = secrets
         self._retry = retry  # kept by copies, also one that switches processing on
+        self._celery_app = celery_app  # likewise
         self.router = router
         self._store_opener = store
         self.receiver = Receiver(
@@ -228,6 +253,10 @@ class WebhookApp:
             )
         self._asgi: Starlette | None = None
         self._wsgi: WSGIApp | None = None
+        #: The Celery tasks (``processing="celery"``), else ``None``.
+        self.celery: CeleryTasks | None = None
+        if processing == "celery":
+            self.celery = _celery_tasks(celery_app, self.receiver)
 
     def configured(
         self,
@@ -276,6 +305,7 @@ class WebhookApp:
             ),
             processing=self.processing if isinstance(processing, _Unchanged) else processing,
             retry=self._retry,
+            celery_app=self._celery_app,
         )
         return clone
 
@@ -301,8 +331,10 @@ class WebhookApp:
 
     @property
     def processing(self) -> Processing:
-        """``"worker"`` when events whose answer Jivo ignores are queued, else ``"inline"``."""
-        return "inline" if self.receiver.worker is None else "worker"
+        """How events whose answer Jivo ignores are handled: ``"inline"``, or queued for the
+        in-process ``"worker"`` or for ``"celery"``."""
+        worker = self.receiver.worker
+        return "inline" if worker is None else worker.mode
 
     @property
     def user_tokens(self) -> UserTokens | None:

@@ -42,7 +42,7 @@ from typing import Any
 from jivo_widget.identity import IdentityStatus, UserTokens
 from jivo_widget.webhooks._batch import GroupCommit
 from jivo_widget.webhooks._logging import logger
-from jivo_widget.webhooks._threads import handler_threads
+from jivo_widget.webhooks._threads import run_on_threads
 from jivo_widget.webhooks.contract import Reply
 from jivo_widget.webhooks.events import JivoEvent
 from jivo_widget.webhooks.instrument import Observer
@@ -100,7 +100,7 @@ def _start(registration: Registration, event: JivoEvent) -> asyncio.Future[Any]:
             future.set_exception(exc)
     else:
         context = contextvars.copy_context()
-        future = loop.run_in_executor(handler_threads(), context.run, registration.func, event)
+        future = run_on_threads(context.run, registration.func, event)
     future.add_done_callback(_consume_exception)
     return future
 

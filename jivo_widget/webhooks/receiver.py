@@ -150,7 +150,8 @@ class Receiver:
         # Deliveries being handled now, and the answers their duplicates get.
         self._duplicates = Duplicates(lambda: self.store)
         self._loop = BackgroundLoop("jivo-webhooks")
-        #: The in-process worker of queued events (``processing="worker"``), else ``None``.
+        #: The worker of queued events (``processing="worker"``; with ``"celery"`` it hands
+        #: them to Celery and sweeps: see :mod:`jivo_widget.webhooks.worker`), else ``None``.
         self.worker = (
             QueueWorker(
                 lambda: self.store,
@@ -160,7 +161,7 @@ class Receiver:
                 identity,
                 RetryPolicy() if retry is None else retry,
             )
-            if processing == "worker"
+            if processing != "inline"
             else None
         )
 
@@ -370,7 +371,7 @@ class Receiver:
             return await self._duplicate_reply(new.dedupe_key, trace)
         self.observer.stored(new.event_name)
         self.observer.finished(event_id, new.event_name, "queued", trace.elapsed())
-        self.worker.wake()
+        self.worker.queued(event_id)
         return Reply.ok()
 
     async def _store_final(self, new: NewEvent, reply: Reply, trace: _Trace) -> Reply:

@@ -22,7 +22,8 @@ import uvicorn
 
 from jivo_widget.webhooks import Reply, StoredEvent, WebhookApp, samples
 from webhooks import django_project
-from webhooks.postgres_server import PostgresServer
+from webhooks.postgres_server import PostgresServer, required
+from webhooks.redis_server import RedisUnavailable, redis_server
 
 T = TypeVar("T")
 
@@ -325,3 +326,16 @@ def only_event() -> OnlyEvent:
         return events[0]
 
     return only
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis server on 127.0.0.1 for the session (see ``redis_server.py``), as a broker
+    URL: skipped without one, except under CI where a broker test may never be skipped."""
+    try:
+        with redis_server() as url:
+            yield url
+    except RedisUnavailable as exc:
+        if required():
+            pytest.fail(f"CI must run the Celery tests: {exc}")
+        pytest.skip(str(exc))

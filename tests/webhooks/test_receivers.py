@@ -1,6 +1,8 @@
 """Several receivers sharing one store: N separate ``jivo-widget serve`` processes (one of them
 with ``--workers 2``) on one SQLite file, on one PostgreSQL database, and on a Django project's
-PostgreSQL database through the Django store (``--store django://ALIAS``).
+PostgreSQL database through the Django store (``--store django://ALIAS``); and the app served by
+gunicorn (uvicorn's worker class for the ASGI app, sync workers for the Flask blueprint) and by
+``uvicorn --workers 2``, two workers each.
 
 Concurrent clients send every body to two receivers at once, as a sender retrying against
 another pod would: 0 lost, 0 duplicated, and both copies answered alike — the handler of
@@ -83,21 +85,21 @@ def receiver(
     """``jivo-widget serve --app`` on a free port; (webhook URL, process) once healthy."""
     port = _free_port()
     exe = Path(sys.executable).with_name("jivo-widget")
+    serve = [str(exe), "serve", "--store", store, "--secret", SECRET, "--app", "kill9_app:hooks"]
+    with server_process(workdir, store, port, [*serve, "--port", str(port), *extra]) as served:
+        yield served
+
+
+@contextmanager
+def server_process(
+    workdir: Path, store: str, port: int, command: list[str]
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``command``, serving the test app (``kill9_app``, its store ``store``) on ``port``;
+    (webhook URL, process) once healthy. The process and its workers are stopped at exit."""
     env = {**os.environ, "JIVO_WEBHOOK_SECRET": SECRET, "KILL9_STORE": store}
+    env["PYTHONPATH"] = os.pathsep.join([str(workdir), env.get("PYTHONPATH", "")])
     proc = subprocess.Popen(
-        [
-            str(exe),
-            "serve",
-            "--store",
-            store,
-            "--secret",
-            SECRET,
-            "--app",
-            "kill9_app:hooks",
-            "--port",
-            str(port),
-            *extra,
-        ],
+        command,
         cwd=workdir,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -108,7 +110,7 @@ def receiver(
     try:
         deadline = time.monotonic() + 30
         while True:
-            assert proc.poll() is None, f"serve exited with {proc.returncode}"
+            assert proc.poll() is None, f"{command[0]} exited with {proc.returncode}"
             assert time.monotonic() < deadline, "serve did not become healthy"
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -173,6 +175,20 @@ def test_receivers_sharing_a_store_store_each_body_once_and_answer_copies_alike(
         started = time.monotonic()
         answers = run_async(_both((first, second), bodies))
         elapsed = time.monotonic() - started
+    stored = _stored_once_and_answered_alike(answers, bodies, shared_store)
+    with capsys.disabled():
+        kind = shared_store.split(":", 1)[0]
+        print(
+            f"\n{kind}: 3 receiver processes, {len(bodies)} bodies x 2 receivers in "
+            f"{elapsed:.1f} s: {stored} stored, 0 lost, 0 duplicated, copies alike."
+        )
+
+
+def _stored_once_and_answered_alike(
+    answers: dict[int, list[httpx.Response]], bodies: dict[int, bytes], store_url: str
+) -> int:
+    """Every body answered 200 by both receivers with the same answer (the second with the
+    duplicate header) and stored exactly once; how many rows there are."""
     assert set(answers) == set(bodies)
     statuses = {r.status_code for pair in answers.values() for r in pair}
     assert statuses == {200}, statuses
@@ -182,16 +198,82 @@ def test_receivers_sharing_a_store_store_each_body_once_and_answer_copies_alike(
     assert duplicates == len(bodies)  # exactly one copy of each was the first
     cards = [a.json() for a, _ in answers.values() if "custom_data" in a.json()]
     assert len(cards) == sum(1 for cid in bodies if cid % len(EVENT_MIX) == 0)
-    store = open_store(shared_store)
-    stored = store.list(limit=BODIES * 3)
+    store = open_store(store_url)
+    stored = store.list(limit=len(bodies) * 3)
     store.close()
     chat_ids = sorted(int(e.chat_id) for e in stored if e.chat_id is not None)
     assert chat_ids == sorted(bodies), "an event was lost or stored twice"
+    return len(stored)
+
+
+# The test app served by gunicorn and uvicorn themselves: its ASGI app and a Flask site with the
+# webhook blueprint (WSGI, for gunicorn's sync workers).
+SERVED_APPS = """
+from flask import Flask
+from kill9_app import hooks
+from jivo_widget.webhooks.flask import webhook_blueprint
+
+app = hooks.asgi()
+flask_app = Flask("kill9_flask")
+flask_app.register_blueprint(webhook_blueprint(hooks))
+"""
+
+
+def _server_command(kind: str, port: int) -> list[str]:
+    """Two worker processes of ``kind`` serving the test app on ``port``."""
+    bind = ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    gunicorn = [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", *bind]
+    if kind == "gunicorn-uvicorn":  # the ASGI app under uvicorn's worker class
+        return [*gunicorn, "--worker-class", "uvicorn_worker.UvicornWorker", "kill9_apps:app"]
+    if kind == "gunicorn-sync":  # the Flask site under gunicorn's sync (WSGI) workers
+        return [*gunicorn, "--worker-class", "sync", "kill9_apps:flask_app"]
+    assert kind == "uvicorn"
+    return [
+        *(sys.executable, "-m", "uvicorn", "kill9_apps:app", "--workers", "2"),
+        *("--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "first", "second"),
+    [
+        ("sqlite", "gunicorn-uvicorn", "uvicorn"),
+        ("sqlite", "gunicorn-sync", "gunicorn-uvicorn"),
+        ("postgresql", "gunicorn-sync", "uvicorn"),
+    ],
+)
+def test_gunicorn_and_uvicorn_workers_sharing_a_store_store_each_body_once(
+    kind: str,
+    first: str,
+    second: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    run_async: RunAsync,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if kind == "sqlite":
+        store = f"sqlite:///{tmp_path / 'events.db'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        store = server.create_database()
+    (tmp_path / "kill9_app.py").write_text(APP, encoding="utf-8")
+    (tmp_path / "kill9_apps.py").write_text(SERVED_APPS, encoding="utf-8")
+    bodies = _bodies(BODIES)
+    with ExitStack() as stack:
+        urls = []
+        for name in (first, second):
+            port = _free_port()
+            command = _server_command(name, port)
+            url, _ = stack.enter_context(server_process(tmp_path, store, port, command))
+            urls.append(url)
+        started = time.monotonic()
+        answers = run_async(_both((urls[0], urls[1]), bodies))
+        elapsed = time.monotonic() - started
+    stored = _stored_once_and_answered_alike(answers, bodies, store)
     with capsys.disabled():
-        kind = shared_store.split(":", 1)[0]
         print(
-            f"\n{kind}: 3 receiver processes, {len(bodies)} bodies x 2 receivers in "
-            f"{elapsed:.1f} s: {len(stored)} stored, 0 lost, 0 duplicated, copies alike."
+            f"\n{kind}: {first} -w 2 + {second} -w 2, {len(bodies)} bodies x 2 in "
+            f"{elapsed:.1f} s: {stored} stored, 0 lost, 0 duplicated, copies alike."
         )
 
 

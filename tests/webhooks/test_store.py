@@ -367,3 +367,97 @@ def test_concurrent_claimers_never_get_the_same_event(store: EventStore) -> None
         thread.join()
     claimed = [c.event.id for slot in got for c in slot]
     assert sorted(claimed) == queued  # each exactly once
+
+
+def test_one_event_is_claimed_by_id_only_while_it_is_queued_and_due(store: EventStore) -> None:
+    now = datetime.now(UTC)
+    lease = timedelta(seconds=30)
+    inline = store.add(new_event(b'{"inline":1}'))
+    first, second = _queue(store, 2, now - timedelta(seconds=1))
+    later = store.add(new_event(b'{"later":1}', next_attempt_at=now + timedelta(minutes=5)))
+    assert inline is not None and later is not None
+    assert store.claim(inline, lease=lease, now=now) is None  # never queued
+    assert store.claim(later, lease=lease, now=now) is None  # not due yet
+    assert store.claim(10_000, lease=lease, now=now) is None  # no such event
+    claim = store.claim(second, lease=lease, now=now)
+    assert claim is not None and claim.event.id == second  # not the longest due: the one asked
+    assert (claim.event.attempts, claim.event.status, claim.lease_until) == (
+        1,
+        EventStatus.RECEIVED,
+        now + lease,
+    )
+    assert claim.event.next_attempt_at == now + lease
+    assert store.claim(second, lease=lease, now=now) is None  # held by the first claim
+    assert store.due(limit=10, now=now) == [first]  # a held claim is not due
+    assert store.mark_processed(claim)
+    far = now + timedelta(days=1)
+    assert store.claim(second, lease=lease, now=far) is None  # settled: never again
+    assert store.due(limit=10, now=far) == [first, later]
+    assert store.due(limit=1, now=far) == [first]
+    assert store.get(first) is not None and store.get(first).attempts == 0  # type: ignore[union-attr]
+
+
+def test_a_retry_is_claimed_by_id_when_due_and_a_dead_event_never(store: EventStore) -> None:
+    now = datetime.now(UTC)
+    lease = timedelta(seconds=30)
+    (event_id,) = _queue(store, 1, now)
+    claim = store.claim(event_id, lease=lease, now=now)
+    assert claim is not None
+    retry_at = now + timedelta(seconds=4)
+    assert store.schedule_retry(claim, error="boom", at=retry_at)
+    assert store.due(limit=5, now=now) == []
+    assert store.claim(event_id, lease=lease, now=retry_at - timedelta(seconds=1)) is None
+    assert store.due(limit=5, now=retry_at) == [event_id]
+    again = store.claim(event_id, lease=lease, now=retry_at)
+    assert again is not None and (again.event.attempts, again.event.error) == (2, "boom")
+    assert store.mark_dead(again, error="gave up")
+    assert store.claim(event_id, lease=lease, now=now + timedelta(days=1)) is None
+    assert store.due(limit=5, now=now + timedelta(days=1)) == []
+
+
+def test_concurrent_claims_of_one_event_by_id_give_it_to_one(store: EventStore) -> None:
+    now = datetime.now(UTC)
+    queued = _queue(store, 20, now - timedelta(seconds=1))
+    won: list[int] = []
+    lock = threading.Lock()
+
+    def claim_each() -> None:
+        for event_id in queued:
+            claim = store.claim(event_id, lease=timedelta(minutes=1))
+            if claim is not None:
+                with lock:
+                    won.append(claim.event.id)
+
+    threads = [threading.Thread(target=claim_each) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won) == queued  # each exactly once, whoever got it
+
+
+def test_a_group_with_copies_from_before_and_within_the_dedupe_window(store: EventStore) -> None:
+    now = datetime.now(UTC)
+    old = new_event(b'{"old":1}', received_at=now - timedelta(hours=1), chat_id=1)
+    recent = new_event(b'{"recent":1}', received_at=now - timedelta(seconds=5), chat_id=2)
+    old_id, recent_id = store.write_batch([old, recent], ())
+    since = now - timedelta(minutes=10)
+
+    def again(event: NewEvent, chat_id: int) -> NewEvent:
+        return NewEvent(
+            now, None, event.body, event.dedupe_key, "chat_finished", chat_id,
+            EventStatus.RECEIVED, dedupe_since=since,
+        )  # fmt: skip
+
+    fresh = new_event(b'{"fresh":1}', chat_id=3)
+    ids = store.write_batch([again(old, 11), fresh, again(recent, 12)], ())
+    assert ids[2] is None  # within the window: a duplicate
+    assert ids[0] is not None and ids[0] != old_id  # before it: a new event
+    assert ids[1] is not None
+    latest = store.get_by_dedupe_key(old.dedupe_key)
+    assert latest is not None and (latest.id, latest.chat_id) == (ids[0], 11)
+    first = store.get(old_id or 0)
+    assert first is not None and first.chat_id == 1  # the old row is kept, re-keyed
+    latest_recent = store.get_by_dedupe_key(recent.dedupe_key)
+    assert latest_recent is not None and latest_recent.id == recent_id
+    assert store.count() == 4  # old (re-keyed), recent, its later copy, fresh

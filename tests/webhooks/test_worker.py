@@ -495,3 +495,121 @@ def test_a_replayed_event_leaves_the_queue(
     assert row.status is EventStatus.PROCESSED and row.next_attempt_at is None
     assert len(calls) == 2
     hooks.store.close()
+
+
+def test_events_sweep_runs_due_queued_events_here(
+    jivo_cli: JivoCli, tmp_path: Path, run_async: RunAsync
+) -> None:
+    store = f"sqlite:///{tmp_path / 'events.db'}"
+    (tmp_path / "queued_app.py").write_text(SWEPT_APP.format(store=store))
+    inline = jivo_cli.run("events", "sweep", "--app", "queued_app:inline", cwd=tmp_path)
+    assert inline.returncode == 2 and "nothing to sweep" in inline.stderr
+    hooks = WebhookApp(secret="S", store=store, processing="worker")
+    hooks.on("chat_finished")(print)  # a handler, so events are queued; never run here
+    for n in range(3):  # queued, and no worker runs: the app is not served
+        reply = run_async(hooks.receiver.handle("POST", "S", json.dumps(body(n)).encode(), None))
+        assert reply.status == 200
+    assert [e.status for e in hooks.store.list()] == [EventStatus.RECEIVED] * 3
+    swept = jivo_cli.run("events", "sweep", "--app", "queued_app:hooks", cwd=tmp_path)
+    assert swept.returncode == 0, swept.stderr
+    assert "ran 3 due event(s) here" in swept.stderr
+    rows = hooks.store.list()
+    assert [(e.status, e.attempts) for e in rows] == [(EventStatus.PROCESSED, 1)] * 3
+    assert sorted((tmp_path / "archived.txt").read_text().split()) == ["0", "1", "2"]
+    again = jivo_cli.run("events", "sweep", "--app", "queued_app:hooks", cwd=tmp_path)
+    assert again.returncode == 0 and "ran 0 due event(s) here" in again.stderr
+
+
+SWEPT_APP = """
+from pathlib import Path
+from jivo_widget.webhooks import WebhookApp
+
+hooks = WebhookApp(secret="S", store={store!r}, processing="worker")
+inline = hooks.configured(processing="inline")
+
+@hooks.on("chat_finished")
+def archive(event):
+    with open(Path(__file__).with_name("archived.txt"), "a") as archived:
+        archived.write(f"{{event.chat_id}}\\n")
+"""
+
+
+def test_the_sweep_hands_over_lost_events_ever_less_often_and_stops_at_a_dead_broker(
+    store_url: str, deliver: Deliver, run_async: RunAsync, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    hooks = worker_app(store_url, RetryPolicy(lost_after=10), clock=clock)
+    hooks.on("chat_finished")(print)  # a handler: events are queued (never run here)
+    worker = the_worker(hooks)
+    handed: list[int] = []
+    broker_up = True
+
+    def handoff(event_id: int, due: datetime | None) -> None:
+        if not broker_up:
+            raise ConnectionError("broker down")
+        handed.append(event_id)
+
+    worker.handoff = handoff
+    assert hooks.processing == "celery"
+
+    async def scenario() -> None:
+        nonlocal broker_up
+        for n in (1, 2):
+            assert (await deliver(hooks, body(n))).status == 200
+        for _ in range(200):  # the receiver's own hand-off, on its thread
+            if len(handed) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert len(handed) == 2
+        first, second = handed
+        clock.now = datetime.now(UTC)  # queued "now" by the real clock
+        assert await worker.sweep() == 0  # due, but not for lost_after yet
+        clock.advance(10)
+        assert await worker.sweep() == 2 and handed[2:] == [first, second]
+        clock.advance(9)
+        assert await worker.sweep() == 0  # handed over 9 s ago: not again yet
+        clock.advance(1)
+        assert await worker.sweep() == 2  # 10 s: again; the next wait is twice as long
+        clock.advance(10)
+        assert await worker.sweep() == 0
+        clock.advance(10)
+        assert await worker.sweep() == 2
+        broker_up = False
+        clock.advance(40)
+        with caplog.at_level(logging.DEBUG, logger="jivo_widget.webhooks"):
+            assert await worker.sweep() == 0  # the first one fails: the sweep stops
+            clock.advance(40)
+            assert await worker.sweep() == 0
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 1 and "stays queued" in warnings[0].getMessage()
+        broker_up = True
+        assert await worker.sweep() == 2
+        assert "takes events again" in caplog.text
+        claim = hooks.store.claim(first, lease=timedelta(minutes=1), now=clock())
+        assert claim is not None and hooks.store.mark_processed(claim)
+        clock.advance(3600)
+        assert await worker.sweep() == 1  # a settled event is never handed over again
+
+    run_async(scenario())
+
+
+def test_a_batch_of_queued_events_runs_side_by_side(
+    store_url: str, deliver: Deliver, run_async: RunAsync
+) -> None:
+    # Four handlers that each wait for the other three: only runs side by side all pass.
+    hooks = worker_app(store_url, RetryPolicy(max_attempts=1))
+    together = threading.Barrier(4, timeout=5)
+
+    @hooks.on("chat_finished")
+    def archive(event: JivoEvent) -> None:
+        together.wait()
+
+    async def scenario() -> None:
+        for n in range(4):
+            assert (await deliver(hooks, body(n))).status == 200
+        the_worker(hooks).clock = lambda: datetime.now(UTC) + timedelta(seconds=1)
+        assert await the_worker(hooks).run_due() == 4
+
+    run_async(scenario())
+    rows = hooks.store.list()
+    assert [(r.status, r.error) for r in rows] == [(EventStatus.PROCESSED, None)] * 4

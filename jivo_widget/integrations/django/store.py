@@ -428,6 +428,39 @@ class DjangoStore(EventStore):
         claims = [Claim(event, lease_until) for event in self._run("cannot write to", claim)]
         return sorted(claims, key=lambda c: c.event.id)
 
+    def claim(
+        self, event_id: int, *, lease: timedelta, now: datetime | None = None
+    ) -> Claim | None:
+        """Claim one queued event if it is due (see :meth:`EventStore.claim`)."""
+        self._writable("cannot write to")
+        moment = now or datetime.now(UTC)
+        lease_until = moment + lease
+        due = self._events.filter(
+            id=event_id, next_attempt_at__isnull=False, next_attempt_at__lte=_to_db(moment)
+        )
+
+        def claim() -> builtins.list[StoredEvent]:
+            # One conditional UPDATE of one row: atomic on every backend, so of two tasks
+            # given the same id only one changes it.
+            with transaction.atomic(using=self.alias, durable=True):
+                won = due.update(
+                    status=EventStatus.RECEIVED.value,
+                    attempts=F("attempts") + 1,
+                    next_attempt_at=_to_db(lease_until),
+                )
+                return self._rows([event_id]) if won else []
+
+        rows = self._run("cannot write to", claim)
+        return Claim(rows[0], lease_until) if rows else None
+
+    def due(self, *, limit: int, now: datetime | None = None) -> builtins.list[int]:
+        """Ids of due queued events (see :meth:`EventStore.due`)."""
+        moment = now or datetime.now(UTC)
+        due = self._events.filter(
+            next_attempt_at__isnull=False, next_attempt_at__lte=_to_db(moment)
+        ).order_by("next_attempt_at", "id")
+        return self._run("cannot read", lambda: list(due.values_list("id", flat=True)[:limit]))
+
     def _rows(self, ids: Sequence[int]) -> builtins.list[StoredEvent]:
         if not ids:
             return []

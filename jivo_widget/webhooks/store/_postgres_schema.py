@@ -91,6 +91,16 @@ CLAIM = (
     "AND next_attempt_at <= %s ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) "
     f"AS due WHERE e.id = due.id RETURNING {', '.join('e.' + c for c in COLUMNS.split(', '))}"
 )
+# One event by id (a task queue's task): the row lock makes a second claimer wait, then see
+# the first one's lease and claim nothing.
+CLAIM_ONE = (
+    "UPDATE jivo_events SET status = 'received', attempts = attempts + 1, next_attempt_at = %s "
+    f"WHERE id = %s AND next_attempt_at IS NOT NULL AND next_attempt_at <= %s RETURNING {COLUMNS}"
+)
+DUE = (
+    "SELECT id FROM jivo_events WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= %s "
+    "ORDER BY next_attempt_at, id LIMIT %s"
+)
 SETTLE = (
     "UPDATE jivo_events SET status = %s, error = %s, response = coalesce(%s, response), "
     "next_attempt_at = %s WHERE id = %s AND attempts = %s AND status = 'received'"

@@ -192,6 +192,15 @@ CLAIM = (
     "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?) "
     f"RETURNING {COLUMNS}"
 )
+# One event by id (a task queue's task): claimed only if it is queued and due.
+CLAIM_ONE = (
+    "UPDATE jivo_events SET status = 'received', attempts = attempts + 1, next_attempt_at = ? "
+    f"WHERE id = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ? RETURNING {COLUMNS}"
+)
+DUE = (
+    "SELECT id FROM jivo_events WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? "
+    "ORDER BY next_attempt_at, id LIMIT ?"
+)
 # The end of a claimed run, only while the claim holds: same attempts, still leased to it.
 SETTLE = (
     "UPDATE jivo_events SET status = ?, error = ?, response = coalesce(?, response), "

@@ -233,6 +233,25 @@ class EventStore(ABC):
         due again then. Events not queued (``next_attempt_at`` is ``None``) are never claimed.
         """
 
+    @abstractmethod
+    def claim(
+        self, event_id: int, *, lease: timedelta, now: datetime | None = None
+    ) -> Claim | None:
+        """Claim queued event ``event_id`` for ``lease`` if it is due at ``now`` (default: the
+        current time), as :meth:`claim_due` would; ``None`` when it is not: never queued,
+        settled (``processed``, ``dead``), a retry not due yet, held by another run's lease,
+        or no such event.
+
+        What a task queue's task runs with the id it was given (the Celery adapter): atomic
+        like :meth:`claim_due`, so a task delivered twice runs the handlers once.
+        """
+
+    @abstractmethod
+    def due(self, *, limit: int, now: datetime | None = None) -> builtins.list[int]:
+        """The ids of up to ``limit`` queued events due at ``now`` (default: the current
+        time), the longest due first; nothing is claimed. What a sweep hands to a task queue
+        again (its task was lost, or the broker was down when the event arrived)."""
+
     def mark_processed(self, claim: Claim, *, response: dict[str, Any] | None = None) -> bool:
         """The claimed run succeeded: ``processed``, no error, no longer queued. ``response``,
         when given, replaces the stored one. ``False`` (nothing changed) if the claim was

@@ -37,7 +37,9 @@ from psycopg import errors as pg_errors
 
 from jivo_widget.webhooks.store._postgres_schema import (
     CLAIM,
+    CLAIM_ONE,
     COLUMNS,
+    DUE,
     FINISH,
     INSERT,
     MIGRATION_LOCK,
@@ -284,6 +286,22 @@ class PostgresStore(EventStore):
             rows = conn.execute(CLAIM, (lease_until, moment, limit)).fetchall()
         claims = [Claim(row_to_event(row), lease_until) for row in rows]
         return sorted(claims, key=lambda c: c.event.id)
+
+    def claim(
+        self, event_id: int, *, lease: timedelta, now: datetime | None = None
+    ) -> Claim | None:
+        """Claim one queued event if it is due (see :meth:`EventStore.claim`)."""
+        moment = now or datetime.now(UTC)
+        lease_until = moment + lease
+        with self._connection("cannot write to") as conn:
+            row = conn.execute(CLAIM_ONE, (lease_until, event_id, moment)).fetchone()
+        return None if row is None else Claim(row_to_event(row), lease_until)
+
+    def due(self, *, limit: int, now: datetime | None = None) -> builtins.list[int]:
+        """Ids of due queued events (see :meth:`EventStore.due`)."""
+        moment = now or datetime.now(UTC)
+        with self._connection("cannot read") as conn:
+            return [row[0] for row in conn.execute(DUE, (moment, limit))]
 
     def _settle(
         self,

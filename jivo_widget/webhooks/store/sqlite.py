@@ -39,7 +39,9 @@ from typing import Any, Literal
 from jivo_widget.webhooks.store._checkpoint import CHECKPOINT_EVERY, WAL_LIMIT_BYTES, Checkpointer
 from jivo_widget.webhooks.store._sqlite_schema import (
     CLAIM,
+    CLAIM_ONE,
     COLUMNS,
+    DUE,
     FINISH,
     INSERT,
     PROBE,
@@ -347,6 +349,26 @@ class SqliteStore(EventStore):
         # RETURNING gives rows in no promised order: oldest due first, as documented.
         claims = [Claim(row_to_event(row), lease_until) for row in rows]
         return sorted(claims, key=lambda c: c.event.id)
+
+    def claim(
+        self, event_id: int, *, lease: timedelta, now: datetime | None = None
+    ) -> Claim | None:
+        """Claim one queued event if it is due (see :meth:`EventStore.claim`)."""
+        moment = now or datetime.now(UTC)
+        lease_until = moment + lease
+        with self._connection("cannot write to") as conn:
+            self._check_file()
+            row = conn.execute(
+                CLAIM_ONE, (lease_until.timestamp(), event_id, moment.timestamp())
+            ).fetchone()
+            self._committed(0 if row is None else 1)
+        return None if row is None else Claim(row_to_event(row), lease_until)
+
+    def due(self, *, limit: int, now: datetime | None = None) -> builtins.list[int]:
+        """Ids of due queued events (see :meth:`EventStore.due`)."""
+        moment = now or datetime.now(UTC)
+        with self._connection("cannot read") as conn:
+            return [row[0] for row in conn.execute(DUE, (moment.timestamp(), limit))]
 
     def _settle(
         self,
