@@ -34,22 +34,28 @@ Times. With ``USE_TZ = True`` (Django's default) times are stored as aware UTC; 
 from __future__ import annotations
 
 import builtins
-import json
-import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.apps import apps
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db import Error as DjangoDatabaseError
 from django.db.models import F, Q
 
 from jivo_widget.errors import JivoConfigError
+from jivo_widget.integrations.django._rows import (
+    COLUMNS,
+    chunks,
+    from_db,
+    is_conflict,
+    row_to_event,
+    to_db,
+)
+from jivo_widget.integrations.django._setup import APP_LABEL, APP_NAME, check_migrated, django_ready
 from jivo_widget.integrations.django._threads import ConnectionThreads
+from jivo_widget.webhooks.store._rows import portable_text, response_json
 from jivo_widget.webhooks.store.base import (
     Claim,
     EventOutcome,
@@ -62,16 +68,11 @@ from jivo_widget.webhooks.store.base import (
 
 __all__ = ["APP_LABEL", "DjangoStore"]
 
-#: The app holding the tables (``jivo_widget.integrations.django``'s label).
-APP_LABEL = "jivo_widget"
-_APP_NAME = "jivo_widget.integrations.django"
 
 #: A transaction the database aborted for a conflict (a copy inserted concurrently, a
 #: deadlock, a serialization failure) is tried again this many times: nothing of it was
 #: committed.
 _CONFLICT_RETRIES = 5
-#: PostgreSQL's SQLSTATEs of a deadlock and a serialization failure: retried, not reported.
-_CONFLICT_STATES = frozenset({"40P01", "40001"})
 #: Rows deleted per transaction by ``purge`` (deliveries keep being committed in between).
 _PURGE_CHUNK = 500
 #: Keys looked up per query (below every backend's limit of query parameters).
@@ -79,103 +80,8 @@ _LOOKUP_CHUNK = 500
 #: Rounds of the conditional-update claim when other workers took rows from under it.
 _CLAIM_ROUNDS = 3
 _KEY = re.compile(r"[0-9a-fA-F]{64}")
-#: The columns read back, in :class:`StoredEvent`'s order.
-_COLUMNS = (
-    "id",
-    "received_at",
-    "remote_addr",
-    "body",
-    "dedupe_key",
-    "event_name",
-    "chat_id",
-    "status",
-    "error",
-    "response",
-    "attempts",
-    "next_attempt_at",
-)
-_OK = {"result": "ok"}
-_OK_JSON = '{"result":"ok"}'
 
 _T = TypeVar("_T")
-
-
-def _ready() -> None:
-    """Django's app registry, set up now if a settings module is named but nobody set it up
-    (``jivo-widget events ... --store django`` with ``DJANGO_SETTINGS_MODULE``)."""
-    if apps.ready:
-        return
-    if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
-        raise JivoConfigError(
-            "the django event store needs your Django project: run `python manage.py "
-            "jivo_events ...`, or set DJANGO_SETTINGS_MODULE"
-        )
-    import django
-
-    try:
-        django.setup()
-    except (ImportError, ImproperlyConfigured) as exc:
-        raise JivoConfigError(f"the django event store cannot set up Django: {exc}") from None
-
-
-def _dumps(value: dict[str, Any] | None) -> str | None:
-    if value is None:
-        return None
-    # ensure_ascii (the default): a lone surrogate or NUL becomes a \u escape, text anywhere.
-    return _OK_JSON if value == _OK else json.dumps(value, separators=(",", ":"))
-
-
-def _text(value: str | None) -> str | None:
-    """``value`` as every backend's text takes it: no NUL (PostgreSQL's text cannot hold one),
-    valid UTF-8 (JSON may carry lone surrogates)."""
-    if value is None or (value.isascii() and "\x00" not in value):
-        return value
-    return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
-
-
-def _to_db(moment: datetime | None) -> datetime | None:
-    """An aware time as this project's ``USE_TZ`` takes it (see "Times")."""
-    if moment is None:
-        return None
-    moment = moment.astimezone(UTC)
-    return moment if settings.USE_TZ else moment.replace(tzinfo=None)
-
-
-def _from_db(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _event(row: Sequence[Any]) -> StoredEvent:
-    received_at = _from_db(row[1])
-    assert received_at is not None
-    return StoredEvent(
-        id=row[0],
-        received_at=received_at,
-        remote_addr=row[2],
-        body=bytes(row[3]),
-        dedupe_key=row[4][:64],  # without the ":id" of a re-keyed older copy
-        event_name=row[5],
-        chat_id=row[6],
-        status=EventStatus(row[7]),
-        error=row[8],
-        response=None if row[9] is None else json.loads(row[9]),
-        attempts=row[10],
-        next_attempt_at=_from_db(row[11]),
-    )
-
-
-def _conflict(exc: DatabaseError) -> bool:
-    """Whether the database aborted the transaction for a conflict worth trying again."""
-    if isinstance(exc, IntegrityError):
-        return True  # the only constraint an insert can break here is the dedupe key
-    return getattr(exc.__cause__, "sqlstate", None) in _CONFLICT_STATES
-
-
-def _chunks(values: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 class DjangoStore(EventStore):
@@ -196,13 +102,13 @@ class DjangoStore(EventStore):
     def __init__(
         self, alias: str = "default", *, read_only: bool = False, threads: int | None = None
     ) -> None:
-        _ready()
+        django_ready()
         self.alias = alias
         self.url = f"django://{alias}"
         self.read_only = read_only
-        if not apps.is_installed(_APP_NAME):
+        if not apps.is_installed(APP_NAME):
             raise JivoConfigError(
-                f"the event store {self.url} needs {_APP_NAME!r} in INSTALLED_APPS"
+                f"the event store {self.url} needs {APP_NAME!r} in INSTALLED_APPS"
             )
         if alias not in connections.settings:
             known = ", ".join(map(repr, connections.settings)) or "none"
@@ -217,7 +123,7 @@ class DjangoStore(EventStore):
         size = threads if threads is not None else (1 if vendor == "sqlite" else 4)
         self._threads = ConnectionThreads(alias, max(1, size))
         try:
-            self.migrated = self._run("cannot open", self._check_schema)
+            self.migrated = self._run("cannot open", lambda: check_migrated(alias, self.url))
         except BaseException:
             self._threads.close()
             raise
@@ -247,21 +153,6 @@ class DjangoStore(EventStore):
         if self.read_only:
             raise StoreUnavailable(f"{what} the event store {self.url}: it is opened read-only")
 
-    def _check_schema(self) -> tuple[int, int]:
-        """The app's migrations applied on this database: ``(n, n)``, n their number."""
-        from django.db.migrations.loader import MigrationLoader
-
-        loader = MigrationLoader(connections[self.alias], ignore_no_migrations=True)
-        ours = sorted(name for app, name in loader.graph.nodes if app == APP_LABEL)
-        missing = [name for name in ours if (APP_LABEL, name) not in loader.applied_migrations]
-        if missing:
-            database = "" if self.alias == "default" else f" --database {self.alias}"
-            raise StoreUnavailable(
-                f"the event store {self.url} is not migrated ({', '.join(missing)} not applied): "
-                f"run `python manage.py migrate {APP_LABEL}{database}`"
-            )
-        return len(ours), len(ours)
-
     # -- writes -------------------------------------------------------------------------------
 
     def add(self, event: NewEvent) -> int | None:
@@ -283,7 +174,7 @@ class DjangoStore(EventStore):
                 with transaction.atomic(using=self.alias, durable=True):
                     return self._write(events, outcomes)
             except DatabaseError as exc:
-                if not _conflict(exc) or attempt == _CONFLICT_RETRIES - 1:
+                if not is_conflict(exc) or attempt == _CONFLICT_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
 
@@ -327,34 +218,34 @@ class DjangoStore(EventStore):
     def _stored_keys(self, keys: set[str]) -> dict[str, tuple[int, datetime]]:
         """The stored rows answering to ``keys``: key -> (id, received_at)."""
         found: dict[str, tuple[int, datetime]] = {}
-        for chunk in _chunks(sorted(keys), _LOOKUP_CHUNK):
+        for chunk in chunks(sorted(keys), _LOOKUP_CHUNK):
             for event_id, key, received_at in self._events.filter(dedupe_key__in=chunk).values_list(
                 "id", "dedupe_key", "received_at"
             ):
-                moment = _from_db(received_at)
+                moment = from_db(received_at)
                 assert moment is not None
                 found[key] = (event_id, moment)
         return found
 
     def _row(self, event: NewEvent) -> Any:
         return self._events.model(
-            received_at=_to_db(event.received_at),
-            remote_addr=_text(event.remote_addr),
+            received_at=to_db(event.received_at),
+            remote_addr=portable_text(event.remote_addr),
             body=event.body,
             dedupe_key=event.dedupe_key,
-            event_name=_text(event.event_name),
+            event_name=portable_text(event.event_name),
             chat_id=event.chat_id,
             status=event.status.value,
-            error=_text(event.error),
-            response=_dumps(event.response),
-            next_attempt_at=_to_db(event.next_attempt_at),
+            error=portable_text(event.error),
+            response=response_json(event.response),
+            next_attempt_at=to_db(event.next_attempt_at),
         )
 
     def _finish(self, outcome: EventOutcome) -> None:
         changes: dict[str, Any] = {
             "status": outcome.status.value,
-            "error": _text(outcome.error),
-            "response": _dumps(outcome.response),
+            "error": portable_text(outcome.error),
+            "response": response_json(outcome.response),
         }
         if outcome.status is not EventStatus.RECEIVED:
             # A run's outcome (a replay's too) counts an attempt and dequeues the event: a
@@ -385,12 +276,12 @@ class DjangoStore(EventStore):
 
         def claim() -> builtins.list[StoredEvent]:
             due = self._events.filter(
-                next_attempt_at__isnull=False, next_attempt_at__lte=_to_db(moment)
+                next_attempt_at__isnull=False, next_attempt_at__lte=to_db(moment)
             ).order_by("next_attempt_at", "id")
             claimed = {
                 "status": EventStatus.RECEIVED.value,
                 "attempts": F("attempts") + 1,
-                "next_attempt_at": _to_db(lease_until),
+                "next_attempt_at": to_db(lease_until),
             }
             if connections[self.alias].features.has_select_for_update_skip_locked:
                 with transaction.atomic(using=self.alias, durable=True):
@@ -436,7 +327,7 @@ class DjangoStore(EventStore):
         moment = now or datetime.now(UTC)
         lease_until = moment + lease
         due = self._events.filter(
-            id=event_id, next_attempt_at__isnull=False, next_attempt_at__lte=_to_db(moment)
+            id=event_id, next_attempt_at__isnull=False, next_attempt_at__lte=to_db(moment)
         )
 
         def claim() -> builtins.list[StoredEvent]:
@@ -446,7 +337,7 @@ class DjangoStore(EventStore):
                 won = due.update(
                     status=EventStatus.RECEIVED.value,
                     attempts=F("attempts") + 1,
-                    next_attempt_at=_to_db(lease_until),
+                    next_attempt_at=to_db(lease_until),
                 )
                 return self._rows([event_id]) if won else []
 
@@ -457,15 +348,15 @@ class DjangoStore(EventStore):
         """Ids of due queued events (see :meth:`EventStore.due`)."""
         moment = now or datetime.now(UTC)
         due = self._events.filter(
-            next_attempt_at__isnull=False, next_attempt_at__lte=_to_db(moment)
+            next_attempt_at__isnull=False, next_attempt_at__lte=to_db(moment)
         ).order_by("next_attempt_at", "id")
         return self._run("cannot read", lambda: list(due.values_list("id", flat=True)[:limit]))
 
     def _rows(self, ids: Sequence[int]) -> builtins.list[StoredEvent]:
         if not ids:
             return []
-        rows = self._events.filter(id__in=ids).order_by("id").values_list(*_COLUMNS)
-        return [_event(row) for row in rows]
+        rows = self._events.filter(id__in=ids).order_by("id").values_list(*COLUMNS)
+        return [row_to_event(row) for row in rows]
 
     def _settle(
         self,
@@ -479,11 +370,11 @@ class DjangoStore(EventStore):
         self._writable("cannot write to")
         changes: dict[str, Any] = {
             "status": status.value,
-            "error": _text(error),
-            "next_attempt_at": _to_db(next_attempt_at),
+            "error": portable_text(error),
+            "next_attempt_at": to_db(next_attempt_at),
         }
         if response is not None:
-            changes["response"] = _dumps(response)
+            changes["response"] = response_json(response)
         # Only while the claim holds: same attempts, still leased to it (one UPDATE).
         holding = self._events.filter(
             id=claim.event.id, attempts=claim.event.attempts, status=EventStatus.RECEIVED.value
@@ -501,9 +392,9 @@ class DjangoStore(EventStore):
         """The event with this dedupe key, or ``None``."""
         if not _KEY.fullmatch(key):
             return None  # not a key we could have stored
-        query = self._events.filter(dedupe_key=key.lower()).values_list(*_COLUMNS)
+        query = self._events.filter(dedupe_key=key.lower()).values_list(*COLUMNS)
         row = self._run("cannot read", query.first)
-        return None if row is None else _event(row)
+        return None if row is None else row_to_event(row)
 
     @staticmethod
     def _filters(
@@ -522,9 +413,9 @@ class DjangoStore(EventStore):
         if event_name is not None:
             where &= Q(event_name=event_name)
         if since is not None:
-            where &= Q(received_at__gte=_to_db(since))
+            where &= Q(received_at__gte=to_db(since))
         if until is not None:
-            where &= Q(received_at__lt=_to_db(until))
+            where &= Q(received_at__lt=to_db(until))
         return where
 
     def list(
@@ -540,10 +431,10 @@ class DjangoStore(EventStore):
         """Events matching every given filter, newest first by default."""
         where = self._filters(status=status, event_name=event_name, since=since, until=until)
         query = self._events.filter(where).order_by("-id" if newest_first else "id")
-        rows = query.values_list(*_COLUMNS)
+        rows = query.values_list(*COLUMNS)
         if limit is not None:
             rows = rows[:limit]
-        return [_event(row) for row in self._run("cannot read", lambda: builtins.list(rows))]
+        return [row_to_event(row) for row in self._run("cannot read", lambda: builtins.list(rows))]
 
     def count(
         self, *, status: EventStatus | str | None = None, until: datetime | None = None
@@ -584,9 +475,7 @@ class DjangoStore(EventStore):
 
         def probe() -> None:
             with transaction.atomic(using=self.alias, durable=True):
-                self._probe.update_or_create(
-                    id=1, defaults={"probed_at": _to_db(datetime.now(UTC))}
-                )
+                self._probe.update_or_create(id=1, defaults={"probed_at": to_db(datetime.now(UTC))})
 
         self._run("cannot write to", probe)
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jivo_widget.webhooks.store._rows as _rows
-from jivo_widget.webhooks.store._rows import COLUMNS, key_bytes, response_json
+from jivo_widget.webhooks.store._rows import COLUMNS, key_bytes, portable_text, response_json
 from jivo_widget.webhooks.store.base import EventOutcome, EventStatus, NewEvent, StoredEvent
 
 __all__ = [
@@ -107,30 +107,23 @@ SETTLE = (
 )
 
 
-def text(value: str | None) -> str | None:
-    """``value`` as PostgreSQL text takes it: no NUL (text cannot hold one), valid UTF-8."""
-    if value is None or (value.isascii() and "\x00" not in value):
-        return value
-    return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
-
-
 def insert_params(event: NewEvent) -> tuple[Any, ...]:
     return (
         event.received_at,
-        text(event.remote_addr),
+        portable_text(event.remote_addr),
         event.body,
         bytes.fromhex(event.dedupe_key),
-        text(event.event_name),
+        portable_text(event.event_name),
         event.chat_id,
         event.status.value,
-        text(event.error),
+        portable_text(event.error),
         response_json(event.response),
         event.next_attempt_at,
     )
 
 
 def finish_params(outcome: EventOutcome) -> tuple[Any, ...]:
-    return _rows.finish_params(outcome, text)
+    return _rows.finish_params(outcome, portable_text)
 
 
 def settle_params(
@@ -142,7 +135,14 @@ def settle_params(
     response: dict[str, Any] | None = None,
     next_attempt_at: datetime | None = None,
 ) -> tuple[Any, ...]:
-    return (status.value, text(error), response_json(response), next_attempt_at, event_id, attempts)
+    return (
+        status.value,
+        portable_text(error),
+        response_json(response),
+        next_attempt_at,
+        event_id,
+        attempts,
+    )
 
 
 def row_to_event(row: tuple[Any, ...]) -> StoredEvent:

@@ -15,7 +15,14 @@ from typing import Any
 
 from jivo_widget.webhooks.store.base import EventOutcome, EventStatus, StoredEvent
 
-__all__ = ["COLUMNS", "finish_params", "key_bytes", "response_json", "row_to_event"]
+__all__ = [
+    "COLUMNS",
+    "finish_params",
+    "key_bytes",
+    "portable_text",
+    "response_json",
+    "row_to_event",
+]
 
 COLUMNS = (
     "id, received_at, remote_addr, body, dedupe_key, event_name, chat_id, status, error, "
@@ -34,6 +41,14 @@ def response_json(value: dict[str, Any] | None) -> str | None:
     # ensure_ascii (the default): a lone surrogate or NUL becomes a \u escape, valid text in
     # every database.
     return _OK_JSON if value == _OK else json.dumps(value, separators=(",", ":"))
+
+
+def portable_text(value: str | None) -> str | None:
+    """``value`` as every database's text column takes it: no NUL (PostgreSQL's text cannot
+    hold one), valid UTF-8 (JSON may carry lone surrogates)."""
+    if value is None or (value.isascii() and "\x00" not in value):
+        return value
+    return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
 
 
 def finish_params(
