@@ -155,10 +155,6 @@ class DjangoStore(EventStore):
 
     # -- writes -------------------------------------------------------------------------------
 
-    def add(self, event: NewEvent) -> int | None:
-        """Commit ``event``; its id, or ``None`` for a duplicate (see :meth:`EventStore.add`)."""
-        return self.write_batch([event], ())[0]
-
     def write_batch(
         self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
     ) -> builtins.list[int | None]:
@@ -253,17 +249,6 @@ class DjangoStore(EventStore):
             changes["attempts"] = F("attempts") + 1
             changes["next_attempt_at"] = None
         self._events.filter(id=outcome.event_id).update(**changes)
-
-    def finish(
-        self,
-        event_id: int,
-        *,
-        status: EventStatus,
-        error: str | None,
-        response: dict[str, Any] | None,
-    ) -> None:
-        """Record the outcome of one dispatch (see :meth:`EventStore.finish`)."""
-        self.write_batch((), (EventOutcome(event_id, status, error, response),))
 
     def claim_due(
         self, *, limit: int, lease: timedelta, now: datetime | None = None

@@ -167,30 +167,22 @@ class EventStore(ABC):
     #: groups on a thread instead of on the event loop (:mod:`jivo_widget.webhooks._batch`).
     commits_block: bool = False
 
-    @abstractmethod
     def add(self, event: NewEvent) -> int | None:
         """Commit ``event``; its id, or ``None`` when a row with its dedupe key is stored and was
         received at or after ``event.dedupe_since`` (a duplicate). An older row with the key
         stops answering to it (:meth:`get_by_dedupe_key`), atomically with the insert."""
+        return self.write_batch([event], ())[0]
 
+    @abstractmethod
     def write_batch(
         self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
     ) -> builtins.list[int | None]:
-        """Add ``events`` and record ``outcomes``, in one transaction where the store can.
+        """Add ``events`` (as :meth:`add` does) and record ``outcomes`` (as :meth:`finish`
+        does) in one transaction, committed before it returns: all or none.
 
         The receiver groups the writes that fall due in the same event-loop iteration into one
-        call. The ids (or ``None`` for duplicates) of ``events``, in order. The default does
-        them one by one.
+        call. The ids (or ``None`` for duplicates) of ``events``, in order.
         """
-        ids = [self.add(event) for event in events]
-        for outcome in outcomes:
-            self.finish(
-                outcome.event_id,
-                status=outcome.status,
-                error=outcome.error,
-                response=outcome.response,
-            )
-        return ids
 
     @abstractmethod
     def get(self, event_id: int) -> StoredEvent | None:
@@ -201,7 +193,6 @@ class EventStore(ABC):
         """The latest event with this dedupe key (the one duplicates are answered from), or
         ``None``."""
 
-    @abstractmethod
     def finish(
         self,
         event_id: int,
@@ -215,6 +206,7 @@ class EventStore(ABC):
         With ``status=received``: only record the response sent while the handlers still run;
         ``attempts`` is not counted.
         """
+        self.write_batch((), (EventOutcome(event_id, status, error, response),))
 
     # -- processing off the request path: a worker claims due events, then reports each run --
 

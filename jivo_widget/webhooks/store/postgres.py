@@ -220,10 +220,6 @@ class PostgresStore(EventStore):
 
     # -- writes -------------------------------------------------------------------------------
 
-    def add(self, event: NewEvent) -> int | None:
-        """Commit ``event``; its id, or ``None`` for a duplicate (see :meth:`EventStore.add`)."""
-        return self.write_batch([event], ())[0]
-
     def write_batch(
         self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
     ) -> builtins.list[int | None]:
@@ -263,17 +259,6 @@ class PostgresStore(EventStore):
             if outcomes:
                 cur.executemany(FINISH, [finish_params(o) for o in outcomes])
         return ids
-
-    def finish(
-        self,
-        event_id: int,
-        *,
-        status: EventStatus,
-        error: str | None,
-        response: dict[str, Any] | None,
-    ) -> None:
-        """Record the outcome of one dispatch (see :meth:`EventStore.finish`)."""
-        self.write_batch((), (EventOutcome(event_id, status, error, response),))
 
     def claim_due(
         self, *, limit: int, lease: timedelta, now: datetime | None = None

@@ -241,10 +241,6 @@ class SqliteStore(EventStore):
                         self._conn.execute("ROLLBACK")
                 raise StoreUnavailable(self._describe(exc, what)) from None
 
-    def add(self, event: NewEvent) -> int | None:
-        """Commit ``event``; its id, or ``None`` for a duplicate (see :meth:`EventStore.add`)."""
-        return self.write_batch([event], ())[0]
-
     def write_batch(
         self, events: Sequence[NewEvent], outcomes: Sequence[EventOutcome]
     ) -> builtins.list[int | None]:
@@ -320,18 +316,6 @@ class SqliteStore(EventStore):
                 f"SELECT {COLUMNS} FROM jivo_events WHERE dedupe_key = ?", (key_bytes(key),)
             ).fetchone()
         return None if row is None else row_to_event(row)
-
-    def finish(
-        self,
-        event_id: int,
-        *,
-        status: EventStatus,
-        error: str | None,
-        response: dict[str, Any] | None,
-    ) -> None:
-        """Record the outcome of one dispatch (``attempts`` + 1), or with status ``received``
-        the response sent while the handlers still run (``attempts`` unchanged)."""
-        self.write_batch((), (EventOutcome(event_id, status, error, response),))
 
     def claim_due(
         self, *, limit: int, lease: timedelta, now: datetime | None = None
